@@ -1,0 +1,171 @@
+//! Diagnostics as values: every front-end and check pushes into a [`Diagnostics`]
+//! and carries on, so independent mistakes are reported in one compile.
+
+use proc_macro2::{Span, TokenStream};
+use quote::ToTokens;
+use std::fmt;
+
+/// Where a diagnostic points: the first and last token of the culprit.
+///
+/// Two spans rather than one because `Span::join` is not available to proc macros
+/// on stable; `syn::Error::new_spanned` underlines from `start` to `end` instead.
+#[derive(Clone, Copy, Debug)]
+pub struct Loc {
+    pub start: Span,
+    pub end: Span,
+}
+
+impl Loc {
+    pub fn new(start: Span, end: Span) -> Self {
+        Loc { start, end }
+    }
+
+    pub fn span(span: Span) -> Self {
+        Loc::new(span, span)
+    }
+
+    /// The location of a token stream: its first to its last token.
+    pub fn of(tokens: &impl ToTokens) -> Self {
+        let mut iter = tokens.to_token_stream().into_iter();
+        let start = iter.next().map_or_else(Span::call_site, |t| t.span());
+        let end = iter.last().map_or(start, |t| t.span());
+        Loc::new(start, end)
+    }
+
+    /// From the start of `self` to the end of `other`.
+    pub fn to(self, other: Loc) -> Self {
+        Loc::new(self.start, other.end)
+    }
+}
+
+impl Default for Loc {
+    fn default() -> Self {
+        Loc::span(Span::call_site())
+    }
+}
+
+/// One error: a message that points at the token the user must change, with
+/// optional `note:` and `help:` lines.
+#[derive(Clone, Debug)]
+pub struct Diagnostic {
+    pub loc: Loc,
+    pub message: String,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(loc: Loc, message: impl Into<String>) -> Self {
+        Diagnostic {
+            loc,
+            message: message.into(),
+            notes: Vec::new(),
+            help: None,
+        }
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.notes.push(note.into());
+        self
+    }
+
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// A `syn::Error` whose `compile_error!` underlines `loc`.
+    pub fn to_syn_error(&self) -> syn::Error {
+        let mut range = TokenStream::new();
+        range.extend(quote::quote_spanned!(self.loc.start=> start));
+        range.extend(quote::quote_spanned!(self.loc.end=> end));
+        syn::Error::new_spanned(range, self.to_string())
+    }
+}
+
+/// The message, then each note and the help on a line of its own, the way rustc
+/// prints them (proc macros on stable Rust cannot attach real sub-diagnostics).
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)?;
+        for note in &self.notes {
+            write!(f, "\n  = note: {note}")?;
+        }
+        if let Some(help) = &self.help {
+            write!(f, "\n  = help: {help}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The diagnostics of one compile, in the order they were found.
+#[derive(Clone, Debug, Default)]
+pub struct Diagnostics {
+    list: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, diagnostic: Diagnostic) {
+        self.list.push(diagnostic);
+    }
+
+    pub fn error(&mut self, loc: Loc, message: impl Into<String>) {
+        self.push(Diagnostic::new(loc, message));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.list.is_empty()
+    }
+
+    pub fn len(&self) -> usize {
+        self.list.len()
+    }
+
+    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
+        self.list.iter()
+    }
+
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.list.extend(other.list);
+    }
+
+    /// All diagnostics as `compile_error!` invocations, one per diagnostic.
+    pub fn to_compile_errors(&self) -> TokenStream {
+        self.list
+            .iter()
+            .map(|d| d.to_syn_error().to_compile_error())
+            .collect()
+    }
+}
+
+impl IntoIterator for Diagnostics {
+    type Item = Diagnostic;
+    type IntoIter = std::vec::IntoIter<Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.into_iter()
+    }
+}
+
+impl<'a> IntoIterator for &'a Diagnostics {
+    type Item = &'a Diagnostic;
+    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
+impl fmt::Display for Diagnostics {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (i, d) in self.list.iter().enumerate() {
+            if i > 0 {
+                f.write_str("\n")?;
+            }
+            write!(f, "error: {d}")?;
+        }
+        Ok(())
+    }
+}

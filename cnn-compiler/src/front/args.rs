@@ -1,0 +1,351 @@
+//! Binding a layer's arguments (positional and `key = value`) to its parameters,
+//! and converting each to the type the layer needs. Every problem is pushed into
+//! the diagnostics; a parameter that failed reads as absent.
+
+use super::value::{parse_value, split_commas, split_keyword, Value, MAX_SIZE};
+use crate::diag::{Diagnostic, Diagnostics, Loc};
+use crate::names::closest;
+use crate::spec::{Activation, Padding, Pair, Spanned};
+use proc_macro2::TokenTree;
+
+/// The parameters a layer takes: `positional` in order, all of them (and more)
+/// accepted by keyword, `aliases` mapping other keywords onto them.
+pub struct Schema {
+    pub positional: &'static [&'static str],
+    pub keywords: &'static [&'static str],
+    pub aliases: &'static [(&'static str, &'static str)],
+}
+
+impl Schema {
+    fn canonical(&self, keyword: &str) -> Option<&'static str> {
+        self.keywords
+            .iter()
+            .copied()
+            .find(|k| *k == keyword)
+            .or_else(|| {
+                self.aliases
+                    .iter()
+                    .find(|(a, _)| *a == keyword)
+                    .map(|(_, k)| *k)
+            })
+    }
+}
+
+/// A layer's arguments by parameter name.
+pub struct Args<'d> {
+    layer: String,
+    /// How many diagnostics existed before binding: more now means a failure.
+    diags_before: usize,
+    values: Vec<(&'static str, Spanned<Value>)>,
+    diags: &'d mut Diagnostics,
+}
+
+impl<'d> Args<'d> {
+    /// Binds `tokens` (the inside of the parentheses, if any) to `schema`.
+    pub fn bind(
+        layer: &str,
+        schema: &Schema,
+        tokens: Vec<TokenTree>,
+        diags: &'d mut Diagnostics,
+    ) -> Args<'d> {
+        let diags_before = diags.len();
+        let mut values: Vec<(&'static str, Spanned<Value>)> = Vec::new();
+        let mut positional = schema.positional.iter();
+        let mut seen_keyword = false;
+        for piece in split_commas(tokens) {
+            let (name, value) = if let Some((key, rest)) = split_keyword(&piece) {
+                seen_keyword = true;
+                let key_loc = Loc::span(key.span());
+                let key = key.to_string();
+                let Some(name) = schema.canonical(&key) else {
+                    diags.push(unknown_option(layer, schema, &key, key_loc));
+                    continue;
+                };
+                (name, rest)
+            } else {
+                let loc = super::value::loc_of(&piece);
+                if seen_keyword {
+                    diags.error(
+                        loc,
+                        "positional arguments must come before `key = value` ones",
+                    );
+                    continue;
+                }
+                let Some(&name) = positional.next() else {
+                    let mut d = Diagnostic::new(loc, format!("too many arguments for `{layer}`"));
+                    d = d.help(if schema.positional.is_empty() {
+                        format!("`{layer}` takes no positional arguments")
+                    } else {
+                        format!(
+                            "`{layer}` takes at most {} positional argument{} ({}); pass others as `key = value`",
+                            schema.positional.len(),
+                            if schema.positional.len() == 1 { "" } else { "s" },
+                            schema.positional.join(", ")
+                        )
+                    });
+                    diags.push(d);
+                    continue;
+                };
+                (name, &piece[..])
+            };
+            let value = match parse_value(value) {
+                Ok(v) => v,
+                Err(d) => {
+                    diags.push(d);
+                    continue;
+                }
+            };
+            if values.iter().any(|(n, _)| *n == name) {
+                diags.push(
+                    Diagnostic::new(value.loc, format!("`{name}` is given twice"))
+                        .note("each option may be given once, by position or by keyword"),
+                );
+                continue;
+            }
+            values.push((name, value));
+        }
+        Args {
+            layer: layer.to_string(),
+            diags_before,
+            values,
+            diags,
+        }
+    }
+
+    pub fn diags(&mut self) -> &mut Diagnostics {
+        self.diags
+    }
+
+    /// Whether anything about these arguments was reported.
+    pub fn failed(&self) -> bool {
+        self.diags.len() > self.diags_before
+    }
+
+    pub fn take(&mut self, name: &str) -> Option<Spanned<Value>> {
+        let i = self.values.iter().position(|(n, _)| *n == name)?;
+        Some(self.values.remove(i).1)
+    }
+
+    /// A required parameter; reports it missing at `at`.
+    pub fn require(&mut self, name: &str, at: Loc, what: &str) -> Option<Spanned<Value>> {
+        let value = self.take(name);
+        if value.is_none() {
+            self.diags.push(
+                Diagnostic::new(at, format!("`{}` needs {what} (`{name}`)", self.layer))
+                    .help(format!("for example `{}`", example(&self.layer))),
+            );
+        }
+        value
+    }
+
+    fn wrong_type(&mut self, value: &Spanned<Value>, name: &str, expected: &str) {
+        self.diags.error(
+            value.loc,
+            format!(
+                "`{name}` of `{}` must be {expected}, found {}",
+                self.layer,
+                value.value.describe()
+            ),
+        );
+    }
+
+    /// A positive size.
+    pub fn size(&mut self, value: Spanned<Value>, name: &str) -> Option<Spanned<usize>> {
+        match value.value {
+            Value::Int(i) => self
+                .check_size(i, value.loc, name)
+                .map(|n| Spanned::new(n, value.loc)),
+            _ => {
+                self.wrong_type(&value, name, "a positive integer");
+                None
+            }
+        }
+    }
+
+    fn check_size(&mut self, i: i128, loc: Loc, name: &str) -> Option<usize> {
+        if i < 1 {
+            let what = if i == 0 { "zero" } else { "negative" };
+            self.diags.error(
+                loc,
+                format!(
+                    "`{name}` of `{}` must be at least 1, found {i} ({what})",
+                    self.layer
+                ),
+            );
+            None
+        } else if i as u128 > u128::from(MAX_SIZE) {
+            self.diags.error(
+                loc,
+                format!(
+                    "`{name}` of `{}` is too large: {i} (at most {MAX_SIZE})",
+                    self.layer
+                ),
+            );
+            None
+        } else {
+            usize::try_from(i).ok()
+        }
+    }
+
+    /// A height/width pair: `3`, `3x5`, `(3, 5)` or `[3, 5]`.
+    pub fn pair(&mut self, value: Spanned<Value>, name: &str) -> Option<Spanned<Pair>> {
+        let loc = value.loc;
+        let pair = match &value.value {
+            Value::Int(n) => {
+                let n = self.check_size(*n, loc, name)?;
+                Pair::square(n)
+            }
+            Value::Kernel(h, w) => {
+                let h = self.check_size(i128::from(*h), loc, name);
+                let w = self.check_size(i128::from(*w), loc, name);
+                Pair { h: h?, w: w? }
+            }
+            Value::Tuple(items) if items.len() == 2 => {
+                let mut sizes = [0usize; 2];
+                let mut ok = true;
+                for (slot, item) in sizes.iter_mut().zip(items) {
+                    match item.value {
+                        Value::Int(i) => match self.check_size(i, item.loc, name) {
+                            Some(n) => *slot = n,
+                            None => ok = false,
+                        },
+                        _ => {
+                            self.wrong_type(item, name, "a positive integer");
+                            ok = false;
+                        }
+                    }
+                }
+                if !ok {
+                    return None;
+                }
+                Pair {
+                    h: sizes[0],
+                    w: sizes[1],
+                }
+            }
+            _ => {
+                self.wrong_type(&value, name, "a size: `3`, `3x5` or `(3, 5)`");
+                return None;
+            }
+        };
+        Some(Spanned::new(pair, loc))
+    }
+
+    pub fn activation(&mut self, value: Spanned<Value>) -> Option<Activation> {
+        let name = match &value.value {
+            Value::Ident(s) | Value::Str(s) => s.clone(),
+            _ => {
+                self.wrong_type(&value, "activation", "an activation name such as `relu`");
+                return None;
+            }
+        };
+        let activation = Activation::from_name(&name);
+        if activation.is_none() {
+            let mut d = Diagnostic::new(value.loc, format!("unknown activation `{name}`"));
+            d = match closest(&name, Activation::NAMES) {
+                Some(near) => d.help(format!("did you mean `{near}`?")),
+                None => d.help(format!(
+                    "known activations: {}",
+                    Activation::NAMES.join(", ")
+                )),
+            };
+            self.diags.push(d);
+        }
+        activation
+    }
+
+    pub fn padding(&mut self, value: Spanned<Value>) -> Option<Padding> {
+        match &value.value {
+            Value::Ident(s) | Value::Str(s) => match s.as_str() {
+                "valid" => Some(Padding::Valid),
+                "same" => Some(Padding::Same),
+                other => {
+                    self.diags.push(
+                        Diagnostic::new(value.loc, format!("unknown padding `{other}`"))
+                            .help("padding is `valid` (the default) or `same`"),
+                    );
+                    None
+                }
+            },
+            _ => {
+                self.wrong_type(&value, "padding", "`valid` or `same`");
+                None
+            }
+        }
+    }
+
+    pub fn boolean(&mut self, value: Spanned<Value>, name: &str) -> Option<bool> {
+        match &value.value {
+            Value::Ident(s) if s == "true" || s == "True" => Some(true),
+            Value::Ident(s) if s == "false" || s == "False" => Some(false),
+            _ => {
+                self.wrong_type(&value, name, "`true` or `false`");
+                None
+            }
+        }
+    }
+
+    /// A finite number in `range` (closed).
+    pub fn number(
+        &mut self,
+        value: Spanned<Value>,
+        name: &str,
+        range: std::ops::RangeInclusive<f64>,
+    ) -> Option<f32> {
+        let x = match value.value {
+            Value::Int(i) => i as f64,
+            Value::Float(x) => x,
+            _ => {
+                self.wrong_type(&value, name, "a number");
+                return None;
+            }
+        };
+        if !range.contains(&x) {
+            self.diags.error(
+                value.loc,
+                format!(
+                    "`{name}` of `{}` must be between {} and {}, found {x}",
+                    self.layer,
+                    range.start(),
+                    range.end()
+                ),
+            );
+            return None;
+        }
+        Some(x as f32)
+    }
+
+    pub fn string(&mut self, value: Spanned<Value>, name: &str) -> Option<Spanned<String>> {
+        match value.value {
+            Value::Str(s) => Some(Spanned::new(s, value.loc)),
+            _ => {
+                self.wrong_type(&value, name, "a string");
+                None
+            }
+        }
+    }
+}
+
+fn unknown_option(layer: &str, schema: &Schema, key: &str, loc: Loc) -> Diagnostic {
+    let known = schema
+        .keywords
+        .iter()
+        .chain(schema.aliases.iter().map(|(a, _)| a))
+        .copied();
+    let d = Diagnostic::new(loc, format!("unknown option `{key}` for `{layer}`"));
+    match closest(key, known) {
+        Some(near) => d.help(format!("did you mean `{near}`?")),
+        None => d.help(format!("`{layer}` accepts: {}", schema.keywords.join(", "))),
+    }
+}
+
+/// A minimal correct use of a layer, for "needs ..." help lines.
+fn example(layer: &str) -> String {
+    match crate::spec::Class::from_dsl_name(layer) {
+        Some(crate::spec::Class::Conv2D) => format!("{layer}(32, 3x3, relu)"),
+        Some(crate::spec::Class::Dense) => format!("{layer}(128, relu)"),
+        Some(crate::spec::Class::Activation) => format!("{layer}(relu)"),
+        _ if layer == "input" => "input(28, 28, 1);".to_string(),
+        _ => format!("{layer}(2)"),
+    }
+}

@@ -1,0 +1,64 @@
+//! The compiler behind `cnn!`: parses a model description, checks every shape the
+//! way Keras would, and generates monomorphized Rust.
+//!
+//! It is a plain library, so a CLI or a build script can use it as the macro does:
+//!
+//! ```
+//! let model: proc_macro2::TokenStream = "
+//!     pub struct Mnist;
+//!     input(28, 28, 1);
+//!     Conv2D(32, 3x3, relu) MaxPool(2) Conv2D(32, 3x3, relu) MaxPool(2)
+//!     Flatten Dense(128, relu) Dense(10, softmax)
+//! ".parse().unwrap();
+//! let plan = cnn_compiler::compile(model).unwrap();
+//! assert_eq!(plan.params(), 113_386);
+//! assert_eq!(plan.layers[2].name, "conv2d_1");
+//! assert_eq!(plan.output().to_string(), "10");
+//! ```
+//!
+//! Stages, each a function from data to data: [`front::dsl::parse`] (tokens →
+//! [`spec::ModelSpec`]), [`check::check`] (→ [`plan::Plan`]), [`codegen::generate`]
+//! and [`summary::render`]. Mistakes are collected as [`diag::Diagnostics`].
+
+pub mod check;
+pub mod codegen;
+pub mod diag;
+mod fallback;
+pub mod front;
+pub mod names;
+pub mod plan;
+pub mod spec;
+pub mod summary;
+
+use diag::Diagnostics;
+use plan::Plan;
+use proc_macro2::TokenStream;
+
+/// Parses and checks a `cnn!` body.
+pub fn compile(tokens: TokenStream) -> Result<Plan, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let plan =
+        front::dsl::parse(tokens, &mut diags).and_then(|spec| check::check(spec, &mut diags));
+    match plan {
+        Some(plan) if diags.is_empty() => Ok(plan),
+        _ => Err(diags),
+    }
+}
+
+/// What `cnn!` expands to: the generated code, or every diagnostic as a
+/// `compile_error!` next to a stub of the type.
+pub fn expand(tokens: TokenStream) -> TokenStream {
+    let mut diags = Diagnostics::new();
+    let Some(spec) = front::dsl::parse(tokens, &mut diags) else {
+        return diags.to_compile_errors();
+    };
+    let header = (spec.attrs.clone(), spec.vis.clone(), spec.ident.clone());
+    match check::check(spec, &mut diags) {
+        Some(plan) if diags.is_empty() => codegen::generate(&plan),
+        _ => {
+            let mut out = diags.to_compile_errors();
+            out.extend(fallback::stub(header.0, header.1, header.2));
+            out
+        }
+    }
+}

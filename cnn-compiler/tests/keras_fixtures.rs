@@ -1,0 +1,121 @@
+//! Shape inference against what real Keras reported for every fixture model:
+//! its `model.summary()` text, and the per-layer shapes, padding, parameter and
+//! multiply-accumulate counts in `manifest.json`.
+
+use cnn_compiler::plan::{Op, Shape};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+fn fixtures() -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert!(
+        dirs.len() >= 10,
+        "expected the 10 Keras fixtures in {}",
+        root.display()
+    );
+    dirs
+}
+
+fn plan_of(dir: &Path) -> cnn_compiler::plan::Plan {
+    let source = std::fs::read_to_string(dir.join("model.cnn")).unwrap();
+    let tokens = source.parse().unwrap();
+    cnn_compiler::compile(tokens).unwrap_or_else(|d| panic!("{}: {d}", dir.display()))
+}
+
+#[test]
+fn summaries_equal_keras_model_summary() {
+    for dir in fixtures() {
+        let expected = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
+        let rendered = cnn_compiler::summary::render(&plan_of(&dir));
+        assert_eq!(rendered, expected, "{}", dir.display());
+    }
+}
+
+fn usizes(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
+}
+
+#[test]
+fn shapes_padding_params_and_macs_equal_the_manifest() {
+    for dir in fixtures() {
+        let plan = plan_of(&dir);
+        let manifest: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
+                .unwrap();
+        let what = dir.display();
+        assert_eq!(
+            plan.input.dims(),
+            usizes(&manifest["input_shape"]),
+            "{what}"
+        );
+        assert_eq!(
+            plan.output().dims(),
+            usizes(&manifest["output_shape"]),
+            "{what}"
+        );
+        assert_eq!(
+            plan.params(),
+            manifest["total_params"].as_u64().unwrap(),
+            "{what}"
+        );
+        assert_eq!(
+            plan.macs(),
+            manifest["total_macs"].as_u64().unwrap(),
+            "{what}"
+        );
+        assert_eq!(
+            plan.flops(),
+            manifest["total_flops"].as_u64().unwrap(),
+            "{what}"
+        );
+        let layers = manifest["layers"].as_array().unwrap();
+        assert_eq!(plan.layers.len(), layers.len(), "{what}");
+        for (ours, keras) in plan.layers.iter().zip(layers) {
+            let what = format!("{what} {}", ours.name);
+            assert_eq!(ours.name, keras["name"].as_str().unwrap(), "{what}");
+            assert_eq!(
+                ours.class.keras_name(),
+                keras["cls"].as_str().unwrap(),
+                "{what}"
+            );
+            assert_eq!(ours.input.dims(), usizes(&keras["input_shape"]), "{what}");
+            assert_eq!(ours.output.dims(), usizes(&keras["output_shape"]), "{what}");
+            assert_eq!(ours.params, keras["params"].as_u64().unwrap(), "{what}");
+            assert_eq!(ours.macs, keras["macs"].as_u64().unwrap(), "{what}");
+            let pad = match &ours.op {
+                Op::Conv2D { pad, .. } | Op::Pool { pad, .. } => Some(*pad),
+                _ => None,
+            };
+            if let Some(pad) = pad {
+                let tblr = usizes(&keras["padding_tblr"]);
+                assert_eq!(
+                    [pad.top, pad.bottom, pad.left, pad.right],
+                    tblr[..],
+                    "{what}"
+                );
+            }
+            let tensors: Vec<(String, Vec<usize>)> = keras["tensors"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.clone(), usizes(v)))
+                .collect();
+            let mut our_tensors = ours.tensors();
+            our_tensors.sort();
+            assert_eq!(our_tensors, tensors, "{what}");
+            if let Op::Flatten = ours.op {
+                assert!(matches!(ours.output, Shape::Vector(_)));
+            }
+        }
+    }
+}

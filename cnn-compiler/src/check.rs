@@ -49,6 +49,7 @@ pub fn check(spec: ModelSpec, diags: &mut Diagnostics) -> Option<Plan> {
 /// The input shape, after reporting a missing input or an empty model.
 fn check_presence(spec: &ModelSpec, diags: &mut Diagnostics) -> Option<Shape> {
     match (&spec.input, spec.layers.first()) {
+        (None, _) if spec.input_invalid => None,
         (None, None) => {
             diags.push(
                 Diagnostic::new(spec.loc, "empty model: expected `input(H, W, C);` followed by layers")

@@ -29,6 +29,8 @@ pub struct ModelSpec {
     pub ident: Option<Ident>,
     /// `input(H, W, C)`.
     pub input: Option<Spanned<[usize; 3]>>,
+    /// An `input(...)` was written but was invalid (and reported): not "missing".
+    pub input_invalid: bool,
     /// `weights = "path"`.
     pub weights: Option<Spanned<String>>,
     pub layers: Vec<LayerSpec>,

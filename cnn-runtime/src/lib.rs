@@ -31,3 +31,8 @@ mod model;
 
 pub use cnn_macros::cnn;
 pub use model::LayerInfo;
+
+/// Compiles the README's Rust code blocks as doctests, so they stay true.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

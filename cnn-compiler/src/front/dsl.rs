@@ -35,6 +35,7 @@ pub fn parse(tokens: TokenStream, diags: &mut Diagnostics) -> Option<ModelSpec> 
         vis: header.vis,
         ident: header.ident,
         input: None,
+        input_invalid: false,
         weights: None,
         layers: Vec::new(),
         loc: whole,
@@ -175,7 +176,7 @@ fn add_input(spec: &mut ModelSpec, item: Item, diags: &mut Diagnostics) {
         Some(g) => loc.to(Loc::span(g.span_close())),
         None => loc,
     };
-    if spec.input.is_some() {
+    if spec.input.is_some() || spec.input_invalid {
         diags.error(full, "`input` is given twice: a model has one input");
         return;
     }
@@ -189,68 +190,78 @@ fn add_input(spec: &mut ModelSpec, item: Item, diags: &mut Diagnostics) {
                 .help("move this line to the top of the model, after `struct Name;`"),
         );
     }
+    let tokens = item
+        .args
+        .map(|g| g.stream().into_iter().collect())
+        .unwrap_or_default();
+    let before = diags.len();
+    let input = parse_input(tokens, full, diags);
+    spec.input_invalid = input.is_none() || diags.len() > before;
+    spec.input = input.filter(|_| !spec.input_invalid);
+}
+
+/// `input(28, 28, 1)`, `input((28, 28, 1))` or `input(shape = (28, 28, 1))`
+/// (as in `keras.Input(shape=...)`).
+fn parse_input(
+    tokens: Vec<TokenTree>,
+    full: Loc,
+    diags: &mut Diagnostics,
+) -> Option<Spanned<[usize; 3]>> {
     const INPUT: Schema = Schema {
         positional: &["height", "width", "channels"],
         keywords: &["height", "width", "channels", "shape"],
         aliases: &[],
     };
-    let tokens = item
-        .args
-        .map(|g| g.stream().into_iter().collect())
-        .unwrap_or_default();
+    const DIMS: [&str; 3] = ["height", "width", "channels"];
     let mut args = Args::bind("input", &INPUT, tokens, diags);
-    // `input((28, 28, 1))` and `input(shape = (28, 28, 1))` as in `keras.Input(shape=...)`.
-    let shape = match (args.take("shape"), args.take("height")) {
-        (Some(v), None) | (None, Some(v)) if matches!(v.value, Value::Tuple(_)) => Some(v),
+    let dims: Vec<Spanned<Value>> = match (args.take("shape"), args.take("height")) {
+        (Some(v), None) | (None, Some(v)) if matches!(v.value, Value::Tuple(_)) => {
+            let Value::Tuple(dims) = v.value else {
+                unreachable!("matched above")
+            };
+            if dims.len() != 3 {
+                args.diags().push(
+                    Diagnostic::new(v.loc, format!("`input` needs 3 sizes (height, width, channels), found {}", dims.len()))
+                        .help("images are channels-last like Keras: `input(28, 28, 1)`; a flat vector of N values is `input(1, 1, N)`"),
+                );
+                return None;
+            }
+            dims
+        }
         (Some(v), other) => {
-            if let Some(h) = other {
-                args.diags().error(
+            let (loc, message) = match other {
+                Some(h) => (
                     h.loc,
                     "give either `shape = (H, W, C)` or three sizes, not both",
-                );
-            } else {
-                args.diags()
-                    .error(v.loc, "`shape` must be a tuple `(height, width, channels)`");
-            }
-            return;
+                ),
+                None => (v.loc, "`shape` must be a tuple `(height, width, channels)`"),
+            };
+            args.diags().error(loc, message);
+            return None;
         }
         (None, Some(h)) => {
             let w = args.require("width", full, "a width");
             let c = args.require("channels", full, "a number of channels");
-            let dims = [Some(h), w, c].map(|v| v.and_then(|v| args.size(v, "input size")));
-            if let [Some(h), Some(w), Some(c)] = dims {
-                spec.input = Some(Spanned::new([h.value, w.value, c.value], full));
-            }
-            return;
+            [Some(h), w, c].into_iter().flatten().collect()
         }
         (None, None) => {
             args.diags().push(
                 Diagnostic::new(full, "`input` needs the input's height, width and channels")
                     .help("for 28x28 grayscale images write `input(28, 28, 1);`"),
             );
-            return;
+            return None;
         }
     };
-    let Some(Spanned {
-        value: Value::Tuple(dims),
-        loc: tuple_loc,
-    }) = shape
-    else {
-        return;
-    };
-    if dims.len() != 3 {
-        args.diags().push(
-            Diagnostic::new(tuple_loc, format!("`input` needs 3 sizes (height, width, channels), found {}", dims.len()))
-                .help("images are channels-last like Keras: `input(28, 28, 1)`; a flat vector of N values is `input(1, 1, N)`"),
-        );
-        return;
-    }
-    let dims: Vec<_> = dims
+    let sizes: Vec<Option<Spanned<usize>>> = dims
         .into_iter()
-        .map(|v| args.size(v, "input size"))
+        .zip(DIMS)
+        .map(|(v, name)| args.size(v, name))
         .collect();
-    if let [Some(h), Some(w), Some(c)] = &dims[..] {
-        spec.input = Some(Spanned::new([h.value, w.value, c.value], full));
+    match sizes[..] {
+        [Some(ref h), Some(ref w), Some(ref c)] => {
+            Some(Spanned::new([h.value, w.value, c.value], full))
+        }
+        _ => None,
     }
 }
 

@@ -1,0 +1,185 @@
+//! Property tests over random and mutated token streams: whatever the input, the
+//! compiler returns a plan or at least one diagnostic, and never panics.
+//!
+//! The case counts below run in CI; raise them with `PROPTEST_CASES=N` for a
+//! longer local fuzz (it overrides both).
+
+use proc_macro2::TokenStream;
+use proptest::prelude::*;
+
+/// Tokens that matter to the grammar, plus some that do not belong in it.
+const VOCABULARY: &[&str] = &[
+    "pub",
+    "struct",
+    "Mnist",
+    "Model",
+    "input",
+    "weights",
+    "Conv2D",
+    "Convolution2D",
+    "MaxPool",
+    "AvgPool",
+    "MaxPooling2D",
+    "GlobalMaxPool",
+    "GlobalAvgPool",
+    "Flatten",
+    "Dense",
+    "Dropout",
+    "ReLU",
+    "LeakyReLU",
+    "Softmax",
+    "Activation",
+    "relu",
+    "softmax",
+    "tanh",
+    "leaky_relu",
+    "same",
+    "valid",
+    "true",
+    "false",
+    "None",
+    "strides",
+    "padding",
+    "dilation",
+    "dilation_rate",
+    "kernel_size",
+    "pool_size",
+    "filters",
+    "units",
+    "activation",
+    "use_bias",
+    "name",
+    "shape",
+    "rate",
+    "negative_slope",
+    "=",
+    ",",
+    ";",
+    "-",
+    "#",
+    "!",
+    "<",
+    ">",
+    "->",
+    ".",
+    "::",
+    "3x3",
+    "1x1",
+    "5x2",
+    "0x3",
+    "3x0",
+    "3x",
+    "0",
+    "1",
+    "2",
+    "3",
+    "28",
+    "-1",
+    "0.5",
+    "1.5",
+    "-0.3",
+    "1e9",
+    "4294967295",
+    "4294967296",
+    "65536",
+    "99999999999999999999999",
+    "\"relu\"",
+    "\"same\"",
+    "\"x\"",
+    "\"\"",
+    "\"a/b\"",
+    "'c'",
+    "b\"x\"",
+    "1u8",
+    "2usize",
+    "3f32",
+    "7_i64",
+    "x",
+    "_",
+    "'a",
+    "self",
+    "crate",
+];
+
+/// A token tree of the vocabulary, groups included, so it always lexes.
+fn tree() -> impl Strategy<Value = String> {
+    let leaf = prop::sample::select(VOCABULARY).prop_map(str::to_string);
+    leaf.prop_recursive(4, 64, 8, |inner| {
+        (prop::collection::vec(inner, 0..8), 0..3usize).prop_map(|(items, delim)| {
+            let body = items.join(" ");
+            match delim {
+                0 => format!("({body})"),
+                1 => format!("[{body}]"),
+                _ => format!("{{{body}}}"),
+            }
+        })
+    })
+}
+
+fn compiles_or_reports(source: &str) {
+    let Ok(tokens) = source.parse::<TokenStream>() else {
+        return; // rustc would reject it before the macro runs
+    };
+    match cnn_compiler::compile(tokens.clone()) {
+        Ok(plan) => {
+            assert!(!plan.layers.is_empty());
+            let summary = cnn_compiler::summary::render(&plan);
+            assert!(summary.starts_with("Model: "));
+            assert!(!cnn_compiler::codegen::generate(&plan).is_empty());
+        }
+        Err(diags) => assert!(!diags.is_empty(), "no plan and no diagnostic for {source}"),
+    }
+    assert!(!cnn_compiler::expand(tokens).is_empty());
+}
+
+const SEED: &str = "pub struct Mnist; input(28, 28, 1); \
+    Conv2D(32, 3x3, relu) MaxPool(2) Conv2D(32, 3x3, strides = 2, padding = same) \
+    AvgPool(2, strides = 1) GlobalMaxPool Dropout(0.5) Dense(128, relu) Dense(10, softmax)";
+
+/// Valid-model token strings with tokens deleted, replaced or inserted.
+fn mutated_seed() -> impl Strategy<Value = String> {
+    let words: Vec<String> = SEED
+        .replace('(', " ( ")
+        .replace(')', " ) ")
+        .replace(',', " , ")
+        .replace(';', " ; ")
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let n = words.len();
+    let edit = (0..n, 0..3u8, prop::sample::select(VOCABULARY));
+    prop::collection::vec(edit, 1..6).prop_map(move |edits| {
+        let mut words = words.clone();
+        for (at, op, token) in edits {
+            let at = at.min(words.len().saturating_sub(1));
+            match op {
+                0 if !words.is_empty() => {
+                    words.remove(at);
+                }
+                1 if !words.is_empty() => words[at] = token.to_string(),
+                _ => words.insert(at, token.to_string()),
+            }
+        }
+        words.join(" ")
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+    #[test]
+    fn random_token_trees_never_panic(trees in prop::collection::vec(tree(), 0..24)) {
+        compiles_or_reports(&trees.join(" "));
+    }
+
+    #[test]
+    fn mutated_models_never_panic(source in mutated_seed()) {
+        compiles_or_reports(&source);
+    }
+}
+
+#[test]
+fn the_unmutated_seed_compiles() {
+    let plan = cnn_compiler::compile(SEED.parse().unwrap()).unwrap();
+    assert_eq!(plan.output().dims(), [10]);
+}

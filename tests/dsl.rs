@@ -1,0 +1,212 @@
+//! The `cnn!` DSL end to end, as a user's crate sees it: every layer, option,
+//! alias and separator, and the generated constants and summary.
+
+use cnn_runtime::{cnn, LayerInfo};
+
+cnn! {
+    pub struct SeedMnist;
+    input(28, 28, 1);
+    Conv2D(32, 3x3, relu)  MaxPool(2)
+    Conv2D(32, 3x3, relu)  MaxPool(2)
+    Flatten  Dense(128, relu)  Dense(10, softmax)
+}
+
+#[test]
+fn seed_model_summary_is_keras_summary() {
+    assert_eq!(
+        SeedMnist::summary(),
+        include_str!("../fixtures/seed_mnist/summary.txt")
+    );
+    assert_eq!(SeedMnist::INPUT_SHAPE, [28, 28, 1]);
+    assert_eq!(SeedMnist::OUTPUT_SHAPE, &[10]);
+    assert_eq!(SeedMnist::PARAMS, 113_386);
+    // The fixture's manifest: 1,413,504 MACs, 2 FLOPs each.
+    assert_eq!(SeedMnist::FLOPS, 2_827_008);
+    let names: Vec<&str> = SeedMnist::LAYERS.iter().map(|l| l.name).collect();
+    assert_eq!(
+        names,
+        [
+            "conv2d",
+            "max_pooling2d",
+            "conv2d_1",
+            "max_pooling2d_1",
+            "flatten",
+            "dense",
+            "dense_1"
+        ]
+    );
+    let params: Vec<usize> = SeedMnist::LAYERS.iter().map(|l| l.params).collect();
+    assert_eq!(params, [320, 0, 9248, 0, 0, 102_528, 1290]);
+    let spatial: Vec<usize> = SeedMnist::LAYERS[..4]
+        .iter()
+        .map(|l| l.output_shape[0])
+        .collect();
+    assert_eq!(spatial, [26, 13, 11, 5]);
+    assert_eq!(
+        SeedMnist::LAYERS.iter().map(|l| l.flops).sum::<u64>(),
+        SeedMnist::FLOPS
+    );
+}
+
+// features_b's model.cnn: activation layers, `same` padding, a final Softmax.
+cnn! {
+    pub struct FeaturesB;
+    input(17, 17, 2);
+    Conv2D(6, 3x3, padding = same)
+    ReLU
+    Conv2D(6, 3x3, strides = 2, activation = relu6)
+    LeakyReLU
+    Activation(softmax)
+    AvgPool(3, strides = 2, padding = same)
+    Flatten
+    Dense(7)
+    Softmax
+}
+
+// features_a's model.cnn: non-square kernel and pool, stride tuple, no bias,
+// dilation, Dropout and a global pool.
+cnn! {
+    pub struct FeaturesA;
+    input(30, 22, 3);
+    Conv2D(8, (5, 3), strides = (2, 1), padding = same, use_bias = false, activation = tanh)
+    Conv2D(12, 3x3, dilation = 2, activation = elu)
+    MaxPool((3, 2), strides = 2, padding = same)
+    Conv2D(16, 1x1, gelu)
+    AvgPool(2, strides = 1)
+    GlobalMaxPool
+    Dropout(0.3)
+    Dense(20, swish)
+    Dense(5, sigmoid)
+}
+
+#[test]
+fn fixture_models_summaries_are_keras_summaries() {
+    assert_eq!(
+        FeaturesA::summary(),
+        include_str!("../fixtures/features_a/summary.txt")
+    );
+    assert_eq!(
+        FeaturesB::summary(),
+        include_str!("../fixtures/features_b/summary.txt")
+    );
+}
+
+// Keras' long names and keywords, strings for names, and `,` / `;` separators.
+cnn! {
+    /// Attributes and docs pass through.
+    #[derive(Debug)]
+    pub(crate) struct KerasSpelling;
+    input(shape = (32, 32, 3)),
+    Convolution2D(filters = 8, kernel_size = (3, 5), strides = (1, 1), padding = "same",
+                  dilation_rate = 1, use_bias = True, activation = "relu", name = "stem");
+    MaxPooling2D(pool_size = (2, 2), strides = 2, padding = "valid"),
+    Conv2D(8, 3, dilation = (2, 1), activation = None);
+    AveragePooling2D(2x2)
+    MaxPool2D
+    AvgPool2D(pool_size = 1, strides = 1)
+    LeakyReLU(0.1), LeakyReLU(negative_slope = 0.1); LeakyReLU(alpha = 0.2)
+    Activation("tanh") Activation(activation = gelu) Activation(silu)
+    GlobalAveragePooling2D
+    Dropout(rate = 0.5)
+    Dense(units = 4, activation = "leaky_relu", use_bias = false, name = "head")
+    Softmax
+}
+
+#[test]
+fn keras_names_and_keywords_are_aliases() {
+    let layer = |name: &str| -> LayerInfo {
+        *KerasSpelling::LAYERS
+            .iter()
+            .find(|l| l.name == name)
+            .unwrap_or_else(|| panic!("no layer {name}"))
+    };
+    let stem = layer("stem");
+    assert_eq!(
+        (stem.class, stem.output_shape),
+        ("Conv2D", &[32usize, 32, 8][..])
+    );
+    assert_eq!(stem.params, 3 * 5 * 3 * 8 + 8);
+    assert_eq!(layer("max_pooling2d").output_shape, &[16, 16, 8]);
+    // Dilation (2, 1): the 3x3 kernel spans 5x3 → 12x14.
+    assert_eq!(layer("conv2d").output_shape, &[12, 14, 8]);
+    assert_eq!(layer("average_pooling2d").output_shape, &[6, 7, 8]);
+    assert_eq!(layer("max_pooling2d_1").output_shape, &[3, 3, 8]);
+    assert_eq!(layer("average_pooling2d_1").output_shape, &[3, 3, 8]);
+    let classes: Vec<&str> = KerasSpelling::LAYERS.iter().map(|l| l.class).collect();
+    assert_eq!(
+        classes,
+        [
+            "Conv2D",
+            "MaxPooling2D",
+            "Conv2D",
+            "AveragePooling2D",
+            "MaxPooling2D",
+            "AveragePooling2D",
+            "LeakyReLU",
+            "LeakyReLU",
+            "LeakyReLU",
+            "Activation",
+            "Activation",
+            "Activation",
+            "GlobalAveragePooling2D",
+            "Dropout",
+            "Dense",
+            "Softmax"
+        ]
+    );
+    assert_eq!(layer("leaky_re_lu_2").output_shape, &[3, 3, 8]);
+    assert_eq!(layer("activation_2").output_shape, &[3, 3, 8]);
+    assert_eq!(layer("global_average_pooling2d").output_shape, &[8]);
+    let head = layer("head");
+    assert_eq!((head.output_shape, head.params), (&[4usize][..], 8 * 4));
+    assert_eq!(KerasSpelling::OUTPUT_SHAPE, &[4]);
+    let _: fn(&KerasSpelling) -> String = |m| format!("{m:?}");
+}
+
+// Keras applies Dense to the last axis of a feature map.
+cnn! {
+    pub struct PerPixel;
+    input(8, 6, 3);
+    Conv2D(4, 3x3, relu)
+    Dense(5, softmax)
+}
+
+#[test]
+fn dense_on_a_feature_map_applies_to_the_channels() {
+    assert_eq!(PerPixel::OUTPUT_SHAPE, &[6, 4, 5]);
+    assert_eq!(PerPixel::LAYERS[1].params, 4 * 5 + 5);
+    assert_eq!(PerPixel::LAYERS[1].flops, 2 * 6 * 4 * 4 * 5);
+    assert!(PerPixel::summary()
+        .contains("│ dense (Dense)                   │ (None, 6, 4, 5)        │            25 │"));
+}
+
+mod unnamed {
+    cnn_runtime::cnn! { input(4, 4, 2); Flatten }
+
+    #[test]
+    fn the_type_defaults_to_model() {
+        assert_eq!(Model::OUTPUT_SHAPE, &[32]);
+        assert_eq!(Model::PARAMS, 0);
+        assert!(Model::summary().starts_with("Model: \"model\"\n"));
+    }
+}
+
+macro_rules! square_model {
+    ($name:ident, $size:expr, $filters:expr) => {
+        cnn! {
+            pub struct $name;
+            input($size, $size, 1);
+            Conv2D($filters, 3x3, relu)
+            GlobalMaxPool
+        }
+    };
+}
+
+square_model!(FromMacroRules, 10, 7);
+
+#[test]
+fn works_inside_macro_rules() {
+    assert_eq!(FromMacroRules::INPUT_SHAPE, [10, 10, 1]);
+    assert_eq!(FromMacroRules::OUTPUT_SHAPE, &[7]);
+    assert_eq!(FromMacroRules::PARAMS, 9 * 7 + 7);
+}

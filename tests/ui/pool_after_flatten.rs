@@ -1,0 +1,13 @@
+use cnn_runtime::cnn;
+
+cnn! {
+    pub struct Mnist;
+    input(28, 28, 1);
+    Conv2D(32, 3x3, relu)
+    Flatten
+    Dense(64, relu)
+    MaxPool(2)
+    Dense(10, softmax)
+}
+
+fn main() {}

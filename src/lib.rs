@@ -1,4 +1,7 @@
-//! Shared helpers of the examples and end-to-end tests.
+//! Shared helpers of the examples and end-to-end tests: where the Keras fixtures
+//! are, and a minimal reader for their safetensors files.
+
+pub mod safetensors;
 
 use std::path::PathBuf;
 

@@ -1,25 +1,60 @@
-//! Plan → Rust tokens: the model type and its compile-time API.
+//! Plan → Rust tokens: the model type, its weights, its compile-time API and a
+//! straight-line `forward`.
 //!
 //! Every runtime item is named by absolute path (`::cnn_runtime::...`) so the
 //! output compiles in any crate that depends on the runtime.
 
-use crate::plan::{Plan, PlannedLayer, Shape};
+use crate::plan::{Op, Plan, PlannedLayer, Shape};
+use crate::spec::{Activation, PoolOp};
 use crate::summary;
-use proc_macro2::{Literal, TokenStream};
-use quote::quote;
+use proc_macro2::{Ident, Literal, Span, TokenStream};
+use quote::{format_ident, quote};
 
-/// The generated type with its constants and `summary()`.
+/// The generated type, its `Model` implementation and inherent API.
 pub fn generate(plan: &Plan) -> TokenStream {
     let Plan {
         attrs, vis, ident, ..
     } = plan;
+    let fields = param_fields(plan);
+    let field_defs = fields.iter().map(|f| {
+        let (name, ty) = (&f.ident, &f.ty);
+        quote!(#name: #ty)
+    });
+    let field_types: Vec<&TokenStream> = fields.iter().map(|f| &f.ty).collect();
+    let field_zero = fields.iter().map(|f| {
+        let (name, ty) = (&f.ident, &f.ty);
+        quote!(#name: <#ty>::ZERO)
+    });
     let input = dims(plan.input);
     let output = dims(plan.output());
     let params = Literal::u64_unsuffixed(plan.params());
     let flops = Literal::u64_unsuffixed(plan.flops());
     let layers = plan.layers.iter().map(layer_info);
+    let tensors = tensor_specs(plan, &fields);
+    let (tensor_refs, tensor_muts) = tensor_accessors(&fields);
+    let input_ty = array_type(plan.input);
+    let output_ty = array_type(plan.output());
+    let forward = forward_body(plan, &fields);
+    let (a, b) = (lit(forward.sizes[0]), lit(forward.sizes[1]));
+    let scratch_bytes = lit(4 * (forward.sizes[0] + forward.sizes[1]));
+    let body = forward.body;
     let summary = summary::render(plan);
     let doc_summary = format!("```text\n{summary}```");
+    let predict = matches!(plan.output(), Shape::Vector(_)).then(|| {
+        quote! {
+            /// The index of the largest output (the predicted class).
+            pub fn predict(&self, input: &#input_ty) -> usize {
+                let output = self.forward(input);
+                let mut best = 0;
+                for (i, &value) in output.iter().enumerate() {
+                    if value > output[best] {
+                        best = i;
+                    }
+                }
+                best
+            }
+        }
+    });
     quote! {
         #attrs
         ///
@@ -27,8 +62,19 @@ pub fn generate(plan: &Plan) -> TokenStream {
         ///
         #[doc = #doc_summary]
         #vis struct #ident {
-            _private: (),
+            #(#field_defs,)*
         }
+
+        // SAFETY: every field is a runtime parameter block made of f32 arrays
+        // (each checked to be `Zeroable` below), so all-zero bytes are a valid value.
+        unsafe impl ::cnn_runtime::Zeroable for #ident {}
+
+        const _: () = {
+            fn fields_are_zeroable() {
+                fn zeroable<T: ::cnn_runtime::Zeroable>() {}
+                #(zeroable::<#field_types>();)*
+            }
+        };
 
         impl #ident {
             /// Input shape: (height, width, channels), channels last like Keras.
@@ -39,23 +85,429 @@ pub fn generate(plan: &Plan) -> TokenStream {
             pub const PARAMS: usize = #params;
             /// Floating-point operations per image (2 per multiply-accumulate).
             pub const FLOPS: u64 = #flops;
+            /// Bytes of scratch space `forward` needs (the static memory plan).
+            pub const SCRATCH_BYTES: usize = #scratch_bytes;
             /// Every layer with its Keras name, class, shapes, parameters and FLOPs.
             pub const LAYERS: &'static [::cnn_runtime::LayerInfo] = &[#(#layers),*];
+            /// Every weight tensor with its Keras name and shape.
+            pub const TENSORS: &'static [::cnn_runtime::TensorSpec] = &[#(#tensors),*];
+            /// The model with every weight zero, for a `static`. On the heap, use `zeroed()`.
+            pub const ZERO: Self = Self { #(#field_zero,)* };
 
             /// The table Keras' `model.summary()` prints for this model.
             pub const fn summary() -> &'static str {
                 #summary
             }
+
+            /// Runs the model (scratch space on the stack: `SCRATCH_BYTES`).
+            pub fn forward(&self, input: &#input_ty) -> #output_ty {
+                <Self as ::cnn_runtime::Model>::forward(self, input)
+            }
+
+            /// Runs the model in caller-owned scratch space; never allocates.
+            pub fn forward_into<'s>(
+                &self,
+                input: &#input_ty,
+                scratch: &'s mut ::cnn_runtime::Scratch<#a, #b>,
+            ) -> &'s #output_ty {
+                <Self as ::cnn_runtime::Model>::forward_into(self, input, scratch)
+            }
+
+            #predict
+
+            ::cnn_runtime::__if_alloc! {
+                /// A model with every weight zero, built on the heap in place.
+                pub fn zeroed() -> ::cnn_runtime::__private::Box<Self> {
+                    <Self as ::cnn_runtime::Model>::zeroed()
+                }
+            }
+        }
+
+        impl ::cnn_runtime::Model for #ident {
+            type Input = #input_ty;
+            type Output = #output_ty;
+            type Scratch = ::cnn_runtime::Scratch<#a, #b>;
+
+            const INPUT_SHAPE: [usize; 3] = Self::INPUT_SHAPE;
+            const OUTPUT_SHAPE: &'static [usize] = Self::OUTPUT_SHAPE;
+            const PARAMS: usize = Self::PARAMS;
+            const FLOPS: u64 = Self::FLOPS;
+            const SCRATCH_BYTES: usize = Self::SCRATCH_BYTES;
+            const LAYERS: &'static [::cnn_runtime::LayerInfo] = Self::LAYERS;
+            const TENSORS: &'static [::cnn_runtime::TensorSpec] = Self::TENSORS;
+
+            fn new_scratch() -> Self::Scratch {
+                ::cnn_runtime::Scratch::new()
+            }
+
+            #[inline]
+            fn forward_into<'s>(&self, input: &Self::Input, scratch: &'s mut Self::Scratch) -> &'s Self::Output {
+                let (a, b) = scratch.buffers();
+                #body
+            }
+
+            fn tensor(&self, index: usize) -> ::core::option::Option<&[f32]> {
+                match index {
+                    #(#tensor_refs)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+
+            fn tensor_mut(&mut self, index: usize) -> ::core::option::Option<&mut [f32]> {
+                match index {
+                    #(#tensor_muts)*
+                    _ => ::core::option::Option::None,
+                }
+            }
         }
     }
 }
 
+fn lit(n: usize) -> Literal {
+    Literal::usize_unsuffixed(n)
+}
+
 fn dims(shape: Shape) -> Vec<Literal> {
-    shape
-        .dims()
-        .into_iter()
-        .map(Literal::usize_unsuffixed)
+    shape.dims().into_iter().map(lit).collect()
+}
+
+/// `[[[f32; C]; W]; H]` or `[f32; N]`.
+fn array_type(shape: Shape) -> TokenStream {
+    match shape {
+        Shape::Map { h, w, c } => {
+            let (h, w, c) = (lit(h), lit(w), lit(c));
+            quote!([[[f32; #c]; #w]; #h])
+        }
+        Shape::Vector(n) => {
+            let n = lit(n);
+            quote!([f32; #n])
+        }
+    }
+}
+
+/// A layer with weights: its field in the model struct.
+struct ParamField {
+    layer: usize,
+    ident: Ident,
+    ty: TokenStream,
+    use_bias: bool,
+}
+
+fn param_fields(plan: &Plan) -> Vec<ParamField> {
+    let mut fields = Vec::new();
+    for (i, layer) in plan.layers.iter().enumerate() {
+        let tensors = layer.tensors();
+        let Some((_, kernel)) = tensors.first() else {
+            continue;
+        };
+        let use_bias = tensors.len() > 1;
+        let ty = match kernel[..] {
+            [kh, kw, ci, co] => {
+                let (kh, kw, ci, co) = (lit(kh), lit(kw), lit(ci), lit(co));
+                quote!(::cnn_runtime::Conv2DParams<#kh, #kw, #ci, #co>)
+            }
+            [fan_in, units] => {
+                let (fan_in, units) = (lit(fan_in), lit(units));
+                quote!(::cnn_runtime::DenseParams<#fan_in, #units>)
+            }
+            _ => continue,
+        };
+        let ident = format_ident!("l{}_{}", i, sanitize(&layer.name));
+        fields.push(ParamField {
+            layer: i,
+            ident,
+            ty,
+            use_bias,
+        });
+    }
+    fields
+}
+
+/// A layer name as part of an identifier.
+fn sanitize(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect()
+}
+
+fn tensor_specs(plan: &Plan, fields: &[ParamField]) -> Vec<TokenStream> {
+    fields
+        .iter()
+        .flat_map(|f| plan.layers[f.layer].tensors())
+        .map(|(name, shape)| {
+            let shape = shape.into_iter().map(lit);
+            quote!(::cnn_runtime::TensorSpec { name: #name, shape: &[#(#shape),*] })
+        })
+        .collect()
+}
+
+/// Match arms from tensor index to the kernel or bias of its field.
+fn tensor_accessors(fields: &[ParamField]) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut refs = Vec::new();
+    let mut muts = Vec::new();
+    let mut index = 0usize;
+    for f in fields {
+        let name = &f.ident;
+        let i = lit(index);
+        refs.push(quote!(#i => ::core::option::Option::Some(self.#name.kernel_flat()),));
+        muts.push(quote!(#i => ::core::option::Option::Some(self.#name.kernel_flat_mut()),));
+        index += 1;
+        if f.use_bias {
+            let i = lit(index);
+            refs.push(quote!(#i => ::core::option::Option::Some(&self.#name.bias[..]),));
+            muts.push(quote!(#i => ::core::option::Option::Some(&mut self.#name.bias[..]),));
+            index += 1;
+        }
+    }
+    (refs, muts)
+}
+
+/// Where a layer's output lives: the caller's input, or one of the two
+/// ping-pong scratch buffers.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Buffer {
+    Input,
+    A,
+    B,
+}
+
+impl Buffer {
+    fn other(self) -> Buffer {
+        if self == Buffer::A {
+            Buffer::B
+        } else {
+            Buffer::A
+        }
+    }
+
+    fn ident(self) -> Ident {
+        Ident::new(
+            match self {
+                Buffer::Input => "input",
+                Buffer::A => "a",
+                Buffer::B => "b",
+            },
+            Span::call_site(),
+        )
+    }
+}
+
+struct Forward {
+    body: TokenStream,
+    /// Values in buffers A and B.
+    sizes: [usize; 2],
+}
+
+/// The static memory plan and one statement per layer. Layers with weights and
+/// pooling read one buffer and write the other; activation layers work in
+/// place; Flatten and Dropout only change how the next layer reads the buffer.
+fn forward_body(plan: &Plan, fields: &[ParamField]) -> Forward {
+    let mut sizes = [0usize; 2];
+    let mut current = Buffer::Input;
+    let mut body = TokenStream::new();
+    let mut reserve = |buffer: Buffer, len: usize| match buffer {
+        Buffer::A => sizes[0] = sizes[0].max(len),
+        Buffer::B => sizes[1] = sizes[1].max(len),
+        Buffer::Input => {}
+    };
+    for (i, layer) in plan.layers.iter().enumerate() {
+        let field = fields.iter().find(|f| f.layer == i);
+        let computes = !matches!(
+            layer.op,
+            Op::Flatten | Op::Dropout { .. } | Op::Activation(_)
+        );
+        if computes {
+            let dst = current.other();
+            reserve(dst, layer.output.len());
+            body.extend(compute_layer(layer, field, current, dst));
+            current = dst;
+            continue;
+        }
+        if current == Buffer::Input {
+            // The input is the caller's and read-only: the first in-place layer copies it.
+            reserve(Buffer::A, layer.input.len());
+            let len = lit(layer.input.len());
+            body.extend(quote! {
+                *::cnn_runtime::memory::prefix_mut::<#len, _>(a) = *::cnn_runtime::memory::view::<[f32; #len], _>(input);
+            });
+            current = Buffer::A;
+        }
+        if let Op::Activation(f) = layer.op {
+            body.extend(activation_in_place(f, layer.output, current));
+        }
+    }
+    if current == Buffer::Input {
+        // No layer wrote anything (only possible in the stub emitted beside errors).
+        let len = lit(plan.input.len());
+        reserve(Buffer::A, plan.input.len());
+        body.extend(quote! {
+            *::cnn_runtime::memory::prefix_mut::<#len, _>(a) = *::cnn_runtime::memory::view::<[f32; #len], _>(input);
+        });
+        current = Buffer::A;
+    }
+    let out = current.ident();
+    let output_ty = array_type(plan.output());
+    body.extend(quote!(::cnn_runtime::memory::view::<#output_ty, _>(#out)));
+    Forward { body, sizes }
+}
+
+fn activation_tokens(f: Activation) -> TokenStream {
+    match f {
+        Activation::Linear | Activation::Softmax => quote!(::cnn_runtime::activation::Linear),
+        Activation::Relu => quote!(::cnn_runtime::activation::Relu),
+        Activation::Relu6 => quote!(::cnn_runtime::activation::Relu6),
+        Activation::Sigmoid => quote!(::cnn_runtime::activation::Sigmoid),
+        Activation::Tanh => quote!(::cnn_runtime::activation::Tanh),
+        Activation::Elu => quote!(::cnn_runtime::activation::Elu),
+        Activation::Gelu => quote!(::cnn_runtime::activation::Gelu),
+        Activation::Swish => quote!(::cnn_runtime::activation::Swish),
+        Activation::LeakyRelu(slope) => {
+            let slope = Literal::f32_suffixed(slope);
+            quote!(::cnn_runtime::activation::LeakyRelu(#slope))
+        }
+    }
+}
+
+/// Softmax over the last axis of `shape`, in place in `buffer`, if `f` is softmax.
+fn softmax_pass(f: Activation, shape: Shape, buffer: Buffer) -> TokenStream {
+    if f != Activation::Softmax {
+        return TokenStream::new();
+    }
+    let len = lit(shape.len());
+    let group = lit(*shape.dims().last().expect("shapes have a dimension"));
+    let buf = buffer.ident();
+    quote! {
+        ::cnn_runtime::activation::softmax_groups(&mut ::cnn_runtime::memory::prefix_mut::<#len, _>(#buf)[..], #group);
+    }
+}
+
+fn activation_in_place(f: Activation, shape: Shape, buffer: Buffer) -> TokenStream {
+    if f == Activation::Softmax {
+        return softmax_pass(f, shape, buffer);
+    }
+    if f == Activation::Linear {
+        return TokenStream::new();
+    }
+    let len = lit(shape.len());
+    let buf = buffer.ident();
+    let act = activation_tokens(f);
+    quote! {
+        ::cnn_runtime::activation::apply_in_place(&mut ::cnn_runtime::memory::prefix_mut::<#len, _>(#buf)[..], #act);
+    }
+}
+
+fn pool_op(op: PoolOp) -> TokenStream {
+    match op {
+        PoolOp::Max => quote!(::cnn_runtime::kernels::pool::PoolOp::Max),
+        PoolOp::Avg => quote!(::cnn_runtime::kernels::pool::PoolOp::Avg),
+    }
+}
+
+/// One kernel call reading `src` as the layer's input and writing `dst`.
+fn compute_layer(
+    layer: &PlannedLayer,
+    field: Option<&ParamField>,
+    src: Buffer,
+    dst: Buffer,
+) -> TokenStream {
+    let in_ty = array_type(layer.input);
+    let out_ty = array_type(layer.output);
+    let src_ident = src.ident();
+    let dst_ident = dst.ident();
+    let weights = field.map(|f| {
+        let name = &f.ident;
+        let bias = if f.use_bias {
+            quote!(::core::option::Option::Some(&self.#name.bias))
+        } else {
+            quote!(::core::option::Option::None)
+        };
+        (quote!(&self.#name.kernel), bias)
+    });
+    let call = match (&layer.op, layer.input, layer.output, weights) {
+        (
+            Op::Conv2D {
+                kernel,
+                strides,
+                dilation,
+                pad,
+                activation,
+                ..
+            },
+            Shape::Map { h, w, c },
+            Shape::Map {
+                h: oh,
+                w: ow,
+                c: co,
+            },
+            Some((k, bias)),
+        ) => {
+            let sizes = [
+                h, w, c, co, kernel.h, kernel.w, strides.h, strides.w, dilation.h, dilation.w,
+                pad.top, pad.bottom, pad.left, pad.right, oh, ow,
+            ]
+            .map(lit);
+            let act = activation_tokens(*activation);
+            let softmax = softmax_pass(*activation, layer.output, dst);
+            quote! {
+                ::cnn_runtime::kernels::conv::conv2d::<#(#sizes,)* _>(x, #k, #bias, #act, y);
+                #softmax
+            }
+        }
+        (
+            Op::Pool {
+                op,
+                pool,
+                strides,
+                pad,
+            },
+            Shape::Map { h, w, c },
+            Shape::Map { h: oh, w: ow, .. },
+            None,
+        ) => {
+            let sizes = [
+                h, w, c, pool.h, pool.w, strides.h, strides.w, pad.top, pad.bottom, pad.left,
+                pad.right, oh, ow,
+            ]
+            .map(lit);
+            let op = pool_op(*op);
+            quote!(::cnn_runtime::kernels::pool::pool2d::<#(#sizes),*>(#op, x, y);)
+        }
+        (Op::GlobalPool(op), Shape::Map { .. }, _, None) => {
+            let op = pool_op(*op);
+            quote!(::cnn_runtime::kernels::pool::global_pool(#op, x, y);)
+        }
+        (Op::Dense { activation, .. }, input, _, Some((k, bias))) => {
+            let act = activation_tokens(*activation);
+            let softmax = softmax_pass(*activation, layer.output, dst);
+            let kernel_fn = match input {
+                Shape::Map { .. } => quote!(dense_map),
+                Shape::Vector(_) => quote!(dense),
+            };
+            quote! {
+                ::cnn_runtime::kernels::dense::#kernel_fn(x, #k, #bias, #act, y);
+                #softmax
+            }
+        }
+        _ => unreachable!("the checker only plans consistent layers"),
+    };
+    let read = if src == Buffer::Input {
+        quote!(let x: &#in_ty = #src_ident;)
+    } else {
+        quote!(let x: &#in_ty = ::cnn_runtime::memory::view(&*#src_ident);)
+    };
+    quote! {
+        {
+            #read
+            let y: &mut #out_ty = ::cnn_runtime::memory::view_mut(&mut *#dst_ident);
+            #call
+        }
+    }
 }
 
 fn layer_info(layer: &PlannedLayer) -> TokenStream {

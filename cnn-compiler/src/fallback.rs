@@ -6,14 +6,22 @@ use crate::codegen;
 use crate::plan::{Plan, Shape};
 use proc_macro2::{Ident, Span, TokenStream};
 
-pub fn stub(attrs: TokenStream, vis: TokenStream, ident: Option<Ident>) -> TokenStream {
+/// `input` is the declared input shape, when it was valid, so that code passing
+/// inputs to the stub does not report type errors of its own.
+pub fn stub(
+    attrs: TokenStream,
+    vis: TokenStream,
+    ident: Option<Ident>,
+    input: Option<[usize; 3]>,
+) -> TokenStream {
+    let [h, w, c] = input.unwrap_or([0; 3]);
     let ident = ident.unwrap_or_else(|| Ident::new("Model", Span::call_site()));
     let plan = Plan {
         attrs,
         vis,
         model_name: String::new(),
         ident,
-        input: Shape::Map { h: 0, w: 0, c: 0 },
+        input: Shape::Map { h, w, c },
         layers: Vec::new(),
         weights: None,
     };

@@ -52,12 +52,17 @@ pub fn expand(tokens: TokenStream) -> TokenStream {
     let Some(spec) = front::dsl::parse(tokens, &mut diags) else {
         return diags.to_compile_errors();
     };
-    let header = (spec.attrs.clone(), spec.vis.clone(), spec.ident.clone());
+    let header = (
+        spec.attrs.clone(),
+        spec.vis.clone(),
+        spec.ident.clone(),
+        spec.input.as_ref().map(|i| i.value),
+    );
     match check::check(spec, &mut diags) {
         Some(plan) if diags.is_empty() => codegen::generate(&plan),
         _ => {
             let mut out = diags.to_compile_errors();
-            out.extend(fallback::stub(header.0, header.1, header.2));
+            out.extend(fallback::stub(header.0, header.1, header.2, header.3));
             out
         }
     }

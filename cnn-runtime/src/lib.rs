@@ -17,9 +17,20 @@
 //! assert_eq!(Mnist::OUTPUT_SHAPE, &[10]);
 //! assert_eq!(Mnist::PARAMS, 113_386);
 //! assert!(Mnist::summary().contains("│ conv2d_1 (Conv2D)               │ (None, 11, 11, 32)     │         9,248 │"));
+//!
+//! let model = Mnist::zeroed(); // weights: see `Model::load_with`
+//! let digit = [[[0.0f32; 1]; 28]; 28];
+//! let probabilities: [f32; 10] = model.forward(&digit);
+//! assert!((probabilities.iter().sum::<f32>() - 1.0).abs() < 1e-6);
 //! ```
+//!
+//! Features: `std` (default) and `alloc` add heap constructors (`zeroed()`);
+//! without them the crate is `#![no_std]` and allocation-free. `reference`
+//! adds the ndarray reference implementation.
 #![no_std]
 
+#[cfg(feature = "alloc")]
+extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
@@ -27,10 +38,41 @@ extern crate std;
 // path resolve inside this crate's own tests and doctests too.
 extern crate self as cnn_runtime;
 
+pub mod activation;
+pub mod kernels;
+pub mod memory;
 mod model;
+pub mod params;
+#[cfg(feature = "reference")]
+pub mod reference;
 
 pub use cnn_macros::cnn;
-pub use model::LayerInfo;
+pub use memory::{Plain, Scratch, Zeroable};
+pub use model::{LayerInfo, Model, TensorSpec};
+pub use params::{Conv2DParams, DenseParams};
+
+/// Items generated code needs, under a path that is the same with and without `std`.
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+pub mod __private {
+    pub use alloc::boxed::Box;
+}
+
+/// Expands to its input when the runtime has the `alloc` feature, else to
+/// nothing: lets generated code offer heap constructors only where they exist.
+#[cfg(feature = "alloc")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_alloc {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+#[cfg(not(feature = "alloc"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_alloc {
+    ($($tokens:tt)*) => {};
+}
 
 /// Compiles the README's Rust code blocks as doctests, so they stay true.
 #[cfg(doctest)]

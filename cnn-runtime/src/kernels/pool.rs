@@ -1,0 +1,178 @@
+//! Max and average pooling over windows, and global pooling over the whole map.
+
+use super::window_output;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PoolOp {
+    Max,
+    /// Divides by the number of real (unpadded) cells in the window, as TensorFlow does.
+    Avg,
+}
+
+/// Every size of one pooling layer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolGeometry {
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+    pub ph: usize,
+    pub pw: usize,
+    pub stride_h: usize,
+    pub stride_w: usize,
+    pub pad_top: usize,
+    pub pad_left: usize,
+    pub out_h: usize,
+    pub out_w: usize,
+}
+
+/// Pooling on flat slices; padded cells are ignored (never part of max or mean).
+#[inline(always)]
+pub fn pool2d_dyn(g: PoolGeometry, op: PoolOp, input: &[f32], output: &mut [f32]) {
+    let c = g.c;
+    if input.len() < g.h * g.w * c || output.len() < g.out_h * g.out_w * c {
+        return;
+    }
+    for oy in 0..g.out_h {
+        // The window's real rows: [y0, y1).
+        let top = oy * g.stride_h;
+        let y0 = top.saturating_sub(g.pad_top).min(g.h);
+        let y1 = (top + g.ph).saturating_sub(g.pad_top).min(g.h);
+        for ox in 0..g.out_w {
+            let left = ox * g.stride_w;
+            let x0 = left.saturating_sub(g.pad_left).min(g.w);
+            let x1 = (left + g.pw).saturating_sub(g.pad_left).min(g.w);
+            let out = &mut output[(oy * g.out_w + ox) * c..][..c];
+            out.fill(match op {
+                PoolOp::Max => f32::NEG_INFINITY,
+                PoolOp::Avg => 0.0,
+            });
+            for iy in y0..y1 {
+                for ix in x0..x1 {
+                    let pixel = &input[(iy * g.w + ix) * c..][..c];
+                    match op {
+                        PoolOp::Max => {
+                            for (o, &x) in out.iter_mut().zip(pixel) {
+                                *o = max_nan(*o, x);
+                            }
+                        }
+                        PoolOp::Avg => {
+                            for (o, &x) in out.iter_mut().zip(pixel) {
+                                *o += x;
+                            }
+                        }
+                    }
+                }
+            }
+            if op == PoolOp::Avg {
+                let cells = ((y1 - y0) * (x1 - x0)).max(1) as f32;
+                for o in out.iter_mut() {
+                    *o /= cells;
+                }
+            }
+        }
+    }
+}
+
+/// `max` that keeps a NaN, as TensorFlow's max pooling does.
+#[inline(always)]
+fn max_nan(a: f32, b: f32) -> f32 {
+    if a > b || a.is_nan() {
+        a
+    } else {
+        b
+    }
+}
+
+/// Pooling with every size a constant (see [`crate::kernels::conv::conv2d`]).
+#[inline]
+pub fn pool2d<
+    const H: usize,
+    const W: usize,
+    const C: usize,
+    const PH: usize,
+    const PW: usize,
+    const SH: usize,
+    const SW: usize,
+    const PT: usize,
+    const PB: usize,
+    const PL: usize,
+    const PR: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    op: PoolOp,
+    input: &[[[f32; C]; W]; H],
+    output: &mut [[[f32; C]; OW]; OH],
+) {
+    const {
+        assert!(
+            SH > 0 && SW > 0 && PH > 0 && PW > 0,
+            "pool and strides are at least 1"
+        );
+        assert!(OH == window_output(H, PT + PB, PH, SH), "output height");
+        assert!(OW == window_output(W, PL + PR, PW, SW), "output width");
+        assert!(OH > 0 && OW > 0, "the pool fits the padded input");
+        // With more padding than this, a window could hold no real cell.
+        assert!(
+            PT < PH && PB < PH && PL < PW && PR < PW,
+            "padding smaller than the pool"
+        );
+    }
+    let g = PoolGeometry {
+        h: H,
+        w: W,
+        c: C,
+        ph: PH,
+        pw: PW,
+        stride_h: SH,
+        stride_w: SW,
+        pad_top: PT,
+        pad_left: PL,
+        out_h: OH,
+        out_w: OW,
+    };
+    pool2d_dyn(
+        g,
+        op,
+        input.as_flattened().as_flattened(),
+        output.as_flattened_mut().as_flattened_mut(),
+    );
+}
+
+/// Max or mean of each channel over all `pixels` (`input` is `pixels x c`).
+#[inline(always)]
+pub fn global_pool_dyn(op: PoolOp, pixels: usize, c: usize, input: &[f32], output: &mut [f32]) {
+    if input.len() < pixels * c || output.len() < c {
+        return;
+    }
+    let out = &mut output[..c];
+    out.fill(match op {
+        PoolOp::Max => f32::NEG_INFINITY,
+        PoolOp::Avg => 0.0,
+    });
+    for pixel in input[..pixels * c].chunks_exact(c) {
+        for (o, &x) in out.iter_mut().zip(pixel) {
+            *o = match op {
+                PoolOp::Max => max_nan(*o, x),
+                PoolOp::Avg => *o + x,
+            };
+        }
+    }
+    if op == PoolOp::Avg {
+        let n = pixels.max(1) as f32;
+        for o in out.iter_mut() {
+            *o /= n;
+        }
+    }
+}
+
+/// Global pooling with constant sizes: `H x W x C` → `C`.
+#[inline]
+pub fn global_pool<const H: usize, const W: usize, const C: usize>(
+    op: PoolOp,
+    input: &[[[f32; C]; W]; H],
+    output: &mut [f32; C],
+) {
+    const { assert!(H > 0 && W > 0, "a non-empty map") }
+    global_pool_dyn(op, H * W, C, input.as_flattened().as_flattened(), output);
+}

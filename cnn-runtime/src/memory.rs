@@ -1,0 +1,166 @@
+//! Buffers and views: the static memory plan's scratch space, typed views of
+//! it, and zero-initialised construction on the heap without a stack copy.
+
+/// Types whose every value is made of `f32`s only: `f32` and (nested) arrays of
+/// it. Their alignment is `f32`'s, they have no padding, and every bit pattern
+/// is a valid value.
+///
+/// # Safety
+/// Implement only for types with exactly those properties.
+pub unsafe trait Plain: Sized {}
+
+// SAFETY: f32 itself.
+unsafe impl Plain for f32 {}
+// SAFETY: an array of Plain has its element's alignment, no padding between
+// elements, and is valid for any bits valid for each element.
+unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
+
+/// Types for which all-zero bytes are a valid value (0.0 for every float).
+///
+/// # Safety
+/// Implement only for types made of `Zeroable` fields.
+pub unsafe trait Zeroable: Sized {}
+
+// SAFETY: 0x00000000 is 0.0.
+unsafe impl Zeroable for f32 {}
+// SAFETY: an array of zeroable elements is zeroable.
+unsafe impl<T: Zeroable, const N: usize> Zeroable for [T; N] {}
+
+/// The buffer `buf` seen as the tensor type `T`: a scratch buffer `[f32; N]` as
+/// a feature map `[[[f32; 32]; 26]; 26]`, or a map as a flat vector. `T` must
+/// fit in `S`: a larger one does not compile.
+#[inline(always)]
+pub fn view<T: Plain, S: Plain>(buf: &S) -> &T {
+    const { assert!(core::mem::size_of::<T>() <= core::mem::size_of::<S>()) }
+    // SAFETY: `T` and `S` are both made of f32s only (`Plain`), so `buf` is
+    // aligned for `T` and any bits in it are a valid `T`; `T` fits in `S`
+    // (asserted at compile time); the shared borrow of `buf` is carried over.
+    unsafe { &*(buf as *const S).cast::<T>() }
+}
+
+/// [`view`], mutable.
+#[inline(always)]
+pub fn view_mut<T: Plain, S: Plain>(buf: &mut S) -> &mut T {
+    const { assert!(core::mem::size_of::<T>() <= core::mem::size_of::<S>()) }
+    // SAFETY: as in `view`; the unique borrow of `buf` is carried over.
+    unsafe { &mut *(buf as *mut S).cast::<T>() }
+}
+
+/// All values of a tensor, row-major.
+#[inline(always)]
+pub fn flat<T: Plain>(tensor: &T) -> &[f32] {
+    let len = core::mem::size_of::<T>() / core::mem::size_of::<f32>();
+    // SAFETY: `T: Plain` is exactly `len` contiguous, initialised f32s; the
+    // shared borrow of `tensor` is carried over.
+    unsafe { core::slice::from_raw_parts((tensor as *const T).cast::<f32>(), len) }
+}
+
+/// [`flat`], mutable.
+#[inline(always)]
+pub fn flat_mut<T: Plain>(tensor: &mut T) -> &mut [f32] {
+    let len = core::mem::size_of::<T>() / core::mem::size_of::<f32>();
+    // SAFETY: as in `flat`; the unique borrow of `tensor` is carried over.
+    unsafe { core::slice::from_raw_parts_mut((tensor as *mut T).cast::<f32>(), len) }
+}
+
+/// A zeroed value (on the stack: for large ones use [`boxed_zeroed`]).
+#[inline]
+pub fn zeroed<T: Zeroable>() -> T {
+    // SAFETY: `T: Zeroable`, so all-zero bytes are a valid `T`.
+    unsafe { core::mem::zeroed() }
+}
+
+/// The first `LEN` values of a buffer as a flat array.
+#[inline(always)]
+pub fn prefix_mut<const LEN: usize, S: Plain>(buf: &mut S) -> &mut [f32; LEN] {
+    view_mut(buf)
+}
+
+/// Scratch space for `forward_into`: two buffers that layers write in turn
+/// (ping-pong), each as large as the largest activation placed in it. Its size
+/// is a compile-time constant (`Model::SCRATCH_BYTES`).
+#[derive(Clone, Debug)]
+pub struct Scratch<const A: usize, const B: usize> {
+    a: [f32; A],
+    b: [f32; B],
+}
+
+impl<const A: usize, const B: usize> Scratch<A, B> {
+    /// Zeroed scratch, for a `static` or the stack.
+    pub const fn new() -> Self {
+        Scratch {
+            a: [0.0; A],
+            b: [0.0; B],
+        }
+    }
+
+    /// Zeroed scratch on the heap, built in place (for large activations).
+    #[cfg(feature = "alloc")]
+    pub fn boxed() -> alloc::boxed::Box<Self> {
+        boxed_zeroed()
+    }
+
+    /// Both buffers, borrowed separately.
+    #[inline(always)]
+    pub fn buffers(&mut self) -> (&mut [f32; A], &mut [f32; B]) {
+        (&mut self.a, &mut self.b)
+    }
+}
+
+impl<const A: usize, const B: usize> Default for Scratch<A, B> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: two f32 arrays.
+unsafe impl<const A: usize, const B: usize> Zeroable for Scratch<A, B> {}
+
+/// A zeroed `T` allocated directly on the heap: nothing the size of `T` is ever
+/// on the stack, so 100 MB models build in a thread with a 2 MiB stack.
+#[cfg(feature = "alloc")]
+pub fn boxed_zeroed<T: Zeroable>() -> alloc::boxed::Box<T> {
+    let uninit = alloc::boxed::Box::<T>::new_zeroed();
+    // SAFETY: `T: Zeroable`, so the all-zero bytes `new_zeroed` wrote are a valid `T`.
+    unsafe { uninit.assume_init() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn views_reinterpret_in_row_major_order() {
+        let mut buf = [0.0f32; 14];
+        let map: &mut [[[f32; 2]; 3]; 2] = view_mut(&mut buf);
+        map[1][2][1] = 5.0;
+        map[0][1][0] = 3.0;
+        assert_eq!(buf[(3 + 2) * 2 + 1], 5.0);
+        assert_eq!(buf[2], 3.0);
+        let flat12: &[f32; 12] = view(&buf);
+        assert_eq!(flat12[11], 5.0);
+        let nested: &[[f32; 2]; 6] = view(view::<[[[f32; 2]; 3]; 2], _>(&buf));
+        assert_eq!(nested[5][1], 5.0);
+        let map: &[[[f32; 2]; 3]; 2] = view(&buf);
+        assert_eq!(flat(map).len(), 12);
+        assert_eq!(flat(map)[11], 5.0);
+        flat_mut(view_mut::<[[f32; 2]; 7], _>(&mut buf))[13] = 9.0;
+        assert_eq!(buf[13], 9.0);
+        let z: [[f32; 3]; 2] = zeroed();
+        assert_eq!(z, [[0.0; 3]; 2]);
+        let first: &mut [f32; 3] = prefix_mut(&mut buf);
+        first[0] = 1.0;
+        assert_eq!(buf[0], 1.0);
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn boxed_zeroed_is_all_zero() {
+        let scratch = Scratch::<5, 7>::boxed();
+        let mut s = *scratch;
+        let (a, b) = s.buffers();
+        assert!(a.iter().chain(b.iter()).all(|&x| x == 0.0));
+        let big = boxed_zeroed::<[[f32; 100]; 100]>();
+        assert!(big.as_flattened().iter().all(|&x| x == 0.0));
+    }
+}

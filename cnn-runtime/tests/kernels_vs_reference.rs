@@ -1,0 +1,231 @@
+//! Every kernel against the ndarray reference implementation, on random shapes
+//! and options: odd sizes, strides larger than the window, `same` padding with
+//! an odd total, dilation, bias or not, every activation. (Too slow for Miri.)
+#![cfg(not(miri))]
+
+use cnn_runtime::activation::{self, Activation};
+use cnn_runtime::kernels::conv::{conv2d_dyn, Conv2DGeometry};
+use cnn_runtime::kernels::dense::{dense_dyn, DenseGeometry};
+use cnn_runtime::kernels::pool::{global_pool_dyn, pool2d_dyn, PoolGeometry, PoolOp};
+use cnn_runtime::reference::{self, Padding};
+use ndarray::{Array1, Array2, Array3, Array4, ArrayD, IxDyn};
+use proptest::prelude::*;
+
+fn values(len: usize) -> impl Strategy<Value = Vec<f32>> {
+    prop::collection::vec(-2.0f32..2.0, len)
+}
+
+fn padding() -> impl Strategy<Value = Padding> {
+    prop_oneof![Just(Padding::Valid), Just(Padding::Same)]
+}
+
+/// `ours` equals `reference` within f32 accumulation noise over `terms` products.
+fn assert_close(ours: &[f32], reference: &[f32], terms: usize) {
+    assert_eq!(ours.len(), reference.len());
+    let tolerance = 8e-6 * (terms as f32).sqrt().max(1.0);
+    for (i, (o, r)) in ours.iter().zip(reference).enumerate() {
+        let scale = r.abs().max(1.0);
+        assert!(
+            (o - r).abs() <= tolerance * scale,
+            "value {i}: kernel {o}, reference {r} (tolerance {tolerance})"
+        );
+    }
+}
+
+#[derive(Clone, Debug)]
+struct ConvCase {
+    h: usize,
+    w: usize,
+    c_in: usize,
+    c_out: usize,
+    k: (usize, usize),
+    strides: (usize, usize),
+    dilation: (usize, usize),
+    padding: Padding,
+    bias: bool,
+}
+
+fn conv_case() -> impl Strategy<Value = ConvCase> {
+    (
+        (1usize..13, 1usize..13, 1usize..5, 1usize..7),
+        (1usize..6, 1usize..6),
+        (1usize..5, 1usize..5),
+        (1usize..4, 1usize..4),
+        padding(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |((h, w, c_in, c_out), k, strides, dilation, padding, bias)| ConvCase {
+                h,
+                w,
+                c_in,
+                c_out,
+                k,
+                strides,
+                dilation,
+                padding,
+                bias,
+            },
+        )
+        .prop_filter("a valid window must fit", |c| {
+            c.padding == Padding::Same
+                || (c.h > (c.k.0 - 1) * c.dilation.0 && c.w > (c.k.1 - 1) * c.dilation.1)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn conv2d_equals_reference(
+        case in conv_case(),
+        seed in values(12 * 12 * 4 + 5 * 5 * 4 * 6 + 6),
+    ) {
+        let c = case;
+        let x = Array3::from_shape_fn((c.h, c.w, c.c_in), |(i, j, k)| seed[(i * 12 + j) * 4 + k]);
+        let base = 12 * 12 * 4;
+        let kernel = Array4::from_shape_fn((c.k.0, c.k.1, c.c_in, c.c_out), |(a, b, d, e)| {
+            seed[base + ((a * 5 + b) * 4 + d) * 6 + e]
+        });
+        let bias = Array1::from_shape_fn(c.c_out, |i| seed[base + 600 + i]);
+        let expected =
+            reference::conv2d(&x, &kernel, c.bias.then_some(&bias), c.strides, c.dilation, c.padding);
+        let eff = ((c.k.0 - 1) * c.dilation.0 + 1, (c.k.1 - 1) * c.dilation.1 + 1);
+        let (out_h, pad_top, _) = reference::output_and_padding(c.h, eff.0, c.strides.0, c.padding);
+        let (out_w, pad_left, _) = reference::output_and_padding(c.w, eff.1, c.strides.1, c.padding);
+        let g = Conv2DGeometry {
+            h: c.h,
+            w: c.w,
+            c_in: c.c_in,
+            c_out: c.c_out,
+            kh: c.k.0,
+            kw: c.k.1,
+            stride_h: c.strides.0,
+            stride_w: c.strides.1,
+            dilation_h: c.dilation.0,
+            dilation_w: c.dilation.1,
+            pad_top,
+            pad_left,
+            out_h,
+            out_w,
+        };
+        let mut out = vec![f32::NAN; g.output_len()];
+        let bias_slice = bias.as_slice().unwrap();
+        conv2d_dyn(
+            g,
+            x.as_slice().unwrap(),
+            kernel.as_slice().unwrap(),
+            c.bias.then_some(bias_slice),
+            activation::Linear,
+            &mut out,
+        );
+        assert_close(&out, expected.as_slice().unwrap(), c.k.0 * c.k.1 * c.c_in);
+    }
+
+    #[test]
+    fn pooling_equals_reference(
+        (h, w, ch) in (1usize..14, 1usize..14, 1usize..5),
+        pool in (1usize..5, 1usize..5),
+        strides in (1usize..6, 1usize..6),
+        padding in padding(),
+        max in any::<bool>(),
+        seed in values(14 * 14 * 4),
+    ) {
+        prop_assume!(padding == Padding::Same || (h >= pool.0 && w >= pool.1));
+        let x = Array3::from_shape_fn((h, w, ch), |(i, j, k)| seed[(i * 14 + j) * 4 + k]);
+        let expected = reference::pool2d(&x, max, pool, strides, padding);
+        let (out_h, pad_top, _) = reference::output_and_padding(h, pool.0, strides.0, padding);
+        let (out_w, pad_left, _) = reference::output_and_padding(w, pool.1, strides.1, padding);
+        let g = PoolGeometry {
+            h,
+            w,
+            c: ch,
+            ph: pool.0,
+            pw: pool.1,
+            stride_h: strides.0,
+            stride_w: strides.1,
+            pad_top,
+            pad_left,
+            out_h,
+            out_w,
+        };
+        let mut out = vec![f32::NAN; out_h * out_w * ch];
+        let op = if max { PoolOp::Max } else { PoolOp::Avg };
+        pool2d_dyn(g, op, x.as_slice().unwrap(), &mut out);
+        assert_close(&out, expected.as_slice().unwrap(), pool.0 * pool.1);
+    }
+
+    #[test]
+    fn global_pooling_equals_reference(
+        (h, w, ch) in (1usize..10, 1usize..10, 1usize..9),
+        max in any::<bool>(),
+        seed in values(10 * 10 * 8),
+    ) {
+        let x = Array3::from_shape_fn((h, w, ch), |(i, j, k)| seed[(i * 10 + j) * 8 + k]);
+        let expected = reference::global_pool(&x, max);
+        let mut out = vec![f32::NAN; ch];
+        let op = if max { PoolOp::Max } else { PoolOp::Avg };
+        global_pool_dyn(op, h * w, ch, x.as_slice().unwrap(), &mut out);
+        assert_close(&out, expected.as_slice().unwrap(), h * w);
+    }
+
+    #[test]
+    fn dense_equals_reference(
+        (rows, fan_in, units) in (1usize..5, 1usize..48, 1usize..24),
+        bias in any::<bool>(),
+        seed in values(4 * 48 + 48 * 24 + 24),
+    ) {
+        let x = ArrayD::from_shape_fn(IxDyn(&[rows, fan_in]), |i| seed[i[0] * 48 + i[1]]);
+        let kernel = Array2::from_shape_fn((fan_in, units), |(i, o)| seed[192 + i * 24 + o]);
+        let b = Array1::from_shape_fn(units, |o| seed[192 + 48 * 24 + o]);
+        let expected = reference::dense(&x, &kernel, bias.then_some(&b));
+        let mut out = vec![f32::NAN; rows * units];
+        let g = DenseGeometry { rows, fan_in, units };
+        let b_slice = b.as_slice().unwrap();
+        dense_dyn(
+            g,
+            x.as_slice().unwrap(),
+            kernel.as_slice().unwrap(),
+            bias.then_some(b_slice),
+            activation::Linear,
+            &mut out,
+        );
+        assert_close(&out, expected.as_slice().unwrap(), fan_in);
+    }
+
+    #[test]
+    fn activations_equal_reference(
+        x in prop::collection::vec(-30.0f32..30.0, 1..64),
+        slope in 0.0f32..1.0,
+    ) {
+        let input = ArrayD::from_shape_vec(IxDyn(&[x.len()]), x.clone()).unwrap();
+        let check = |name: &str, f: &dyn Fn(f32) -> f32| {
+            let expected = reference::activation(&input, name, slope);
+            for (&v, r) in x.iter().zip(expected.iter()) {
+                let o = f(v);
+                assert!((o - r).abs() <= 2e-6 * r.abs().max(1.0), "{name}({v}): {o} vs {r}");
+            }
+        };
+        check("linear", &|v| activation::Linear.apply(v));
+        check("relu", &|v| activation::Relu.apply(v));
+        check("relu6", &|v| activation::Relu6.apply(v));
+        check("sigmoid", &|v| activation::Sigmoid.apply(v));
+        check("tanh", &|v| activation::Tanh.apply(v));
+        check("elu", &|v| activation::Elu.apply(v));
+        check("gelu", &|v| activation::Gelu.apply(v));
+        check("swish", &|v| activation::Swish.apply(v));
+        check("leaky_relu", &|v| activation::LeakyRelu(slope).apply(v));
+    }
+
+    #[test]
+    fn softmax_equals_reference(
+        (groups, group) in (1usize..6, 1usize..12),
+        seed in prop::collection::vec(-50.0f32..50.0, 72),
+    ) {
+        let x = ArrayD::from_shape_fn(IxDyn(&[groups, group]), |i| seed[i[0] * 12 + i[1]]);
+        let expected = reference::activation(&x, "softmax", 0.0);
+        let mut ours = x.as_slice().unwrap().to_vec();
+        activation::softmax_groups(&mut ours, group);
+        assert_close(&ours, expected.as_slice().unwrap(), group);
+    }
+}

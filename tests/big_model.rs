@@ -1,0 +1,37 @@
+//! A model whose weights (a 5000x5000 Dense layer, 100 MB) could never live on a
+//! stack is built in place on the heap and runs in a thread with a 2 MiB stack.
+
+cnn_runtime::cnn! {
+    pub struct Wide;
+    input(1, 1, 5000);
+    Flatten
+    Dense(5000, relu)
+}
+
+#[test]
+fn a_100_mb_model_builds_and_runs_with_a_2_mib_stack() {
+    assert_eq!(Wide::PARAMS, 5000 * 5000 + 5000);
+    let worker = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let mut model = Wide::zeroed();
+            // W = identity, b = 1: y = relu(x + 1).
+            use cnn_runtime::Model;
+            let kernel = model.tensor_mut(0).expect("dense.kernel");
+            for i in 0..5000 {
+                kernel[i * 5000 + i] = 1.0;
+            }
+            model.tensor_mut(1).expect("dense.bias").fill(1.0);
+            let mut input = cnn_runtime::memory::boxed_zeroed::<[[[f32; 5000]; 1]; 1]>();
+            for (i, v) in input[0][0].iter_mut().enumerate() {
+                *v = i as f32 - 2500.0;
+            }
+            let output = model.forward(&input);
+            (output[0], output[2499], output[4999])
+        })
+        .expect("spawn");
+    assert_eq!(
+        worker.join().expect("no stack overflow"),
+        (0.0, 0.0, 2500.0)
+    );
+}

@@ -1,34 +1,80 @@
-//! The seed model: its Keras summary and what the compiler knows about it.
+//! The seed model with Keras' trained weights, on real handwritten digits.
 //!
 //! `cargo run --release --example mnist`
 
+use cnn_examples::{fixture_dir, safetensors};
 use cnn_runtime::cnn;
+use std::time::Instant;
 
 cnn! {
     /// The seed MNIST classifier.
-    pub struct Mnist;
+    pub struct SeedMnist;
     input(28, 28, 1);
     Conv2D(32, 3x3, relu)  MaxPool(2)
     Conv2D(32, 3x3, relu)  MaxPool(2)
     Flatten  Dense(128, relu)  Dense(10, softmax)
 }
 
-fn main() {
-    print!("{}", Mnist::summary());
-    println!();
-    println!("input  {:?}", Mnist::INPUT_SHAPE);
-    println!("output {:?}", Mnist::OUTPUT_SHAPE);
+/// A 28x28 digit as text, two characters per pixel column pair.
+fn ascii_art(image: &[[[f32; 1]; 28]; 28]) -> String {
+    let shades = [' ', '.', ':', '+', '#'];
+    let mut out = String::new();
+    for row in image.iter().step_by(2) {
+        for pixel in row {
+            let shade = (pixel[0] * (shades.len() - 1) as f32).round() as usize;
+            out.push(shades[shade.min(shades.len() - 1)]);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    print!("{}", SeedMnist::summary());
     println!(
-        "{} parameters, {:.2} MFLOP per image",
-        Mnist::PARAMS,
-        Mnist::FLOPS as f64 / 1e6
+        "{:.2} MFLOP per image, {} KiB of scratch\n",
+        SeedMnist::FLOPS as f64 / 1e6,
+        SeedMnist::SCRATCH_BYTES / 1024
     );
-    for layer in Mnist::LAYERS {
+
+    let dir = fixture_dir("seed_mnist");
+    let mut model = SeedMnist::zeroed();
+    safetensors::load_weights(&mut *model, &dir.join("weights.safetensors"))?;
+    let digits = safetensors::read(&dir.join("digits.safetensors"))?;
+    let (pixels, labels) = (&digits["digits"].values, &digits["labels"].values);
+
+    let image_of = |i: usize| {
+        let mut image = [[[0.0f32; 1]; 28]; 28];
+        for (y, row) in image.iter_mut().enumerate() {
+            for (x, pixel) in row.iter_mut().enumerate() {
+                pixel[0] = pixels[i * 784 + y * 28 + x] as f32 / 255.0;
+            }
+        }
+        image
+    };
+
+    for i in 0..3 {
+        let image = image_of(i);
+        let probabilities = model.forward(&image);
+        let class = model.predict(&image);
+        print!("{}", ascii_art(&image));
         println!(
-            "  {:<16} {:<14} {:>10} FLOPs",
-            layer.name,
-            format!("{:?}", layer.output_shape),
-            layer.flops
+            "digit {i}: predicted {class} ({:.1} %), label {}\n",
+            100.0 * probabilities[class],
+            labels[i]
         );
     }
+
+    let start = Instant::now();
+    let correct = (0..labels.len())
+        .filter(|&i| model.predict(&image_of(i)) as f64 == labels[i])
+        .count();
+    let elapsed = start.elapsed();
+    println!(
+        "accuracy on the {} held-out digits: {:.2} % (Keras: 96.75 %), {:.1} µs per image",
+        labels.len(),
+        100.0 * correct as f64 / labels.len() as f64,
+        elapsed.as_secs_f64() * 1e6 / labels.len() as f64
+    );
+    Ok(())
 }

@@ -53,15 +53,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         image
     };
 
-    for i in 0..3 {
+    for (i, label) in labels.iter().enumerate().take(3) {
         let image = image_of(i);
         let probabilities = model.forward(&image);
         let class = model.predict(&image);
         print!("{}", ascii_art(&image));
         println!(
-            "digit {i}: predicted {class} ({:.1} %), label {}\n",
+            "digit {i}: predicted {class} ({:.1} %), label {label}\n",
             100.0 * probabilities[class],
-            labels[i]
         );
     }
 

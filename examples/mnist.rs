@@ -38,8 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
 
     let dir = fixture_dir("seed_mnist");
-    let mut model = SeedMnist::zeroed();
-    safetensors::load_weights(&mut *model, &dir.join("weights.safetensors"))?;
+    let model = SeedMnist::from_safetensors_file(dir.join("weights.safetensors"))?;
     let digits = safetensors::read(&dir.join("digits.safetensors"))?;
     let (pixels, labels) = (&digits["digits"].values, &digits["labels"].values);
 

@@ -1,5 +1,6 @@
-//! A minimal safetensors reader for the fixtures: enough to read Keras' weights,
-//! inputs and outputs. (The public, hardened loader is the runtime's job.)
+//! A minimal safetensors reader for the fixtures' inputs, labels and Keras
+//! outputs (i32, u8 and f64 tensors that are not model weights; weights load
+//! through the runtime's `from_safetensors_file`).
 
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -111,38 +112,4 @@ pub fn parse(bytes: &[u8]) -> Result<BTreeMap<String, Tensor>, Error> {
         );
     }
     Ok(tensors)
-}
-
-/// Loads a fixture's `weights.safetensors` into a model, checking every
-/// tensor's name and shape.
-pub fn load_weights<M: cnn_runtime::Model>(model: &mut M, path: &Path) -> Result<(), Error> {
-    let tensors = read(path)?;
-    let mut used = 0;
-    model.load_with(|spec, values| {
-        let t = tensors
-            .get(spec.name)
-            .ok_or_else(|| Error(format!("{}: no tensor {}", path.display(), spec.name)))?;
-        if t.shape != spec.shape {
-            return Err(Error(format!(
-                "{}: {} has shape {:?}, the model expects {:?}",
-                path.display(),
-                spec.name,
-                t.shape,
-                spec.shape
-            )));
-        }
-        for (v, &x) in values.iter_mut().zip(&t.values) {
-            *v = x as f32;
-        }
-        used += 1;
-        Ok(())
-    })?;
-    if used != tensors.len() {
-        return Err(Error(format!(
-            "{}: {} tensors, the model uses {used}",
-            path.display(),
-            tensors.len()
-        )));
-    }
-    Ok(())
 }

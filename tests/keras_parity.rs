@@ -12,8 +12,7 @@ const OUTPUT_TOLERANCE: f64 = 1e-5;
 /// Runs a model on every input of its fixture; returns the largest difference.
 fn max_difference_to_keras<M: Model>(name: &str) -> f64 {
     let dir = fixture_dir(name);
-    let mut model = M::zeroed();
-    safetensors::load_weights(&mut *model, &dir.join("weights.safetensors")).unwrap();
+    let model = M::from_safetensors_file(dir.join("weights.safetensors")).unwrap();
     let io = safetensors::read(&dir.join("io.safetensors")).unwrap();
     let (inputs, expected) = (io["inputs"].to_f32(), &io["outputs"].values);
     let n = io["inputs"].shape[0];
@@ -183,8 +182,7 @@ fn all_held_out_digits_match_keras() {
         }
     }
     let dir = fixture_dir("seed_mnist");
-    let mut net = model::Model::zeroed();
-    safetensors::load_weights(&mut *net, &dir.join("weights.safetensors")).unwrap();
+    let net = model::Model::from_safetensors_file(dir.join("weights.safetensors")).unwrap();
     let digits = safetensors::read(&dir.join("digits.safetensors")).unwrap();
     let pixels = &digits["digits"].values;
     let (labels, predicted) = (&digits["labels"].values, &digits["predicted"].values);

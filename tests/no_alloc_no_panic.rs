@@ -1,7 +1,7 @@
 //! `forward` and `forward_into` never touch the heap, and never panic, even on
 //! NaN and infinite inputs. A counting global allocator watches this thread.
 
-use cnn_examples::{fixture_dir, safetensors};
+use cnn_examples::fixture_dir;
 use cnn_runtime::Model;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -107,12 +107,8 @@ fn forward_allocates_nothing<M: Model>(model: &M) {
 
 #[test]
 fn the_seed_model_never_allocates_nor_panics() {
-    let mut model = Mnist::zeroed();
-    safetensors::load_weights(
-        &mut *model,
-        &fixture_dir("seed_mnist").join("weights.safetensors"),
-    )
-    .unwrap();
+    let model = Mnist::from_safetensors_file(fixture_dir("seed_mnist").join("weights.safetensors"))
+        .unwrap();
     forward_allocates_nothing(&*model);
     // A finite input still gives probabilities.
     let out = model.forward(&probe_inputs::<Mnist>()[1]);

@@ -121,6 +121,42 @@ pub fn generate(plan: &Plan) -> TokenStream {
                     <Self as ::cnn_runtime::Model>::zeroed()
                 }
             }
+
+            ::cnn_runtime::__if_std! {
+                /// The model with the weights in a safetensors file's bytes
+                /// (Keras' names and layouts; f32, f16, bf16 or f64).
+                pub fn from_safetensors(
+                    bytes: &[u8],
+                ) -> ::core::result::Result<::cnn_runtime::__private::Box<Self>, ::cnn_runtime::WeightsError> {
+                    <Self as ::cnn_runtime::Model>::from_safetensors(bytes)
+                }
+
+                /// The model with the weights in a safetensors file.
+                pub fn from_safetensors_file(
+                    path: impl ::core::convert::AsRef<::cnn_runtime::__private::Path>,
+                ) -> ::core::result::Result<::cnn_runtime::__private::Box<Self>, ::cnn_runtime::WeightsError> {
+                    <Self as ::cnn_runtime::Model>::from_safetensors_file(path)
+                }
+
+                /// The model with the weights in a numpy `.npz` archive.
+                pub fn from_npz(
+                    reader: impl ::cnn_runtime::__private::Read + ::cnn_runtime::__private::Seek,
+                ) -> ::core::result::Result<::cnn_runtime::__private::Box<Self>, ::cnn_runtime::WeightsError> {
+                    <Self as ::cnn_runtime::Model>::from_npz(reader)
+                }
+
+                /// The model with the weights in a numpy `.npz` file.
+                pub fn from_npz_file(
+                    path: impl ::core::convert::AsRef<::cnn_runtime::__private::Path>,
+                ) -> ::core::result::Result<::cnn_runtime::__private::Box<Self>, ::cnn_runtime::WeightsError> {
+                    <Self as ::cnn_runtime::Model>::from_npz_file(path)
+                }
+
+                /// The weights as a safetensors file.
+                pub fn to_safetensors(&self) -> ::cnn_runtime::__private::Vec<u8> {
+                    <Self as ::cnn_runtime::Model>::to_safetensors(self)
+                }
+            }
         }
 
         impl ::cnn_runtime::Model for #ident {

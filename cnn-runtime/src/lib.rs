@@ -45,17 +45,27 @@ mod model;
 pub mod params;
 #[cfg(feature = "reference")]
 pub mod reference;
+#[cfg(feature = "std")]
+pub mod weights;
 
 pub use cnn_macros::cnn;
 pub use memory::{Plain, Scratch, Zeroable};
 pub use model::{LayerInfo, Model, TensorSpec};
 pub use params::{Conv2DParams, DenseParams};
+#[cfg(feature = "std")]
+pub use weights::{WeightsError, WeightsErrorKind};
 
 /// Items generated code needs, under a path that is the same with and without `std`.
 #[cfg(feature = "alloc")]
 #[doc(hidden)]
 pub mod __private {
     pub use alloc::boxed::Box;
+    pub use alloc::vec::Vec;
+    #[cfg(feature = "std")]
+    pub use std::{
+        io::{Read, Seek},
+        path::Path,
+    };
 }
 
 /// Expands to its input when the runtime has the `alloc` feature, else to
@@ -71,6 +81,21 @@ macro_rules! __if_alloc {
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __if_alloc {
+    ($($tokens:tt)*) => {};
+}
+
+/// Expands to its input when the runtime has the `std` feature, else to nothing.
+#[cfg(feature = "std")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_std {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+#[cfg(not(feature = "std"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __if_std {
     ($($tokens:tt)*) => {};
 }
 

@@ -86,6 +86,49 @@ pub trait Model: Sized + Zeroable {
     fn zeroed() -> alloc::boxed::Box<Self> {
         crate::memory::boxed_zeroed()
     }
+
+    /// A model from the bytes of a safetensors file with Keras' tensor names
+    /// and layouts (f32, f16, bf16 or f64).
+    #[cfg(feature = "std")]
+    fn from_safetensors(bytes: &[u8]) -> Result<std::boxed::Box<Self>, crate::WeightsError> {
+        crate::weights::load_safetensors(bytes)
+    }
+
+    /// [`Model::from_safetensors`] from a file.
+    #[cfg(feature = "std")]
+    fn from_safetensors_file(
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<std::boxed::Box<Self>, crate::WeightsError> {
+        let path = path.as_ref();
+        let bytes = std::fs::read(path).map_err(|e| crate::WeightsError::io(e, path))?;
+        crate::weights::load_safetensors(&bytes).map_err(|e| e.in_file(path))
+    }
+
+    /// A model from a numpy `.npz` archive (`np.savez` or `np.savez_compressed`)
+    /// whose members are named after the tensors (`conv2d.kernel`, ...).
+    #[cfg(feature = "std")]
+    fn from_npz(
+        reader: impl std::io::Read + std::io::Seek,
+    ) -> Result<std::boxed::Box<Self>, crate::WeightsError> {
+        crate::weights::load_npz(reader)
+    }
+
+    /// [`Model::from_npz`] from a file.
+    #[cfg(feature = "std")]
+    fn from_npz_file(
+        path: impl AsRef<std::path::Path>,
+    ) -> Result<std::boxed::Box<Self>, crate::WeightsError> {
+        let path = path.as_ref();
+        let file = std::fs::File::open(path).map_err(|e| crate::WeightsError::io(e, path))?;
+        crate::weights::load_npz(std::io::BufReader::new(file)).map_err(|e| e.in_file(path))
+    }
+
+    /// The weights as a safetensors file (f32, Keras' names and layouts), which
+    /// [`Model::from_safetensors`] reads back bit for bit.
+    #[cfg(feature = "std")]
+    fn to_safetensors(&self) -> std::vec::Vec<u8> {
+        crate::weights::save_safetensors(self)
+    }
 }
 
 /// A weight tensor: Keras' name (`conv2d.kernel`) and shape (`[3, 3, 1, 32]`).

@@ -1,0 +1,106 @@
+//! What can be wrong with a weights file, and where.
+
+use std::fmt;
+use std::path::PathBuf;
+use std::string::String;
+use std::vec::Vec;
+
+/// A weights file that cannot become a model: which file, and what is wrong.
+#[derive(Debug)]
+pub struct WeightsError {
+    /// The file, when loading from one.
+    pub path: Option<PathBuf>,
+    pub kind: WeightsErrorKind,
+}
+
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum WeightsErrorKind {
+    /// The file could not be read.
+    Io(std::io::Error),
+    /// Not a valid safetensors / npz file: truncated, bad header, bad offsets.
+    Corrupt(String),
+    /// The header announces more than the format allows.
+    HeaderTooLarge(String),
+    /// The model needs a tensor the file does not have.
+    MissingTensor {
+        name: &'static str,
+        present: Vec<String>,
+    },
+    /// The file has a tensor the model does not use.
+    UnexpectedTensor { name: String },
+    /// A tensor's shape differs from the model's.
+    WrongShape {
+        name: &'static str,
+        expected: &'static [usize],
+        found: Vec<usize>,
+    },
+    /// A tensor's element type cannot be converted to f32.
+    UnsupportedDtype { name: String, dtype: String },
+}
+
+impl WeightsError {
+    pub(crate) fn new(kind: WeightsErrorKind) -> Self {
+        WeightsError { path: None, kind }
+    }
+
+    pub(crate) fn corrupt(reason: impl fmt::Display) -> Self {
+        Self::new(WeightsErrorKind::Corrupt(std::format!("{reason}")))
+    }
+
+    pub(crate) fn io(error: std::io::Error, path: impl Into<PathBuf>) -> Self {
+        Self::new(WeightsErrorKind::Io(error)).in_file(path)
+    }
+
+    pub(crate) fn in_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+}
+
+impl fmt::Display for WeightsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(path) = &self.path {
+            write!(f, "{}: ", path.display())?;
+        }
+        match &self.kind {
+            WeightsErrorKind::Io(e) => write!(f, "cannot read the file: {e}"),
+            WeightsErrorKind::Corrupt(reason) => write!(f, "not a valid weights file: {reason}"),
+            WeightsErrorKind::HeaderTooLarge(reason) => write!(f, "header too large: {reason}"),
+            WeightsErrorKind::MissingTensor { name, present } => {
+                write!(
+                    f,
+                    "missing tensor `{name}`; the file has: {}",
+                    present.join(", ")
+                )
+            }
+            WeightsErrorKind::UnexpectedTensor { name } => {
+                write!(
+                    f,
+                    "unexpected tensor `{name}`: the model has no such weight"
+                )
+            }
+            WeightsErrorKind::WrongShape {
+                name,
+                expected,
+                found,
+            } => write!(
+                f,
+                "tensor `{name}` has shape {found:?}, the model expects {expected:?}"
+            ),
+            WeightsErrorKind::UnsupportedDtype { name, dtype } => write!(
+                f,
+                "tensor `{name}` has element type {dtype}; supported: f32, f16, bf16, f64"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for WeightsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.kind {
+            WeightsErrorKind::Io(e) => Some(e),
+            _ => None,
+        }
+    }
+}

@@ -20,15 +20,6 @@ pub fn check(spec: ModelSpec, diags: &mut Diagnostics) -> Option<Plan> {
         Some(input) => infer_shapes(input, &spec.layers, &names, diags),
         None => Vec::new(),
     };
-    if let Some(weights) = &spec.weights {
-        diags.push(
-            Diagnostic::new(
-                weights.loc,
-                "embedding weights with `weights = \"...\"` is not supported yet",
-            )
-            .help("remove this line for now"),
-        );
-    }
     if !diags.is_empty() {
         return None;
     }

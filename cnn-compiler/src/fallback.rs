@@ -25,5 +25,5 @@ pub fn stub(
         layers: Vec::new(),
         weights: None,
     };
-    codegen::generate(&plan)
+    codegen::generate(&plan, None)
 }

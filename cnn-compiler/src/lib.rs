@@ -23,6 +23,7 @@
 pub mod check;
 pub mod codegen;
 pub mod diag;
+pub mod embed;
 mod fallback;
 pub mod front;
 pub mod names;
@@ -58,8 +59,12 @@ pub fn expand(tokens: TokenStream) -> TokenStream {
         spec.ident.clone(),
         spec.input.as_ref().map(|i| i.value),
     );
-    match check::check(spec, &mut diags) {
-        Some(plan) if diags.is_empty() => codegen::generate(&plan),
+    let plan = check::check(spec, &mut diags);
+    let embedded = plan
+        .as_ref()
+        .and_then(|plan| embed::load(plan, &embed::manifest_dir(), &mut diags));
+    match plan {
+        Some(plan) if diags.is_empty() => codegen::generate(&plan, embedded.as_ref()),
         _ => {
             let mut out = diags.to_compile_errors();
             out.extend(fallback::stub(header.0, header.1, header.2, header.3));

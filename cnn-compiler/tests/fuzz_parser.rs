@@ -125,7 +125,7 @@ fn compiles_or_reports(source: &str) {
             assert!(!plan.layers.is_empty());
             let summary = cnn_compiler::summary::render(&plan);
             assert!(summary.starts_with("Model: "));
-            assert!(!cnn_compiler::codegen::generate(&plan).is_empty());
+            assert!(!cnn_compiler::codegen::generate(&plan, None).is_empty());
         }
         Err(diags) => assert!(!diags.is_empty(), "no plan and no diagnostic for {source}"),
     }

@@ -76,6 +76,32 @@ pub fn prefix_mut<const LEN: usize, S: Plain>(buf: &mut S) -> &mut [f32; LEN] {
     view_mut(buf)
 }
 
+/// Bytes with `f32` alignment: weights embedded at compile time, laid out as
+/// the model's own bytes.
+#[repr(C, align(4))]
+pub struct Embedded<const N: usize>(pub [u8; N]);
+
+/// A model (or any all-f32 type) whose bytes are embedded in the binary: no
+/// copy, the weights stay in read-only memory. The bytes are little-endian, so
+/// this does not compile for a big-endian target.
+#[inline]
+pub fn embedded<T: Plain, const N: usize>(bytes: &'static Embedded<N>) -> &'static T {
+    const {
+        assert!(
+            core::mem::size_of::<T>() == N,
+            "the embedded bytes are the type's size"
+        );
+        assert!(core::mem::align_of::<T>() <= 4, "f32 alignment");
+        assert!(
+            cfg!(target_endian = "little"),
+            "embedded weights are little-endian"
+        );
+    }
+    // SAFETY: `Embedded` is 4-aligned and `T: Plain` needs no more; the sizes are
+    // equal (asserted above); any bits are a valid `T`; the bytes are 'static.
+    unsafe { &*(bytes as *const Embedded<N>).cast::<T>() }
+}
+
 /// Scratch space for `forward_into`: two buffers that layers write in turn
 /// (ping-pong), each as large as the largest activation placed in it. Its size
 /// is a compile-time constant (`Model::SCRATCH_BYTES`).
@@ -151,6 +177,14 @@ mod tests {
         let first: &mut [f32; 3] = prefix_mut(&mut buf);
         first[0] = 1.0;
         assert_eq!(buf[0], 1.0);
+    }
+
+    #[test]
+    fn embedded_bytes_are_read_in_place() {
+        static BYTES: Embedded<8> = Embedded([0, 0, 128, 63, 0, 0, 0, 192]);
+        let values: &'static [f32; 2] = embedded(&BYTES);
+        assert_eq!(*values, [1.0, -2.0]);
+        assert_eq!(values.as_ptr().cast::<u8>(), BYTES.0.as_ptr());
     }
 
     #[cfg(feature = "alloc")]

@@ -1,0 +1,145 @@
+//! `tools/export_keras.py` against the Keras fixtures: the spec it prints for
+//! each Keras config is the fixture's `model.cnn`, and the weights it exports
+//! from the real `.keras` file are Keras' weights, bit for bit, in both formats.
+//!
+//! Needs python3 with numpy and h5py (`.ci/run` installs them); without them
+//! the test is skipped locally and fails under CI.
+
+use cnn_examples::fixture_dir;
+use cnn_runtime::Model;
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn exporter(args: &[&str]) -> Option<Output> {
+    let ready = Command::new("python3")
+        .args(["-c", "import numpy, h5py"])
+        .output();
+    if !ready.is_ok_and(|o| o.status.success()) {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide python3 with numpy and h5py"
+        );
+        eprintln!("skipped: python3 with numpy and h5py is not available");
+        return None;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/export_keras.py");
+    Some(
+        Command::new("python3")
+            .arg(script)
+            .args(args)
+            .output()
+            .expect("python3 runs"),
+    )
+}
+
+#[test]
+fn specs_from_keras_configs_are_the_fixture_models() {
+    for name in cnn_examples::fixture_names() {
+        let dir = fixture_dir(&name);
+        let Some(out) = exporter(&[dir.join("config.json").to_str().unwrap()]) else {
+            return;
+        };
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let expected = std::fs::read_to_string(dir.join("model.cnn")).unwrap();
+        assert_eq!(String::from_utf8(out.stdout).unwrap(), expected, "{name}");
+    }
+}
+
+cnn_runtime::cnn! {
+    pub struct SeedMnist;
+    input(28, 28, 1);
+    Conv2D(32, 3x3, relu) MaxPool(2) Conv2D(32, 3x3, relu) MaxPool(2)
+    Flatten Dense(128, relu) Dense(10, softmax)
+}
+
+#[test]
+fn weights_from_a_keras_file_are_keras_weights() {
+    let dir = fixture_dir("seed_mnist");
+    let out_dir = std::env::temp_dir().join(format!("cnn-export-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let (st, npz) = (out_dir.join("w.safetensors"), out_dir.join("w.npz"));
+    let keras_file = dir.join("model.keras");
+    let args = [
+        keras_file.to_str().unwrap(),
+        "-o",
+        st.to_str().unwrap(),
+        "--npz",
+        npz.to_str().unwrap(),
+    ];
+    let Some(out) = exporter(&args) else { return };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        std::fs::read_to_string(dir.join("model.cnn")).unwrap()
+    );
+    let keras = SeedMnist::from_safetensors_file(dir.join("weights.safetensors")).unwrap();
+    let from_st = SeedMnist::from_safetensors_file(&st).unwrap();
+    let from_npz = SeedMnist::from_npz_file(&npz).unwrap();
+    for i in 0..SeedMnist::TENSORS.len() {
+        let bits = |m: &SeedMnist| {
+            m.tensor(i)
+                .unwrap()
+                .iter()
+                .map(|v| v.to_bits())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            bits(&from_st),
+            bits(&keras),
+            "{}",
+            SeedMnist::TENSORS[i].name
+        );
+        assert_eq!(
+            bits(&from_npz),
+            bits(&keras),
+            "{}",
+            SeedMnist::TENSORS[i].name
+        );
+    }
+    std::fs::remove_dir_all(out_dir).ok();
+}
+
+#[test]
+fn unsupported_constructs_are_named_never_skipped() {
+    let dir = std::env::temp_dir().join(format!("cnn-export-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = std::fs::read_to_string(fixture_dir("seed_mnist").join("config.json")).unwrap();
+    let cases = [
+        (
+            config.replacen("\"MaxPooling2D\"", "\"MaxPooling3D\"", 1),
+            "`max_pooling2d` (MaxPooling3D) is not supported yet",
+        ),
+        (
+            config.replacen("\"Sequential\"", "\"Functional\"", 1),
+            "Functional models (the functional API) are not supported yet",
+        ),
+        (
+            config.replacen(
+                "\"activation\": \"relu\"",
+                "\"activation\": \"softplus\"",
+                1,
+            ),
+            "activation `softplus` is not supported yet",
+        ),
+    ];
+    for (i, (text, message)) in cases.iter().enumerate() {
+        let path = dir.join(format!("{i}.json"));
+        std::fs::write(&path, text).unwrap();
+        let Some(out) = exporter(&[path.to_str().unwrap()]) else {
+            return;
+        };
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(message), "{stderr}");
+        assert!(out.stdout.is_empty());
+    }
+    std::fs::remove_dir_all(dir).ok();
+}

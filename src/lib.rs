@@ -1,6 +1,7 @@
-//! Shared helpers of the examples and end-to-end tests: where the Keras fixtures
-//! are, and a minimal reader for their safetensors files.
+//! Shared by the examples and end-to-end tests: the Keras fixture models, where
+//! their files are, and a minimal reader for their inputs and outputs.
 
+pub mod models;
 pub mod safetensors;
 
 use std::path::PathBuf;

@@ -48,47 +48,27 @@ fn seed_model_summary_is_keras_summary() {
     );
 }
 
-// features_b's model.cnn: activation layers, `same` padding, a final Softmax.
-cnn! {
-    pub struct FeaturesB;
-    input(17, 17, 2);
-    Conv2D(6, 3x3, padding = same)
-    ReLU
-    Conv2D(6, 3x3, strides = 2, activation = relu6)
-    LeakyReLU
-    Activation(softmax)
-    AvgPool(3, strides = 2, padding = same)
-    Flatten
-    Dense(7)
-    Softmax
-}
-
-// features_a's model.cnn: non-square kernel and pool, stride tuple, no bias,
-// dilation, Dropout and a global pool.
-cnn! {
-    pub struct FeaturesA;
-    input(30, 22, 3);
-    Conv2D(8, (5, 3), strides = (2, 1), padding = same, use_bias = false, activation = tanh)
-    Conv2D(12, 3x3, dilation = 2, activation = elu)
-    MaxPool((3, 2), strides = 2, padding = same)
-    Conv2D(16, 1x1, gelu)
-    AvgPool(2, strides = 1)
-    GlobalMaxPool
-    Dropout(0.3)
-    Dense(20, swish)
-    Dense(5, sigmoid)
-}
-
+/// Every fixture model's summary, through the macro, is Keras' own.
 #[test]
 fn fixture_models_summaries_are_keras_summaries() {
-    assert_eq!(
-        FeaturesA::summary(),
-        include_str!("../fixtures/features_a/summary.txt")
-    );
-    assert_eq!(
-        FeaturesB::summary(),
-        include_str!("../fixtures/features_b/summary.txt")
-    );
+    use cnn_examples::models::*;
+    let summaries = [
+        ("avgpool", Avgpool::summary()),
+        ("features_a", FeaturesA::summary()),
+        ("features_b", FeaturesB::summary()),
+        ("features_c", FeaturesC::summary()),
+        ("gap", Gap::summary()),
+        ("gmp", Gmp::summary()),
+        ("mixed_same", MixedSame::summary()),
+        ("pool_s1", PoolS1::summary()),
+        ("same", Same::summary()),
+        ("seed_mnist", SeedMnist::summary()),
+    ];
+    for (name, summary) in summaries {
+        let keras =
+            std::fs::read_to_string(cnn_examples::fixture_dir(name).join("summary.txt")).unwrap();
+        assert_eq!(summary, keras, "{name}");
+    }
 }
 
 // Keras' long names and keywords, strings for names, and `,` / `;` separators.

@@ -6,6 +6,7 @@
 //! the test is skipped locally and fails under CI.
 
 use cnn_examples::fixture_dir;
+use cnn_examples::models::SeedMnist;
 use cnn_runtime::Model;
 use std::path::Path;
 use std::process::{Command, Output};
@@ -47,13 +48,6 @@ fn specs_from_keras_configs_are_the_fixture_models() {
         let expected = std::fs::read_to_string(dir.join("model.cnn")).unwrap();
         assert_eq!(String::from_utf8(out.stdout).unwrap(), expected, "{name}");
     }
-}
-
-cnn_runtime::cnn! {
-    pub struct SeedMnist;
-    input(28, 28, 1);
-    Conv2D(32, 3x3, relu) MaxPool(2) Conv2D(32, 3x3, relu) MaxPool(2)
-    Flatten Dense(128, relu) Dense(10, softmax)
 }
 
 #[test]

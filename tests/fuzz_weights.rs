@@ -2,21 +2,8 @@
 //! a panic. `PROPTEST_CASES=N` runs a longer fuzz.
 
 use cnn_examples::fixture_dir;
+use cnn_examples::models::FeaturesB;
 use proptest::prelude::*;
-
-cnn_runtime::cnn! {
-    pub struct FeaturesB;
-    input(17, 17, 2);
-    Conv2D(6, 3x3, padding = same)
-    ReLU
-    Conv2D(6, 3x3, strides = 2, activation = relu6)
-    LeakyReLU
-    Activation(softmax)
-    AvgPool(3, strides = 2, padding = same)
-    Flatten
-    Dense(7)
-    Softmax
-}
 
 fn original(file: &str) -> Vec<u8> {
     std::fs::read(fixture_dir("features_b").join(file)).unwrap()

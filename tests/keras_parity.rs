@@ -1,8 +1,8 @@
 //! Every fixture model, compiled by `cnn!` and run on Keras' inputs, gives Keras'
 //! own outputs within 1e-5 (max abs, f32). The models are the fixtures'
-//! `model.cnn` files, pasted; their weights are Keras' trained weights.
+//! `model.cnn` files (`src/models.rs`); their weights are Keras' trained weights.
 
-use cnn_examples::{fixture_dir, safetensors};
+use cnn_examples::{fixture_dir, models, safetensors};
 use cnn_runtime::memory::{boxed_zeroed, flat, flat_mut};
 use cnn_runtime::Model;
 
@@ -42,130 +42,46 @@ fn max_difference_to_keras<M: Model>(name: &str) -> f64 {
 }
 
 macro_rules! parity {
-    ($test:ident, $fixture:literal, { $($model:tt)* }) => {
+    ($($test:ident: $model:ty,)*) => {$(
         #[test]
         fn $test() {
-            mod model {
-                cnn_runtime::cnn! { $($model)* }
-            }
-            let worst = max_difference_to_keras::<model::Model>($fixture);
-            assert!(worst <= OUTPUT_TOLERANCE, "{}: {worst:e} > {OUTPUT_TOLERANCE:e}", $fixture);
+            let worst = max_difference_to_keras::<$model>(stringify!($test));
+            assert!(worst <= OUTPUT_TOLERANCE, "{}: {worst:e} > {OUTPUT_TOLERANCE:e}", stringify!($test));
         }
-    };
+    )*};
 }
 
-parity!(seed_mnist, "seed_mnist", {
-    pub struct Model;
-    input(28, 28, 1);
-    Conv2D(32, 3x3, relu) MaxPool(2) Conv2D(32, 3x3, relu) MaxPool(2)
-    Flatten Dense(128, relu) Dense(10, softmax)
-});
+parity! {
+    avgpool: models::Avgpool,
+    features_a: models::FeaturesA,
+    features_b: models::FeaturesB,
+    features_c: models::FeaturesC,
+    gap: models::Gap,
+    gmp: models::Gmp,
+    mixed_same: models::MixedSame,
+    pool_s1: models::PoolS1,
+    same: models::Same,
+    seed_mnist: models::SeedMnist,
+}
 
-parity!(avgpool, "avgpool", {
-    pub struct Model;
-    input(28, 28, 1);
-    Conv2D(32, 3x3, relu) AvgPool(2) Conv2D(32, 3x3, relu) AvgPool(2)
-    Flatten Dense(128, relu) Dense(10, softmax)
-});
-
-parity!(gap, "gap", {
-    pub struct Model;
-    input(28, 28, 1);
-    Conv2D(32, 3x3, relu) MaxPool(2) Conv2D(32, 3x3, relu) MaxPool(2)
-    GlobalAvgPool Dense(128, relu) Dense(10, softmax)
-});
-
-parity!(gmp, "gmp", {
-    pub struct Model;
-    input(28, 28, 1);
-    Conv2D(32, 3x3, relu) MaxPool(2) Conv2D(32, 3x3, relu) MaxPool(2)
-    GlobalMaxPool Dense(128, relu) Dense(10, softmax)
-});
-
-parity!(same, "same", {
-    pub struct Model;
-    input(28, 28, 1);
-    Conv2D(32, 3x3, padding = same, activation = relu)
-    MaxPool(2, padding = same)
-    Conv2D(32, 3x3, padding = same, activation = relu)
-    MaxPool(2, padding = same)
-    Flatten Dense(128, relu) Dense(10, softmax)
-});
-
-parity!(mixed_same, "mixed_same", {
-    pub struct Model;
-    input(28, 28, 1);
-    Conv2D(32, 3x3, relu)
-    AvgPool(3, strides = 2, padding = same)
-    Conv2D(32, 3x3, strides = 2, padding = same, activation = relu)
-    MaxPool(2, padding = same)
-    Flatten Dense(128, relu) Dense(10, softmax)
-});
-
-parity!(pool_s1, "pool_s1", {
-    pub struct Model;
-    input(28, 28, 1);
-    Conv2D(32, 3x3, relu) MaxPool(2, strides = 1)
-    Conv2D(32, 3x3, relu) MaxPool(2, strides = 1)
-    Flatten Dense(128, relu) Dense(10, softmax)
-});
-
-parity!(features_a, "features_a", {
-    pub struct Model;
-    input(30, 22, 3);
-    Conv2D(8, (5, 3), strides = (2, 1), padding = same, use_bias = false, activation = tanh)
-    Conv2D(12, 3x3, dilation = 2, activation = elu)
-    MaxPool((3, 2), strides = 2, padding = same)
-    Conv2D(16, 1x1, gelu)
-    AvgPool(2, strides = 1)
-    GlobalMaxPool
-    Dropout(0.3)
-    Dense(20, swish)
-    Dense(5, sigmoid)
-});
-
-parity!(features_b, "features_b", {
-    pub struct Model;
-    input(17, 17, 2);
-    Conv2D(6, 3x3, padding = same)
-    ReLU
-    Conv2D(6, 3x3, strides = 2, activation = relu6)
-    LeakyReLU
-    Activation(softmax)
-    AvgPool(3, strides = 2, padding = same)
-    Flatten
-    Dense(7)
-    Softmax
-});
-
-parity!(features_c, "features_c", {
-    pub struct Model;
-    input(12, 9, 3);
-    Conv2D(4, 3x3, leaky_relu)
-    Conv2D(5, (2, 3), padding = same, dilation = (1, 2))
-    LeakyReLU
-    Activation(gelu)
-    Flatten
-    Dense(6, leaky_relu)
-    Dense(3, softmax)
-});
-
-/// The pasted models above are the fixtures' `model.cnn`, not an edited copy.
+/// Every fixture has a parity test, and the models tested are the fixtures'
+/// `model.cnn`, not an edited copy.
 #[test]
-fn every_fixture_has_a_parity_test() {
-    let source = include_str!("keras_parity.rs");
+fn every_fixture_has_a_parity_test_of_its_own_model() {
+    let tests = include_str!("keras_parity.rs");
+    let models = include_str!("../src/models.rs");
     for name in cnn_examples::fixture_names() {
         assert!(
-            source.contains(&format!("parity!({name}, \"{name}\"")),
+            tests.contains(&format!("    {name}: models::")),
             "{name} has no parity test"
         );
         let model = std::fs::read_to_string(fixture_dir(&name).join("model.cnn")).unwrap();
-        for line in model.lines().skip(2) {
-            assert!(
-                source.contains(line.trim()),
-                "{name}: `{line}` is not in its parity test"
-            );
-        }
+        let indented: String = model.lines().map(|l| format!("    {l}\n")).collect();
+        let block = format!("// fixtures/{name}/model.cnn\ncnn! {{\n{indented}}}\n");
+        assert!(
+            models.contains(&block),
+            "src/models.rs does not declare {name} as its model.cnn"
+        );
     }
 }
 
@@ -173,16 +89,8 @@ fn every_fixture_has_a_parity_test() {
 /// the same 96.75 % accuracy), and probabilities within 1e-5 of Keras'.
 #[test]
 fn all_held_out_digits_match_keras() {
-    mod model {
-        cnn_runtime::cnn! {
-            pub struct Model;
-            input(28, 28, 1);
-            Conv2D(32, 3x3, relu) MaxPool(2) Conv2D(32, 3x3, relu) MaxPool(2)
-            Flatten Dense(128, relu) Dense(10, softmax)
-        }
-    }
     let dir = fixture_dir("seed_mnist");
-    let net = model::Model::from_safetensors_file(dir.join("weights.safetensors")).unwrap();
+    let net = models::SeedMnist::from_safetensors_file(dir.join("weights.safetensors")).unwrap();
     let digits = safetensors::read(&dir.join("digits.safetensors")).unwrap();
     let pixels = &digits["digits"].values;
     let (labels, predicted) = (&digits["labels"].values, &digits["predicted"].values);

@@ -2,6 +2,7 @@
 //! NaN and infinite inputs. A counting global allocator watches this thread.
 
 use cnn_examples::fixture_dir;
+use cnn_examples::models::SeedMnist as Mnist;
 use cnn_runtime::Model;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -41,13 +42,6 @@ fn allocations_in(f: impl FnOnce()) -> usize {
     f();
     WATCHING.with(|w| w.set(false));
     ALLOCATIONS.load(Ordering::SeqCst) - before
-}
-
-cnn_runtime::cnn! {
-    pub struct Mnist;
-    input(28, 28, 1);
-    Conv2D(32, 3x3, relu) MaxPool(2) Conv2D(32, 3x3, relu) MaxPool(2)
-    Flatten Dense(128, relu) Dense(10, softmax)
 }
 
 // Every kind of layer and activation, in place and not.

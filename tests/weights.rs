@@ -2,23 +2,10 @@
 //! bit-for-bit round trips, and a clear error for every kind of bad file.
 
 use cnn_examples::fixture_dir;
+use cnn_examples::models::FeaturesB;
 use cnn_runtime::{Model, WeightsError, WeightsErrorKind};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::io::Write;
-
-cnn_runtime::cnn! {
-    pub struct FeaturesB;
-    input(17, 17, 2);
-    Conv2D(6, 3x3, padding = same)
-    ReLU
-    Conv2D(6, 3x3, strides = 2, activation = relu6)
-    LeakyReLU
-    Activation(softmax)
-    AvgPool(3, strides = 2, padding = same)
-    Flatten
-    Dense(7)
-    Softmax
-}
 
 fn fixture_bytes(file: &str) -> Vec<u8> {
     std::fs::read(fixture_dir("features_b").join(file)).unwrap()

@@ -32,6 +32,7 @@ pub mod spec;
 pub mod summary;
 
 use diag::Diagnostics;
+use front::dsl::Header;
 use plan::Plan;
 use proc_macro2::TokenStream;
 
@@ -68,6 +69,26 @@ pub fn expand(tokens: TokenStream) -> TokenStream {
         _ => {
             let mut out = diags.to_compile_errors();
             out.extend(fallback::stub(header.0, header.1, header.2, header.3));
+            out
+        }
+    }
+}
+
+/// What `include_keras!` expands to: the model a Keras file describes, or the
+/// diagnostics (on the path) beside a stub of the type.
+pub fn expand_include_keras(tokens: TokenStream) -> TokenStream {
+    let mut diags = Diagnostics::new();
+    let header = syn::parse2::<front::dsl::Header>(tokens.clone()).ok();
+    match front::include::expand(tokens, &embed::manifest_dir(), &mut diags) {
+        Some(code) => code,
+        None => {
+            let mut out = diags.to_compile_errors();
+            if let Some(Header {
+                attrs, vis, ident, ..
+            }) = header
+            {
+                out.extend(fallback::stub(attrs, vis, ident, None));
+            }
             out
         }
     }

@@ -119,3 +119,48 @@ fn shapes_padding_params_and_macs_equal_the_manifest() {
         }
     }
 }
+
+/// Keras' own `model.to_json()` of every fixture goes through the JSON
+/// front-end to the same model: the summary Keras printed.
+#[test]
+fn keras_json_configs_give_keras_summaries() {
+    for dir in fixtures() {
+        let json = std::fs::read_to_string(dir.join("config.json")).unwrap();
+        let model = cnn_compiler::front::keras_json::parse(&json).unwrap();
+        let cnn = std::fs::read_to_string(dir.join("model.cnn")).unwrap();
+        assert_eq!(
+            cnn.lines().next().unwrap(),
+            format!("pub struct {};", model.type_name())
+        );
+        let source = format!("pub struct {}; {}", model.type_name(), model.body);
+        let plan = cnn_compiler::compile(source.parse().unwrap())
+            .unwrap_or_else(|d| panic!("{}: {d}\n{}", dir.display(), model.body));
+        let expected = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
+        assert_eq!(
+            cnn_compiler::summary::render(&plan),
+            expected,
+            "{}",
+            dir.display()
+        );
+    }
+}
+
+#[test]
+fn unsupported_keras_constructs_are_named() {
+    let config = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/seed_mnist/config.json"),
+    )
+    .unwrap();
+    let error = |text: String| cnn_compiler::front::keras_json::parse(&text).unwrap_err();
+    assert_eq!(
+        error(config.replacen("\"Sequential\"", "\"Functional\"", 1)),
+        "Functional models (the functional API) are not supported yet: only Sequential"
+    );
+    assert_eq!(
+        error(config.replacen("\"MaxPooling2D\"", "\"MaxPooling3D\"", 1)),
+        "layer 3 `max_pooling2d` (MaxPooling3D): MaxPooling3D is not supported yet"
+    );
+    assert!(error(config.replacen("\"groups\": 1", "\"groups\": 2", 1))
+        .contains("option `groups` = 2 is not supported yet"));
+    assert!(error("{".to_string()).starts_with("not valid JSON"));
+}

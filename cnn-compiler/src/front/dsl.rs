@@ -47,11 +47,11 @@ pub fn parse(tokens: TokenStream, diags: &mut Diagnostics) -> Option<ModelSpec> 
 }
 
 /// Attributes, visibility and `struct Name;`, then the rest untouched.
-struct Header {
-    attrs: TokenStream,
-    vis: TokenStream,
-    ident: Option<Ident>,
-    rest: TokenStream,
+pub(crate) struct Header {
+    pub attrs: TokenStream,
+    pub vis: TokenStream,
+    pub ident: Option<Ident>,
+    pub rest: TokenStream,
 }
 
 impl Parse for Header {

@@ -2,4 +2,6 @@
 
 mod args;
 pub mod dsl;
+pub mod include;
+pub mod keras_json;
 mod value;

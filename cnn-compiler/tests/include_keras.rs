@@ -1,0 +1,43 @@
+//! `include_keras!` errors: each names the file and what is wrong.
+
+use cnn_compiler::diag::Diagnostics;
+use std::path::Path;
+
+fn errors(input: &str) -> Vec<String> {
+    let base = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
+    let mut diags = Diagnostics::new();
+    let out = cnn_compiler::front::include::expand(input.parse().unwrap(), base, &mut diags);
+    assert_eq!(out.is_none(), !diags.is_empty());
+    diags.iter().map(ToString::to_string).collect()
+}
+
+#[test]
+fn a_good_file_expands() {
+    assert!(errors("pub struct Net; \"fixtures/gap/config.json\"").is_empty());
+    assert!(errors("\"fixtures/gap/config.json\";").is_empty());
+}
+
+#[test]
+fn bad_files_are_reported() {
+    let missing = errors("\"fixtures/nope.json\"");
+    assert!(
+        missing[0].starts_with("cannot read `fixtures/nope.json`"),
+        "{missing:?}"
+    );
+    assert!(
+        missing[0].contains("relative to the crate's Cargo.toml"),
+        "{missing:?}"
+    );
+    let python = errors("\"fixtures/seed_mnist/keras_source.py\"");
+    assert!(
+        python[0].contains("only Keras' `model.to_json()` files (.json) are supported yet"),
+        "{python:?}"
+    );
+    let not_json = errors("\"fixtures/seed_mnist/model.cnn.json\"");
+    assert!(not_json[0].starts_with("cannot read"), "{not_json:?}");
+    let no_path = errors("pub struct Net;");
+    assert!(
+        no_path[0].starts_with("expected the model file's path as a string"),
+        "{no_path:?}"
+    );
+}

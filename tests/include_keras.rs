@@ -1,0 +1,54 @@
+//! `include_keras!`: a model from Keras' own `model.to_json()` file is the same
+//! model as the hand-written `cnn!` one.
+
+use cnn_examples::{fixture_dir, models};
+use cnn_runtime::memory::flat;
+
+cnn_runtime::include_keras! {
+    /// The seed model, from Keras' JSON.
+    pub struct Seed;
+    "fixtures/seed_mnist/config.json"
+}
+
+mod unnamed {
+    // No `struct` line: the type is named after the Keras model, `mixed_same`.
+    cnn_runtime::include_keras! { "fixtures/mixed_same/config.json" }
+
+    #[test]
+    fn the_type_is_named_after_the_keras_model() {
+        assert!(MixedSame::summary().starts_with("Model: \"mixed_same\""));
+        assert_eq!(MixedSame::PARAMS, 76_522);
+    }
+}
+
+cnn_runtime::include_keras! { pub struct FeaturesA; "fixtures/features_a/config.json"; }
+
+#[test]
+fn summaries_are_keras_summaries() {
+    let keras =
+        |name: &str| std::fs::read_to_string(fixture_dir(name).join("summary.txt")).unwrap();
+    // The type is `Seed`, so the table's title says "seed"; the rest is Keras'.
+    let expected = keras("seed_mnist").replacen("Model: \"seed_mnist\"", "Model: \"seed\"", 1);
+    assert_eq!(Seed::summary(), expected);
+    assert_eq!(FeaturesA::summary(), keras("features_a"));
+}
+
+/// Same weights, same inputs: bit-identical outputs to the `cnn!` models.
+#[test]
+fn runs_like_the_hand_written_model() {
+    let weights = fixture_dir("features_a").join("weights.safetensors");
+    let from_json = FeaturesA::from_safetensors_file(&weights).unwrap();
+    let from_dsl = models::FeaturesA::from_safetensors_file(&weights).unwrap();
+    let mut input = [[[0.0f32; 3]; 22]; 30];
+    for (i, v) in cnn_runtime::memory::flat_mut(&mut input)
+        .iter_mut()
+        .enumerate()
+    {
+        *v = ((i * 7919) % 101) as f32 / 100.0;
+    }
+    assert_eq!(
+        flat(&from_json.forward(&input)),
+        flat(&from_dsl.forward(&input))
+    );
+    assert_eq!(Seed::TENSORS, models::SeedMnist::TENSORS);
+}

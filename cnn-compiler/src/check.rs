@@ -122,6 +122,7 @@ fn layer_names(layers: &[LayerSpec], diags: &mut Diagnostics) -> Vec<String> {
             let layer = &layers[i];
             let loc = layer.name.as_ref().map_or(layer.loc, |n| n.loc);
             let class = |l: &LayerSpec| l.class.map_or("?", Class::keras_name);
+            let before = diags.len();
             diags.push(
                 Diagnostic::new(loc, format!("duplicate layer name `{name}`"))
                     .note(format!(
@@ -133,6 +134,7 @@ fn layer_names(layers: &[LayerSpec], diags: &mut Diagnostics) -> Vec<String> {
                     ))
                     .help("every layer needs its own name: weights are looked up as `{name}.kernel` and `{name}.bias`"),
             );
+            diags.tag_layer(before, i);
         } else {
             first_use.insert(name, i);
         }
@@ -174,6 +176,7 @@ fn infer_shapes(
                 if let Some(help) = error.help {
                     d = d.help(help);
                 }
+                d.layer = Some(planned.len());
                 diags.push(d);
                 break;
             }

@@ -52,6 +52,9 @@ pub struct Diagnostic {
     pub message: String,
     pub notes: Vec<String>,
     pub help: Option<String>,
+    /// The index of the layer it is about, if any: text front-ends map it back
+    /// to a line and column of their source.
+    pub layer: Option<usize>,
 }
 
 impl Diagnostic {
@@ -61,6 +64,7 @@ impl Diagnostic {
             message: message.into(),
             notes: Vec::new(),
             help: None,
+            layer: None,
         }
     }
 
@@ -127,6 +131,14 @@ impl Diagnostics {
 
     pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
         self.list.iter()
+    }
+
+    /// Marks the diagnostics pushed since `since` (a former `len()`) as being
+    /// about layer `layer`, unless they already name one.
+    pub fn tag_layer(&mut self, since: usize, layer: usize) {
+        for d in self.list.iter_mut().skip(since) {
+            d.layer.get_or_insert(layer);
+        }
     }
 
     pub fn extend(&mut self, other: Diagnostics) {

@@ -93,3 +93,38 @@ pub fn expand_include_keras(tokens: TokenStream) -> TokenStream {
         }
     }
 }
+
+/// What `cnn_keras!` expands to: the model that Keras Python code (a string
+/// literal, after an optional `struct Name;`) builds, or the diagnostics, each
+/// quoting the Keras code at its line and column, beside a stub of the type.
+pub fn expand_keras(tokens: TokenStream) -> TokenStream {
+    let header = match syn::parse2::<Header>(tokens) {
+        Ok(header) => header,
+        Err(e) => return e.to_compile_error(),
+    };
+    let stub = fallback::stub(
+        header.attrs.clone(),
+        header.vis.clone(),
+        header.ident.clone(),
+        None,
+    );
+    let mut diags = Diagnostics::new();
+    let code = match syn::parse2::<syn::LitStr>(header.rest.clone()) {
+        Ok(text) => {
+            let loc = diag::Loc::span(text.span());
+            front::keras_text::expand(header, &text.value(), "Keras code", loc, &mut diags)
+        }
+        Err(e) => {
+            diags.push(diag::Diagnostic::new(
+                diag::Loc::span(e.span()),
+                "expected the Keras code as one string: `cnn_keras! { pub struct Net; r#\"model = ...\"# }`",
+            ));
+            None
+        }
+    };
+    code.unwrap_or_else(|| {
+        let mut out = diags.to_compile_errors();
+        out.extend(stub);
+        out
+    })
+}

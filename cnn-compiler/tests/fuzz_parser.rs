@@ -183,3 +183,59 @@ fn the_unmutated_seed_compiles() {
     let plan = cnn_compiler::compile(SEED.parse().unwrap()).unwrap();
     assert_eq!(plan.output().dims(), [10]);
 }
+
+/// Keras Python code with characters deleted, replaced or inserted.
+fn mutated_keras_source() -> impl Strategy<Value = String> {
+    let source: Vec<char> = include_str!("../../fixtures/features_a/keras_source.py")
+        .chars()
+        .collect();
+    let n = source.len();
+    let alphabet: Vec<char> = "()[],.=:'\"#\n _-0123456789abcxyzLSD".chars().collect();
+    let edit = (0..n, 0..3u8, prop::sample::select(alphabet));
+    prop::collection::vec(edit, 1..8).prop_map(move |edits| {
+        let mut text = source.clone();
+        for (at, op, c) in edits {
+            let at = at.min(text.len().saturating_sub(1));
+            match op {
+                0 if !text.is_empty() => {
+                    text.remove(at);
+                }
+                1 if !text.is_empty() => text[at] = c,
+                _ => text.insert(at, c),
+            }
+        }
+        text.into_iter().collect()
+    })
+}
+
+/// Keras text: a model or an error whose position is inside the text.
+fn keras_text_parses_or_reports(text: &str) {
+    match cnn_compiler::front::keras_py::parse(text) {
+        Ok(keras) => {
+            let _ = cnn_compiler::compile(
+                format!("pub struct M; {}", keras.model.body)
+                    .parse()
+                    .unwrap_or_default(),
+            );
+        }
+        Err(e) => {
+            let lines = text.lines().count().max(1) as u32;
+            assert!(e.pos.line >= 1 && e.pos.line <= lines + 1, "{e:?}");
+            let _ = cnn_compiler::front::keras_py::render("x.py", text, e.pos, &e.message);
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(20_000))]
+
+    #[test]
+    fn mutated_keras_code_never_panics(text in mutated_keras_source()) {
+        keras_text_parses_or_reports(&text);
+    }
+
+    #[test]
+    fn random_keras_like_text_never_panics(text in "[a-zA-Z_(),\\[\\].=:'\"#\n 0-9+-]{0,120}") {
+        keras_text_parses_or_reports(&text);
+    }
+}

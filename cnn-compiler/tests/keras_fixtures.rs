@@ -164,3 +164,28 @@ fn unsupported_keras_constructs_are_named() {
         .contains("option `groups` = 2 is not supported yet"));
     assert!(error("{".to_string()).starts_with("not valid JSON"));
 }
+
+/// The Keras Python code that built every fixture (`keras_source.py`) goes
+/// through the text front-end to the summary Keras printed.
+#[test]
+fn keras_python_sources_give_keras_summaries() {
+    for dir in fixtures() {
+        let source = std::fs::read_to_string(dir.join("keras_source.py")).unwrap();
+        let keras = cnn_compiler::front::keras_py::parse(&source)
+            .unwrap_or_else(|e| panic!("{}: {e:?}", dir.display()));
+        let dsl = format!(
+            "pub struct {}; {}",
+            keras.model.type_name(),
+            keras.model.body
+        );
+        let plan = cnn_compiler::compile(dsl.parse().unwrap())
+            .unwrap_or_else(|d| panic!("{}: {d}\n{}", dir.display(), keras.model.body));
+        let expected = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
+        assert_eq!(
+            cnn_compiler::summary::render(&plan),
+            expected,
+            "{}",
+            dir.display()
+        );
+    }
+}

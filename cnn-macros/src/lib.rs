@@ -11,9 +11,10 @@ pub fn cnn(input: TokenStream) -> TokenStream {
     cnn_compiler::expand(input.into()).into()
 }
 
-/// A Keras model from a file: Keras' own `model.to_json()` output, relative to
-/// the crate's `Cargo.toml`. The type is named by the optional `struct` line,
-/// else after the Keras model's name in UpperCamelCase.
+/// A Keras model from a file relative to the crate's `Cargo.toml`: Keras
+/// Python code (`.py`, as `cnn_keras!` reads it) or Keras' own
+/// `model.to_json()` output (`.json`). The type is named by the optional
+/// `struct` line, else after the Keras model's name in UpperCamelCase.
 ///
 /// ```ignore
 /// cnn_runtime::include_keras! { pub struct Mnist; "models/mnist.json" }
@@ -21,4 +22,22 @@ pub fn cnn(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn include_keras(input: TokenStream) -> TokenStream {
     cnn_compiler::expand_include_keras(input.into()).into()
+}
+
+/// A model from Keras Python code pasted as a string: `model = Sequential(...)`
+/// with `model.add(...)` or a list of layers, `keras.Input(shape=...)` or
+/// `input_shape=`, any of the `layers.` / `keras.layers.` / `tf.keras.layers.`
+/// prefixes. Mistakes are compile errors quoting the Keras line and column.
+///
+/// ```ignore
+/// cnn_runtime::cnn_keras! { pub struct Mnist; r#"
+/// model = Sequential()
+/// model.add(Conv2D(32, kernel_size=(3, 3), input_shape=(28, 28, 1), activation='relu'))
+/// model.add(Flatten())
+/// model.add(Dense(10, activation='softmax'))
+/// "# }
+/// ```
+#[proc_macro]
+pub fn cnn_keras(input: TokenStream) -> TokenStream {
+    cnn_compiler::expand_keras(input.into()).into()
 }

@@ -48,7 +48,7 @@ pub mod reference;
 #[cfg(feature = "std")]
 pub mod weights;
 
-pub use cnn_macros::{cnn, include_keras};
+pub use cnn_macros::{cnn, cnn_keras, include_keras};
 pub use memory::{Plain, Scratch, Zeroable};
 pub use model::{LayerInfo, Model, TensorSpec};
 pub use params::{Conv2DParams, DenseParams};

@@ -41,13 +41,17 @@ pub fn parse(tokens: TokenStream, diags: &mut Diagnostics) -> Option<ModelSpec> 
         loc: whole,
     };
     for item in split_items(header.rest, diags) {
+        let (before, layers) = (diags.len(), spec.layers.len());
         add_item(&mut spec, item, diags);
+        if spec.layers.len() > layers {
+            diags.tag_layer(before, layers);
+        }
     }
     Some(spec)
 }
 
 /// Attributes, visibility and `struct Name;`, then the rest untouched.
-pub(crate) struct Header {
+pub struct Header {
     pub attrs: TokenStream,
     pub vis: TokenStream,
     pub ident: Option<Ident>,

@@ -1,5 +1,6 @@
-//! `include_keras! { pub struct Net; "model.json" }`: a Keras model from a file,
-//! relative to the crate's `Cargo.toml`, turned into the `cnn!` DSL.
+//! `include_keras! { pub struct Net; "model.py" }` (Keras Python code) or
+//! `"model.json"` (Keras' `model.to_json()`): a Keras model from a file,
+//! relative to the crate's `Cargo.toml`.
 
 use super::dsl::Header;
 use super::keras_json;
@@ -43,14 +44,24 @@ pub fn expand(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Opti
             return None;
         }
     };
+    let absolute = std::fs::canonicalize(&file).unwrap_or(file);
+    let absolute = absolute.to_string_lossy().into_owned();
+    let track = quote! {
+        // Makes cargo rebuild when the model file changes.
+        const _: &str = include_str!(#absolute);
+    };
+    if shown.ends_with(".py") {
+        let header = Header {
+            rest: TokenStream::new(),
+            ..header
+        };
+        let code = super::keras_text::expand(header, &text, &shown, loc, diags)?;
+        return Some(quote!(#code #track));
+    }
     let model = if shown.ends_with(".json") {
         keras_json::parse(&text)
     } else {
-        Err(
-            "only Keras' `model.to_json()` files (.json) are supported yet; \
-             `tools/export_keras.py` turns a .keras or .py model into a `cnn!` body"
-                .to_string(),
-        )
+        Err("expected Keras Python code (.py) or Keras' `model.to_json()` (.json)".to_string())
     };
     let model = match model {
         Ok(model) => model,
@@ -73,21 +84,8 @@ pub fn expand(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Opti
         .ident
         .unwrap_or_else(|| Ident::new(&model.type_name(), Span::call_site()));
     let (attrs, vis) = (header.attrs, header.vis);
-    let absolute = std::fs::canonicalize(&file).unwrap_or(file);
-    let absolute = absolute.to_string_lossy();
-    Some(quote! {
-        #attrs #vis struct #ident;
-        #body
-        ;
-    })
-    .map(|dsl| {
-        let generated = crate::expand(dsl);
-        quote! {
-            #generated
-            // Makes cargo rebuild when the model file changes.
-            const _: &str = include_str!(#absolute);
-        }
-    })
+    let generated = crate::expand(quote!(#attrs #vis struct #ident; #body));
+    Some(quote!(#generated #track))
 }
 
 /// The rest of the input: a string literal, optionally followed by `;` or `,`.

@@ -4,4 +4,6 @@ mod args;
 pub mod dsl;
 pub mod include;
 pub mod keras_json;
+pub mod keras_py;
+pub mod keras_text;
 mod value;

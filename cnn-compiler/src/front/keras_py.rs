@@ -1,0 +1,799 @@
+//! Keras Python code (a Sequential model) → the `cnn!` DSL. The grammar is a
+//! small subset of Python written with nom: imports (skipped), constants
+//! (`num_classes = 10`), `model = Sequential([...], name=...)`,
+//! `model.add(layers.Conv2D(...))`, `keras.Input(shape=...)` / `input_shape=`,
+//! and `model.summary()`-like calls (skipped). Comments, either quote and
+//! trailing commas are fine. Every layer keeps its position in the text so
+//! that any diagnostic about it can point at its line and column.
+
+use super::keras_json::KerasModel;
+use crate::spec::Class;
+use nom::branch::alt;
+use nom::bytes::complete::{tag, take_while, take_while1};
+use nom::character::complete::{char, digit1, one_of};
+use nom::combinator::{opt, recognize};
+use nom::multi::many0;
+use nom::sequence::pair;
+use nom::{IResult, Parser};
+use nom_locate::LocatedSpan;
+use std::collections::HashMap;
+use std::fmt::Write;
+
+type Span<'a> = LocatedSpan<&'a str>;
+
+/// A place in the Keras text: 1-based line and column, length in characters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Pos {
+    pub line: u32,
+    pub column: usize,
+    pub len: usize,
+}
+
+/// A mistake in the Keras text, at a position.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TextError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// The model, with where each layer was written.
+#[derive(Clone, Debug)]
+pub struct KerasText {
+    pub model: KerasModel,
+    /// For each layer of `model.body`, in order, the position of its class name.
+    pub layers: Vec<Pos>,
+    /// Where the input shape was given.
+    pub input: Pos,
+}
+
+#[derive(Clone, Debug)]
+enum Expr {
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Name(String),
+    Tuple(Vec<Node>),
+    Call(Box<Call>),
+}
+
+#[derive(Clone, Debug)]
+struct Node {
+    expr: Expr,
+    pos: Pos,
+}
+
+#[derive(Clone, Debug)]
+struct Call {
+    func: String,
+    func_pos: Pos,
+    args: Vec<Arg>,
+}
+
+#[derive(Clone, Debug)]
+struct Arg {
+    keyword: Option<(String, Pos)>,
+    value: Node,
+}
+
+enum Stmt {
+    Skip,
+    Assign(String, Pos, Node),
+    Expr(Node),
+}
+
+fn pos(start: &Span, end: &Span) -> Pos {
+    Pos {
+        line: start.location_line(),
+        column: start.get_utf8_column(),
+        len: end
+            .location_offset()
+            .saturating_sub(start.location_offset())
+            .max(1),
+    }
+}
+
+/// Whitespace (newlines included: statements are read as whole expressions)
+/// and `#` comments.
+fn ws(mut i: Span) -> IResult<Span, ()> {
+    loop {
+        let (rest, _) = take_while(|c: char| c.is_whitespace() || c == '\\')(i)?;
+        if rest.fragment().starts_with('#') {
+            let (rest, _) = take_while(|c: char| c != '\n')(rest)?;
+            i = rest;
+        } else {
+            return Ok((rest, ()));
+        }
+    }
+}
+
+fn ident(i: Span) -> IResult<Span, Span> {
+    recognize(pair(
+        take_while1(|c: char| c.is_alphabetic() || c == '_'),
+        take_while(|c: char| c.is_alphanumeric() || c == '_'),
+    ))
+    .parse(i)
+}
+
+fn dotted(i: Span) -> IResult<Span, Span> {
+    recognize(pair(ident, many0(pair(char('.'), ident)))).parse(i)
+}
+
+fn number(i: Span) -> IResult<Span, Node> {
+    let start = i;
+    let (rest, text) = recognize((
+        opt(one_of("+-")),
+        digit1,
+        opt(pair(char('.'), take_while(|c: char| c.is_ascii_digit()))),
+        opt((one_of("eE"), opt(one_of("+-")), digit1)),
+    ))
+    .parse(i)?;
+    let text = text.fragment().replace('_', "");
+    let expr = match text.parse::<i64>() {
+        Ok(n) => Expr::Int(n),
+        Err(_) => Expr::Float(text.parse().unwrap_or(f64::NAN)),
+    };
+    Ok((
+        rest,
+        Node {
+            expr,
+            pos: pos(&start, &rest),
+        },
+    ))
+}
+
+fn string(i: Span) -> IResult<Span, Node> {
+    let start = i;
+    let (rest, quote) = one_of("'\"")(i)?;
+    let (rest, body) = take_while(|c: char| c != quote && c != '\n')(rest)?;
+    let (rest, _) = char(quote)(rest)?;
+    let expr = Expr::Str(body.fragment().to_string());
+    Ok((
+        rest,
+        Node {
+            expr,
+            pos: pos(&start, &rest),
+        },
+    ))
+}
+
+/// `(a, b)` or `[a, b]` (a tuple either way), or `(a)` (just `a`).
+fn sequence(i: Span) -> IResult<Span, Node> {
+    let start = i;
+    let (rest, open) = one_of("([")(i)?;
+    let close = if open == '(' { ')' } else { ']' };
+    let (rest, (items, trailing_comma)) = items(rest, close).map_err(commit)?;
+    let end_pos = pos(&start, &rest);
+    if open == '(' && items.len() == 1 && !trailing_comma {
+        let mut only = items.into_iter().next().expect("one item").value;
+        only.pos = end_pos;
+        return Ok((rest, only));
+    }
+    let values = items.into_iter().map(|a| a.value).collect();
+    Ok((
+        rest,
+        Node {
+            expr: Expr::Tuple(values),
+            pos: end_pos,
+        },
+    ))
+}
+
+/// Comma-separated arguments up to `close`: `(args, had a trailing comma)`.
+fn items(mut i: Span, close: char) -> IResult<Span, (Vec<Arg>, bool)> {
+    let mut out = Vec::new();
+    let mut trailing = false;
+    loop {
+        let (rest, _) = ws(i)?;
+        if let Ok((rest, _)) = char::<Span, nom::error::Error<Span>>(close)(rest) {
+            return Ok((rest, (out, trailing)));
+        }
+        let (rest, a) = arg(rest)?;
+        out.push(a);
+        let (rest, _) = ws(rest)?;
+        match char::<Span, nom::error::Error<Span>>(',')(rest) {
+            Ok((rest, _)) => {
+                trailing = true;
+                i = rest;
+            }
+            Err(_) => {
+                trailing = false;
+                let (rest, _) = char(close)(rest)?;
+                return Ok((rest, (out, trailing)));
+            }
+        }
+    }
+}
+
+/// `key = value` or `value`.
+fn arg(i: Span) -> IResult<Span, Arg> {
+    let keyword = |i| -> IResult<Span, (String, Pos)> {
+        let start = i;
+        let (rest, name) = ident(i)?;
+        let key_pos = pos(&start, &rest);
+        let (rest, _) = ws(rest)?;
+        let (rest, _) = char('=')(rest)?;
+        if rest.fragment().starts_with('=') {
+            return Err(nom::Err::Error(nom::error::Error::new(
+                rest,
+                nom::error::ErrorKind::Tag,
+            )));
+        }
+        let (rest, _) = ws(rest)?;
+        Ok((rest, (name.fragment().to_string(), key_pos)))
+    };
+    let (rest, key) = opt(keyword).parse(i)?;
+    let (rest, value) = expr(rest)?;
+    Ok((
+        rest,
+        Arg {
+            keyword: key,
+            value,
+        },
+    ))
+}
+
+/// A name, or a call of it: `relu`, `layers.Conv2D(32, 3)`, `Sequential([...])(x)`.
+fn name_or_call(i: Span) -> IResult<Span, Node> {
+    let start = i;
+    let (mut rest, name) = dotted(i)?;
+    let name_pos = pos(&start, &rest);
+    let mut node = Node {
+        expr: Expr::Name(name.fragment().to_string()),
+        pos: name_pos,
+    };
+    loop {
+        let (after_ws, _) = ws(rest)?;
+        let Ok((after_open, _)) = char::<Span, nom::error::Error<Span>>('(')(after_ws) else {
+            return Ok((rest, node));
+        };
+        let (after, (args, _)) = items(after_open, ')').map_err(commit)?;
+        let func = match &node.expr {
+            Expr::Name(n) => n.clone(),
+            _ => "<call result>".to_string(),
+        };
+        node = Node {
+            expr: Expr::Call(Box::new(Call {
+                func,
+                func_pos: node.pos,
+                args,
+            })),
+            pos: pos(&start, &after),
+        };
+        rest = after;
+    }
+}
+
+/// After an opening bracket there is no other way to read the text: report
+/// the innermost failure instead of backtracking to the bracket.
+fn commit<E>(e: nom::Err<E>) -> nom::Err<E> {
+    match e {
+        nom::Err::Error(e) => nom::Err::Failure(e),
+        other => other,
+    }
+}
+
+fn expr(i: Span) -> IResult<Span, Node> {
+    alt((number, string, sequence, name_or_call)).parse(i)
+}
+
+fn statement(i: Span) -> IResult<Span, Stmt> {
+    let (rest, word) = opt(ident).parse(i)?;
+    if let Some(word) = word {
+        if matches!(*word.fragment(), "import" | "from") {
+            let (rest, _) = take_while(|c: char| c != '\n')(rest)?;
+            return Ok((rest, Stmt::Skip));
+        }
+        // `name = value` (but not `name == value` or `name.attr(...)`).
+        let (after, _) = ws(rest)?;
+        if let Ok((after, _)) = tag::<&str, Span, nom::error::Error<Span>>("=")(after) {
+            if !after.fragment().starts_with('=') {
+                let (after, _) = ws(after)?;
+                let (after, value) = expr(after)?;
+                let name_pos = pos(&i, &rest);
+                return Ok((
+                    after,
+                    Stmt::Assign(word.fragment().to_string(), name_pos, value),
+                ));
+            }
+        }
+    }
+    let (rest, node) = expr(i)?;
+    Ok((rest, Stmt::Expr(node)))
+}
+
+/// Deeper bracket nesting than any Keras model needs is refused up front: the
+/// parser is recursive, and the compiler's stack must not overflow.
+const MAX_NESTING: usize = 32;
+
+fn check_nesting(text: &str) -> Result<(), TextError> {
+    let mut depth = 0usize;
+    for (n, line) in text.lines().enumerate() {
+        for (column, c) in line.chars().enumerate() {
+            match c {
+                '(' | '[' | '{' => depth += 1,
+                ')' | ']' | '}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+            if depth > MAX_NESTING {
+                let pos = Pos {
+                    line: n as u32 + 1,
+                    column: column + 1,
+                    len: 1,
+                };
+                return Err(err(
+                    pos,
+                    format!("brackets nested more than {MAX_NESTING} deep"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_statements(text: &str) -> Result<Vec<Stmt>, TextError> {
+    check_nesting(text)?;
+    let mut i = Span::new(text);
+    let mut out = Vec::new();
+    loop {
+        let (rest, _) = ws(i).map_err(|_| syntax_error(i))?;
+        if rest.fragment().is_empty() {
+            return Ok(out);
+        }
+        let (rest, stmt) = statement(rest).map_err(|e| match e {
+            nom::Err::Error(e) | nom::Err::Failure(e) => syntax_error(e.input),
+            nom::Err::Incomplete(_) => syntax_error(rest),
+        })?;
+        out.push(stmt);
+        // A statement ends its line (or is followed by `;`).
+        let (after, _) = ws(rest).map_err(|_| syntax_error(rest))?;
+        let between = &text[rest.location_offset()..after.location_offset()];
+        i = if let Ok((next, _)) = char::<Span, nom::error::Error<Span>>(';')(after) {
+            next
+        } else if after.fragment().is_empty() || between.contains('\n') {
+            after
+        } else {
+            return Err(syntax_error(after));
+        };
+    }
+}
+
+fn syntax_error(at: Span) -> TextError {
+    let found: String = at
+        .fragment()
+        .chars()
+        .take_while(|c| *c != '\n')
+        .take(20)
+        .collect();
+    TextError {
+        pos: Pos {
+            line: at.location_line(),
+            column: at.get_utf8_column(),
+            len: 1,
+        },
+        message: if found.is_empty() {
+            "unexpected end of the Keras code".to_string()
+        } else {
+            format!("cannot read the Keras code here: `{found}`")
+        },
+    }
+}
+
+fn err(pos: Pos, message: impl Into<String>) -> TextError {
+    TextError {
+        pos,
+        message: message.into(),
+    }
+}
+
+fn last_segment(func: &str) -> &str {
+    func.rsplit('.').next().unwrap_or(func)
+}
+
+/// Options that only matter for training, dropped like Keras drops them at inference.
+const TRAINING_ONLY: &[&str] = &[
+    "trainable",
+    "dtype",
+    "kernel_initializer",
+    "bias_initializer",
+    "kernel_regularizer",
+    "bias_regularizer",
+    "activity_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
+    "seed",
+];
+
+/// Model methods that do not change the architecture.
+const IGNORED_METHODS: &[&str] = &[
+    "summary",
+    "compile",
+    "fit",
+    "evaluate",
+    "predict",
+    "save",
+    "save_weights",
+    "load_weights",
+];
+
+struct Builder {
+    vars: HashMap<String, Node>,
+    model: Option<String>,
+    name: Option<String>,
+    input: Option<([i64; 3], Pos)>,
+    body: String,
+    layers: Vec<Pos>,
+}
+
+/// Converts Keras Python code to the DSL.
+pub fn parse(text: &str) -> Result<KerasText, TextError> {
+    let mut b = Builder {
+        vars: HashMap::new(),
+        model: None,
+        name: None,
+        input: None,
+        body: String::new(),
+        layers: Vec::new(),
+    };
+    for stmt in parse_statements(text)? {
+        match stmt {
+            Stmt::Skip => {}
+            Stmt::Assign(name, name_pos, value) => b.assign(name, name_pos, value)?,
+            Stmt::Expr(node) => b.expression(node)?,
+        }
+    }
+    let start = Pos {
+        line: 1,
+        column: 1,
+        len: 1,
+    };
+    if b.model.is_none() {
+        return Err(err(
+            start,
+            "no Sequential model: expected `model = keras.Sequential(...)`",
+        ));
+    }
+    let Some((dims, input)) = b.input else {
+        return Err(err(start, "the model has no input shape: give `keras.Input(shape=(H, W, C))` or `input_shape=` on the first layer"));
+    };
+    let body = format!("input({}, {}, {});\n{}", dims[0], dims[1], dims[2], b.body);
+    let name = b.name.unwrap_or_else(|| "sequential".to_string());
+    Ok(KerasText {
+        model: KerasModel { name, body },
+        layers: b.layers,
+        input,
+    })
+}
+
+impl Builder {
+    fn assign(&mut self, name: String, name_pos: Pos, value: Node) -> Result<(), TextError> {
+        if let Expr::Call(call) = &value.expr {
+            return match last_segment(&call.func) {
+                "Sequential" => {
+                    if self.model.is_some() {
+                        return Err(err(call.func_pos, "a second model: only one Sequential model per block"));
+                    }
+                    self.model = Some(name);
+                    for a in &call.args {
+                        match a.keyword.as_ref().map(|(k, p)| (k.as_str(), *p)) {
+                            None | Some(("layers", _)) => match &a.value.expr {
+                                Expr::Tuple(items) => {
+                                    for item in items {
+                                        self.layer(item)?;
+                                    }
+                                }
+                                _ => return Err(err(a.value.pos, "expected a list of layers")),
+                            },
+                            Some(("name", _)) => self.name = Some(self.string(&a.value)?),
+                            Some(("trainable", _)) => {}
+                            Some((other, p)) => return Err(err(p, format!("Sequential option `{other}` is not supported yet"))),
+                        }
+                    }
+                    Ok(())
+                }
+                "Input" | "InputLayer" => Err(err(
+                    call.func_pos,
+                    "`Input` assigned to a variable is the functional API, which is not supported yet: \
+                     put `keras.Input(shape=...)` first in `Sequential([...])`",
+                )),
+                _ => Err(err(
+                    call.func_pos,
+                    format!("`{name} = {}(...)` is not supported yet: only Sequential models, built with `Sequential([...])` or `.add(...)`", call.func),
+                )),
+            };
+        }
+        let _ = name_pos;
+        self.vars.insert(name, value);
+        Ok(())
+    }
+
+    fn expression(&mut self, node: Node) -> Result<(), TextError> {
+        let Expr::Call(call) = &node.expr else {
+            return Err(err(
+                node.pos,
+                "expected a statement such as `model.add(...)`",
+            ));
+        };
+        if call.func == "print" {
+            return Ok(());
+        }
+        let (target, method) = call
+            .func
+            .rsplit_once('.')
+            .unwrap_or(("", call.func.as_str()));
+        if Some(target) != self.model.as_deref() {
+            return Err(err(
+                call.func_pos,
+                format!(
+                    "`{}(...)` is not supported here: expected `model.add(...)`",
+                    call.func
+                ),
+            ));
+        }
+        match method {
+            "add" => match call.args.as_slice() {
+                [Arg {
+                    keyword: None,
+                    value,
+                }] => self.layer(value),
+                _ => Err(err(call.func_pos, "`add` takes one layer")),
+            },
+            "build" => match call.args.first() {
+                Some(a) => self.input_shape(&a.value, true),
+                None => Err(err(call.func_pos, "`build` needs the input shape")),
+            },
+            m if IGNORED_METHODS.contains(&m) => Ok(()),
+            other => Err(err(
+                call.func_pos,
+                format!("`model.{other}(...)` is not supported"),
+            )),
+        }
+    }
+
+    /// One layer call, e.g. `layers.Conv2D(32, (3, 3), activation='relu')`.
+    fn layer(&mut self, node: &Node) -> Result<(), TextError> {
+        let Expr::Call(call) = &node.expr else {
+            return Err(err(node.pos, "expected a layer such as `layers.Dense(10)`"));
+        };
+        let class = last_segment(&call.func);
+        if matches!(class, "Input" | "InputLayer") {
+            for a in &call.args {
+                match a.keyword.as_ref().map(|(k, _)| k.as_str()) {
+                    None | Some("shape" | "input_shape") => self.input_shape(&a.value, false)?,
+                    Some("batch_shape" | "batch_input_shape") => {
+                        self.input_shape(&a.value, true)?
+                    }
+                    Some("name" | "dtype") => {}
+                    Some(other) => {
+                        return Err(err(
+                            a.value.pos,
+                            format!("`{class}` option `{other}` is not supported yet"),
+                        ))
+                    }
+                }
+            }
+            return Ok(());
+        }
+        if Class::from_dsl_name(class).is_none() {
+            return Err(err(
+                call.func_pos,
+                format!("layer `{class}` is not supported yet"),
+            ));
+        }
+        let mut args = Vec::new();
+        for a in &call.args {
+            let key = a.keyword.as_ref().map(|(k, _)| k.as_str());
+            match key {
+                Some("input_shape") => self.input_shape(&a.value, false)?,
+                Some("batch_input_shape") => self.input_shape(&a.value, true)?,
+                Some(k) if TRAINING_ONLY.contains(&k) => {}
+                Some("data_format") => {
+                    if self.string(&a.value)? != "channels_last" {
+                        return Err(err(
+                            a.value.pos,
+                            "only `data_format='channels_last'` is supported",
+                        ));
+                    }
+                }
+                Some(k) => args.push(format!("{k} = {}", self.value(&a.value)?)),
+                None => args.push(self.value(&a.value)?),
+            }
+        }
+        self.layers.push(call.func_pos);
+        writeln!(self.body, "{class}({})", args.join(", ")).expect("writing to a String");
+        Ok(())
+    }
+
+    /// `(28, 28, 1)`, or with `batch` a leading `None`.
+    fn input_shape(&mut self, node: &Node, batch: bool) -> Result<(), TextError> {
+        let node = self.resolve(node);
+        let Expr::Tuple(items) = &node.expr else {
+            return Err(err(
+                node.pos,
+                "the input shape must be a tuple (height, width, channels)",
+            ));
+        };
+        let skip = usize::from(
+            batch && matches!(items.first().map(|n| &n.expr), Some(Expr::Name(n)) if n == "None"),
+        );
+        let dims: Vec<i64> = items[skip..]
+            .iter()
+            .map(|n| match self.resolve(n).expr {
+                Expr::Int(v) => Ok(v),
+                _ => Err(err(n.pos, "an input size must be an integer")),
+            })
+            .collect::<Result<_, _>>()?;
+        let [h, w, c] = dims[..] else {
+            return Err(err(
+                node.pos,
+                format!(
+                    "the input shape has {} sizes; images need (height, width, channels)",
+                    dims.len()
+                ),
+            ));
+        };
+        if self.input.is_some() {
+            return Err(err(node.pos, "the input shape is given twice"));
+        }
+        self.input = Some(([h, w, c], node.pos));
+        Ok(())
+    }
+
+    fn resolve<'n>(&'n self, node: &'n Node) -> &'n Node {
+        match &node.expr {
+            Expr::Name(n) => self.vars.get(n).map_or(node, |v| self.resolve(v)),
+            _ => node,
+        }
+    }
+
+    fn string(&self, node: &Node) -> Result<String, TextError> {
+        match &self.resolve(node).expr {
+            Expr::Str(s) => Ok(s.clone()),
+            _ => Err(err(node.pos, "expected a string")),
+        }
+    }
+
+    /// A Python value as DSL text.
+    fn value(&self, node: &Node) -> Result<String, TextError> {
+        let node = self.resolve(node);
+        Ok(match &node.expr {
+            Expr::Int(n) => n.to_string(),
+            Expr::Float(x) => format!("{x:?}"),
+            Expr::Str(s) => format!("{s:?}"),
+            Expr::Name(n) if matches!(n.as_str(), "True" | "False" | "None") => n.clone(),
+            Expr::Name(n) => {
+                return Err(err(
+                    node.pos,
+                    format!("unknown name `{n}`: only constants assigned above can be used"),
+                ))
+            }
+            Expr::Tuple(items) => {
+                let items: Vec<String> = items
+                    .iter()
+                    .map(|i| self.value(i))
+                    .collect::<Result<_, _>>()?;
+                format!("({})", items.join(", "))
+            }
+            Expr::Call(call) => {
+                return Err(err(
+                    call.func_pos,
+                    format!("`{}(...)` as an argument is not supported yet", call.func),
+                ))
+            }
+        })
+    }
+}
+
+/// `message`, then the line of `source` (called `label`) with a caret under
+/// `pos`, as rustc shows code.
+pub fn render(label: &str, source: &str, pos: Pos, message: &str) -> String {
+    let line_text = source
+        .lines()
+        .nth(pos.line.saturating_sub(1) as usize)
+        .unwrap_or("");
+    let number = pos.line.to_string();
+    let gutter = " ".repeat(number.len());
+    let indent: String = line_text
+        .chars()
+        .take(pos.column.saturating_sub(1))
+        .map(|c| if c == '\t' { '\t' } else { ' ' })
+        .collect();
+    let carets = "^".repeat(
+        pos.len.clamp(
+            1,
+            line_text
+                .chars()
+                .count()
+                .saturating_sub(pos.column - 1)
+                .max(1),
+        ),
+    );
+    format!(
+        "{message}\n{gutter}--> {label}, line {}, column {}\n{gutter} |\n{number} | {line_text}\n{gutter} | {indent}{carets}",
+        pos.line, pos.column
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_keras_forms_give_the_same_body() {
+        let add = "
+import keras
+from keras.layers import Conv2D, MaxPooling2D, Flatten, Dense
+
+model = Sequential()  # the seed model
+model.add(Conv2D(32, kernel_size=(3, 3),padding=\"valid\", input_shape=(28, 28, 1), activation='relu'))
+model.add(MaxPooling2D(pool_size=(2, 2), strides=(2, 2), padding='valid'))
+model.add(Flatten())
+model.add(Dense(10, activation=\"softmax\",))
+model.summary()
+";
+        let list = "
+model = keras.Sequential([
+    keras.Input(shape=(28, 28, 1)),
+    layers.Conv2D(32, kernel_size=(3, 3), padding=\"valid\", activation='relu'),
+    tf.keras.layers.MaxPooling2D(pool_size=(2, 2), strides=(2, 2), padding='valid'),
+    keras.layers.Flatten(),
+    layers.Dense(10, activation=\"softmax\"),
+], name='seed')
+";
+        let a = parse(add).unwrap();
+        let b = parse(list).unwrap();
+        assert_eq!(a.model.body, b.model.body);
+        assert_eq!(b.model.name, "seed");
+        assert_eq!(a.layers.len(), 4);
+        assert_eq!((a.layers[0].line, a.layers[0].column), (6, 11));
+        assert_eq!((b.layers[1].line, b.layers[1].column), (5, 5));
+        assert!(a.model.body.starts_with("input(28, 28, 1);\nConv2D(32, kernel_size = (3, 3), padding = \"valid\", activation = \"relu\")\n"));
+    }
+
+    #[test]
+    fn constants_and_build_are_understood() {
+        let text = "num_classes = 10\nshape = (32, 32, 3)\nmodel = Sequential()\nmodel.add(Dense(num_classes))\nmodel.build((None,) + ())\n";
+        // `+` is not part of the grammar: an error at its place.
+        let e = parse(text).unwrap_err();
+        assert_eq!((e.pos.line, e.pos.column), (5, 21));
+        let text = "num_classes = 10\nmodel = Sequential()\nmodel.add(Flatten())\nmodel.add(Dense(num_classes))\nmodel.build((None, 4, 4, 2))\n";
+        assert_eq!(
+            parse(text).unwrap().model.body,
+            "input(4, 4, 2);\nFlatten()\nDense(10)\n"
+        );
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let text = format!(
+            "model = Sequential({}{})",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        assert!(parse(&text)
+            .unwrap_err()
+            .message
+            .contains("nested more than"));
+    }
+
+    #[test]
+    fn unsupported_constructs_are_named_at_their_place() {
+        let lambda = "model = Sequential([Input(shape=(8, 8, 1)),\n  layers.Lambda(double)])";
+        let e = parse(lambda).unwrap_err();
+        assert_eq!(e.message, "layer `Lambda` is not supported yet");
+        assert_eq!((e.pos.line, e.pos.column), (2, 3));
+        let e =
+            parse("model = Sequential([Input(shape=(8, 8, 1)),\n  layers.Lambda(lambda x: x)])")
+                .unwrap_err();
+        assert_eq!((e.pos.line, e.pos.column), (2, 24));
+        let functional = "inputs = keras.Input(shape=(8, 8, 1))\nx = layers.Dense(3)(inputs)";
+        assert!(parse(functional)
+            .unwrap_err()
+            .message
+            .contains("functional API"));
+        let e = parse(
+            "model = Sequential()\nmodel.add(Dense(3, kernel_initializer='he_normal', foo=bar))",
+        )
+        .unwrap_err();
+        assert!(e.message.contains("unknown name `bar`"), "{}", e.message);
+    }
+}

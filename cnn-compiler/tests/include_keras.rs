@@ -14,6 +14,8 @@ fn errors(input: &str) -> Vec<String> {
 #[test]
 fn a_good_file_expands() {
     assert!(errors("pub struct Net; \"fixtures/gap/config.json\"").is_empty());
+    assert!(errors("\"fixtures/gap/keras_source.py\"").is_empty());
+    assert!(errors("\"fixtures/gap/keras_source.py\"").is_empty());
     assert!(errors("\"fixtures/gap/config.json\";").is_empty());
 }
 
@@ -28,11 +30,13 @@ fn bad_files_are_reported() {
         missing[0].contains("relative to the crate's Cargo.toml"),
         "{missing:?}"
     );
-    let python = errors("\"fixtures/seed_mnist/keras_source.py\"");
+    let other = errors("\"fixtures/seed_mnist/model.cnn\"");
     assert!(
-        python[0].contains("only Keras' `model.to_json()` files (.json) are supported yet"),
-        "{python:?}"
+        other[0].contains("expected Keras Python code (.py) or Keras' `model.to_json()` (.json)"),
+        "{other:?}"
     );
+    let python = errors("\"fixtures/seed_mnist/summary.txt.py\"");
+    assert!(python[0].starts_with("cannot read"), "{python:?}");
     let not_json = errors("\"fixtures/seed_mnist/model.cnn.json\"");
     assert!(not_json[0].starts_with("cannot read"), "{not_json:?}");
     let no_path = errors("pub struct Net;");

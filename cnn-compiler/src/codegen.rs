@@ -76,11 +76,9 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
         // SAFETY: as above.
         unsafe impl ::cnn_runtime::Plain for #ident {}
 
-        const _: () = {
-            fn fields_are_plain() {
-                fn plain<T: ::cnn_runtime::Plain + ::cnn_runtime::Zeroable>() {}
-                #(plain::<#field_types>();)*
-            }
+        const _: fn() = || {
+            fn plain<T: ::cnn_runtime::Plain + ::cnn_runtime::Zeroable>() {}
+            #(plain::<#field_types>();)*
         };
 
         impl #ident {
@@ -124,49 +122,10 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
 
             #embedded
 
-            ::cnn_runtime::__if_alloc! {
-                /// A model with every weight zero, built on the heap in place.
-                pub fn zeroed() -> ::cnn_runtime::__private::Box<Self> {
-                    <Self as ::cnn_runtime::Model>::zeroed()
-                }
-            }
-
-            ::cnn_runtime::__if_std! {
-                /// The model with the weights in a safetensors file's bytes
-                /// (Keras' names and layouts; f32, f16, bf16 or f64).
-                pub fn from_safetensors(
-                    bytes: &[u8],
-                ) -> ::core::result::Result<::cnn_runtime::__private::Box<Self>, ::cnn_runtime::WeightsError> {
-                    <Self as ::cnn_runtime::Model>::from_safetensors(bytes)
-                }
-
-                /// The model with the weights in a safetensors file.
-                pub fn from_safetensors_file(
-                    path: impl ::core::convert::AsRef<::cnn_runtime::__private::Path>,
-                ) -> ::core::result::Result<::cnn_runtime::__private::Box<Self>, ::cnn_runtime::WeightsError> {
-                    <Self as ::cnn_runtime::Model>::from_safetensors_file(path)
-                }
-
-                /// The model with the weights in a numpy `.npz` archive.
-                pub fn from_npz(
-                    reader: impl ::cnn_runtime::__private::Read + ::cnn_runtime::__private::Seek,
-                ) -> ::core::result::Result<::cnn_runtime::__private::Box<Self>, ::cnn_runtime::WeightsError> {
-                    <Self as ::cnn_runtime::Model>::from_npz(reader)
-                }
-
-                /// The model with the weights in a numpy `.npz` file.
-                pub fn from_npz_file(
-                    path: impl ::core::convert::AsRef<::cnn_runtime::__private::Path>,
-                ) -> ::core::result::Result<::cnn_runtime::__private::Box<Self>, ::cnn_runtime::WeightsError> {
-                    <Self as ::cnn_runtime::Model>::from_npz_file(path)
-                }
-
-                /// The weights as a safetensors file.
-                pub fn to_safetensors(&self) -> ::cnn_runtime::__private::Vec<u8> {
-                    <Self as ::cnn_runtime::Model>::to_safetensors(self)
-                }
-            }
         }
+
+        // Heap constructors and file loaders, where the runtime has them.
+        ::cnn_runtime::__heap_api!(#ident);
 
         impl ::cnn_runtime::Model for #ident {
             type Input = #input_ty;

@@ -99,6 +99,61 @@ macro_rules! __if_std {
     ($($tokens:tt)*) => {};
 }
 
+/// The inherent heap constructors and file loaders of a generated model (they
+/// exist with the runtime's `alloc` and `std` features): generated code calls
+/// this once per model, so the methods are defined in one place.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __heap_api {
+    ($model:ident) => {
+        $crate::__if_alloc! {
+            impl $model {
+                /// A model with every weight zero, built on the heap in place.
+                pub fn zeroed() -> $crate::__private::Box<Self> {
+                    <Self as $crate::Model>::zeroed()
+                }
+            }
+        }
+        $crate::__if_std! {
+            impl $model {
+                /// The model with the weights in a safetensors file's bytes
+                /// (Keras' names and layouts; f32, f16, bf16 or f64).
+                pub fn from_safetensors(
+                    bytes: &[u8],
+                ) -> ::core::result::Result<$crate::__private::Box<Self>, $crate::WeightsError> {
+                    <Self as $crate::Model>::from_safetensors(bytes)
+                }
+
+                /// The model with the weights in a safetensors file.
+                pub fn from_safetensors_file(
+                    path: impl ::core::convert::AsRef<$crate::__private::Path>,
+                ) -> ::core::result::Result<$crate::__private::Box<Self>, $crate::WeightsError> {
+                    <Self as $crate::Model>::from_safetensors_file(path)
+                }
+
+                /// The model with the weights in a numpy `.npz` archive.
+                pub fn from_npz(
+                    reader: impl $crate::__private::Read + $crate::__private::Seek,
+                ) -> ::core::result::Result<$crate::__private::Box<Self>, $crate::WeightsError> {
+                    <Self as $crate::Model>::from_npz(reader)
+                }
+
+                /// The model with the weights in a numpy `.npz` file.
+                pub fn from_npz_file(
+                    path: impl ::core::convert::AsRef<$crate::__private::Path>,
+                ) -> ::core::result::Result<$crate::__private::Box<Self>, $crate::WeightsError> {
+                    <Self as $crate::Model>::from_npz_file(path)
+                }
+
+                /// The weights as a safetensors file.
+                pub fn to_safetensors(&self) -> $crate::__private::Vec<u8> {
+                    <Self as $crate::Model>::to_safetensors(self)
+                }
+            }
+        }
+    };
+}
+
 /// Compiles the README's Rust code blocks as doctests, so they stay true.
 #[cfg(doctest)]
 #[doc = include_str!("../../README.md")]

@@ -1,0 +1,138 @@
+//! A model file, whichever front-end it needs, to a plan or to problems with
+//! byte ranges in the file.
+
+use cnn_compiler::diag::{Diagnostic, Diagnostics};
+use cnn_compiler::front::{dsl, keras_json, keras_py};
+use cnn_compiler::plan::Plan;
+use std::ops::Range;
+
+/// A mistake, and where in the file it is (when known).
+pub struct Problem {
+    pub message: String,
+    pub notes: Vec<String>,
+    pub help: Option<String>,
+    pub range: Option<Range<usize>>,
+}
+
+/// Compiles `text`, read from the file called `name`.
+pub fn compile(name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
+    if name.ends_with(".py") {
+        let keras =
+            keras_py::parse(text).map_err(|e| vec![text_problem(text, e.pos, e.message)])?;
+        let dsl = format!(
+            "pub struct {}; {}",
+            keras.model.type_name(),
+            keras.model.body
+        );
+        check_dsl(&dsl).map_err(|diags| {
+            diags
+                .into_iter()
+                .map(|d| {
+                    let pos = d
+                        .layer
+                        .and_then(|i| keras.layers.get(i).copied())
+                        .unwrap_or(keras.input);
+                    Problem {
+                        range: Some(range_of(text, pos)),
+                        ..problem(d)
+                    }
+                })
+                .collect()
+        })
+    } else if name.ends_with(".json") {
+        let keras = keras_json::parse(text).map_err(|message| {
+            vec![Problem {
+                message,
+                notes: Vec::new(),
+                help: None,
+                range: None,
+            }]
+        })?;
+        let dsl = format!("pub struct {}; {}", keras.type_name(), keras.body);
+        check_dsl(&dsl).map_err(|diags| diags.into_iter().map(problem).collect())
+    } else {
+        check_dsl(text).map_err(|diags| {
+            diags
+                .into_iter()
+                .map(|d| {
+                    let range = span_range(text, &d);
+                    Problem {
+                        range,
+                        ..problem(d)
+                    }
+                })
+                .collect()
+        })
+    }
+}
+
+fn check_dsl(text: &str) -> Result<Plan, Diagnostics> {
+    let tokens = text.parse().map_err(|e: proc_macro2::LexError| {
+        let mut diags = Diagnostics::new();
+        diags.push(Diagnostic::new(
+            cnn_compiler::diag::Loc::span(e.span()),
+            format!("cannot read the model: {e}"),
+        ));
+        diags
+    })?;
+    let mut diags = Diagnostics::new();
+    let plan = dsl::parse(tokens, &mut diags)
+        .and_then(|spec| cnn_compiler::check::check(spec, &mut diags));
+    match plan {
+        Some(plan) if diags.is_empty() => Ok(plan),
+        _ => Err(diags),
+    }
+}
+
+fn text_problem(text: &str, pos: keras_py::Pos, message: String) -> Problem {
+    Problem {
+        message,
+        notes: Vec::new(),
+        help: None,
+        range: Some(range_of(text, pos)),
+    }
+}
+
+fn problem(d: Diagnostic) -> Problem {
+    Problem {
+        message: d.message,
+        notes: d.notes,
+        help: d.help,
+        range: None,
+    }
+}
+
+/// Byte offset of a 1-based line and 1-based character column.
+fn offset(text: &str, line: usize, column: usize) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let line_text = text[start.min(text.len())..].lines().next().unwrap_or("");
+    start
+        + line_text
+            .chars()
+            .take(column.saturating_sub(1))
+            .map(char::len_utf8)
+            .sum::<usize>()
+}
+
+fn range_of(text: &str, pos: keras_py::Pos) -> Range<usize> {
+    let start = offset(text, pos.line as usize, pos.column);
+    start..(start + pos.len).min(text.len())
+}
+
+/// The bytes a DSL diagnostic underlines (`span-locations` gives 1-based lines,
+/// 0-based columns).
+fn span_range(text: &str, d: &Diagnostic) -> Option<Range<usize>> {
+    let (start, end) = (d.loc.start.start(), d.loc.end.end());
+    if start.line == 0 {
+        return None;
+    }
+    let from = offset(text, start.line, start.column + 1);
+    let to = offset(text, end.line, end.column + 1)
+        .max(from + 1)
+        .min(text.len());
+    Some(from..to)
+}

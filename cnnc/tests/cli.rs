@@ -1,0 +1,128 @@
+//! The `cnnc` binary: summaries, checks, generated code, error rendering and
+//! exit codes (0 ok, 1 model error, 2 usage).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn repo(path: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
+}
+
+fn cnnc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cnnc"))
+        .args(args)
+        .output()
+        .expect("cnnc runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn summary_is_keras_summary_from_every_kind_of_source() {
+    for fixture in [
+        "seed_mnist",
+        "gmp",
+        "features_a",
+        "features_b",
+        "mixed_same",
+    ] {
+        let expected =
+            std::fs::read_to_string(repo(&format!("fixtures/{fixture}/summary.txt"))).unwrap();
+        for file in ["keras_source.py", "config.json", "model.cnn"] {
+            let path = repo(&format!("fixtures/{fixture}/{file}"));
+            let out = cnnc(&["--summary", path.to_str().unwrap()]);
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{fixture}/{file}: {}",
+                text(&out.stderr)
+            );
+            assert_eq!(text(&out.stdout), expected, "{fixture}/{file}");
+        }
+    }
+}
+
+#[test]
+fn generated_code_is_the_committed_compiled_file() {
+    let out = cnnc(&[repo("fixtures/seed_mnist/keras_source.py")
+        .to_str()
+        .unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let committed = std::fs::read_to_string(repo("tests/generated/seed_mnist.rs")).unwrap();
+    assert_eq!(
+        text(&out.stdout),
+        committed,
+        "regenerate tests/generated/seed_mnist.rs with cnnc"
+    );
+    // -o writes the same.
+    let target = std::env::temp_dir().join(format!("cnnc-{}.rs", std::process::id()));
+    let out = cnnc(&[
+        "-o",
+        target.to_str().unwrap(),
+        repo("fixtures/seed_mnist/keras_source.py")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), committed);
+    std::fs::remove_file(target).ok();
+}
+
+#[test]
+fn model_errors_are_rendered_with_file_line_column_and_exit_1() {
+    let dir = std::env::temp_dir().join(format!("cnnc-bad-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let dsl = dir.join("bad.cnn");
+    std::fs::write(
+        &dsl,
+        "pub struct Bad;\ninput(28, 28, 1);\nConv2D(32, 3x3, stride = 2)\nDense(10, softmx)\n",
+    )
+    .unwrap();
+    let out = cnnc(&["--check", dsl.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("error: unknown option `stride` for `Conv2D`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.cnn:3:17"), "{stderr}");
+    assert!(
+        stderr.contains("= help: did you mean `strides`?"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.cnn:4:11"), "{stderr}");
+
+    let py = dir.join("bad.py");
+    std::fs::write(
+        &py,
+        "model = Sequential()\nmodel.add(Conv2D(32, (3, 3), input_shape=(8, 8, 1)))\nmodel.add(MaxPooling2D((4, 4)))\nmodel.add(Conv2D(4, (3, 3)))\n",
+    )
+    .unwrap();
+    let out = cnnc(&[py.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr
+            .contains("`conv2d_1`: kernel 3x3 needs an input of at least 3x3, but receives 1x1x32"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("bad.py:4:11"), "{stderr}");
+    assert!(
+        stderr.contains("shapes: 8x8x1 → conv2d 6x6x32 → max_pooling2d 1x1x32"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    assert_eq!(cnnc(&[]).status.code(), Some(2));
+    assert_eq!(cnnc(&["--bogus", "x.py"]).status.code(), Some(2));
+    assert_eq!(cnnc(&["no/such/model.py"]).status.code(), Some(2));
+    let help = cnnc(&["--help"]);
+    assert_eq!(help.status.code(), Some(0));
+    assert!(text(&help.stdout).starts_with("usage: cnnc"));
+}

@@ -75,3 +75,20 @@ fn an_included_python_file_runs_like_the_dsl_model() {
     }
     assert_eq!(flat(&ours.forward(&x)), flat(&dsl.forward(&x)));
 }
+
+// The same cells from files: include_keras! (cnnc reads them in cnnc/tests/cli.rs).
+mod from_files {
+    cnn_runtime::include_keras! { pub struct SeedMnist; "tests/keras/seed_cell.py" }
+    cnn_runtime::include_keras! { pub struct Gmp; "tests/keras/seed_gmp.py" }
+
+    #[test]
+    fn the_seed_cells_give_keras_summaries() {
+        let keras = |name: &str| {
+            std::fs::read_to_string(cnn_examples::fixture_dir(name).join("summary.txt")).unwrap()
+        };
+        assert_eq!(SeedMnist::summary(), keras("seed_mnist"));
+        assert_eq!(SeedMnist::PARAMS, 113_386);
+        assert_eq!(Gmp::summary(), keras("gmp"));
+        assert_eq!(Gmp::PARAMS, 15_082);
+    }
+}

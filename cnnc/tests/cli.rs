@@ -44,6 +44,25 @@ fn summary_is_keras_summary_from_every_kind_of_source() {
     }
 }
 
+/// The seed's practical cell and its GlobalMaxPooling2D variant, as Keras code.
+#[test]
+fn the_seed_cells_give_keras_summaries() {
+    for (cell, fixture) in [("seed_cell.py", "seed_mnist"), ("seed_gmp.py", "gmp")] {
+        let out = cnnc(&[
+            "--summary",
+            repo(&format!("tests/keras/{cell}")).to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let expected =
+            std::fs::read_to_string(repo(&format!("fixtures/{fixture}/summary.txt"))).unwrap();
+        // Without `name=`, Keras would call the model "sequential".
+        assert_eq!(
+            text(&out.stdout),
+            expected.replacen(&format!("\"{fixture}\""), "\"sequential\"", 1)
+        );
+    }
+}
+
 #[test]
 fn generated_code_is_the_committed_compiled_file() {
     let out = cnnc(&[repo("fixtures/seed_mnist/keras_source.py")

@@ -144,7 +144,10 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
                 ::cnn_runtime::Scratch::new()
             }
 
-            #[inline]
+            // One optimised copy of the whole forward pass per model, whatever
+            // calls it: inlined into large callers, its kernels were measured
+            // to lose their vectorisation.
+            #[inline(never)]
             fn forward_into<'s>(&self, input: &Self::Input, scratch: &'s mut Self::Scratch) -> &'s Self::Output {
                 let (a, b) = scratch.buffers();
                 #body

@@ -39,6 +39,8 @@ extern crate std;
 extern crate self as cnn_runtime;
 
 pub mod activation;
+#[cfg(feature = "std")]
+pub mod batch;
 pub mod kernels;
 pub mod memory;
 mod model;
@@ -51,6 +53,9 @@ pub mod weights;
 pub use cnn_macros::{cnn, cnn_keras, include_keras};
 pub use memory::{Plain, Scratch, Zeroable};
 pub use model::{LayerInfo, Model, TensorSpec};
+/// The ndarray version batches are given in (feature `ndarray`).
+#[cfg(feature = "ndarray")]
+pub use ndarray;
 pub use params::{Conv2DParams, DenseParams};
 #[cfg(feature = "std")]
 pub use weights::{WeightsError, WeightsErrorKind};

@@ -123,6 +123,34 @@ pub trait Model: Sized + Zeroable {
         crate::weights::load_npz(std::io::BufReader::new(file)).map_err(|e| e.in_file(path))
     }
 
+    /// The outputs for every input, in order; on all cores with the `rayon`
+    /// feature. Each image runs [`Model::forward_into`]; only the outputs and
+    /// one scratch buffer per thread are allocated.
+    #[cfg(feature = "std")]
+    fn forward_batch(&self, inputs: &[Self::Input]) -> std::vec::Vec<Self::Output>
+    where
+        Self: Sync,
+        Self::Input: Sync,
+        Self::Output: Send,
+    {
+        crate::batch::forward_batch(self, inputs)
+    }
+
+    /// The outputs for an ndarray batch `(N, H, W, C)` (any strides), as an
+    /// array `(N, ...OUTPUT_SHAPE)`.
+    #[cfg(feature = "ndarray")]
+    fn forward_ndarray(
+        &self,
+        batch: ndarray::ArrayView4<'_, f32>,
+    ) -> Result<ndarray::ArrayD<f32>, crate::batch::BatchShapeError>
+    where
+        Self: Sync,
+        Self::Input: Send + Sync,
+        Self::Output: Send,
+    {
+        crate::batch::forward_ndarray(self, batch)
+    }
+
     /// The weights as a safetensors file (f32, Keras' names and layouts), which
     /// [`Model::from_safetensors`] reads back bit for bit.
     #[cfg(feature = "std")]

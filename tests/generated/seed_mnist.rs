@@ -200,7 +200,7 @@ impl ::cnn_runtime::Model for SeedMnist {
     fn new_scratch() -> Self::Scratch {
         ::cnn_runtime::Scratch::new()
     }
-    #[inline]
+    #[inline(never)]
     fn forward_into<'s>(
         &self,
         input: &Self::Input,

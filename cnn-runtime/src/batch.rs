@@ -1,0 +1,101 @@
+//! Many images at once: a slice of inputs (in parallel with the `rayon`
+//! feature), or an ndarray view `(N, H, W, C)` with the `ndarray` feature.
+//! Each image runs the same allocation-free `forward_into`; only the outputs
+//! and one scratch buffer per thread are allocated, once per batch.
+
+use crate::memory::boxed_zeroed;
+#[cfg(feature = "ndarray")]
+use crate::memory::{flat, flat_mut};
+use crate::model::Model;
+use std::vec::Vec;
+
+/// Images per parallel task: enough to amortise a task, small enough to balance.
+#[cfg(feature = "rayon")]
+const CHUNK: usize = 16;
+
+/// The outputs of `model` for every input, in order.
+pub fn forward_batch<M: Model + Sync>(model: &M, inputs: &[M::Input]) -> Vec<M::Output>
+where
+    M::Input: Sync,
+    M::Output: Send,
+{
+    #[cfg(feature = "rayon")]
+    {
+        use rayon::prelude::*;
+        // One scratch buffer per chunk of images, reused across the chunk.
+        inputs
+            .par_chunks(CHUNK)
+            .flat_map_iter(|chunk| {
+                let mut scratch = boxed_zeroed::<M::Scratch>();
+                chunk
+                    .iter()
+                    .map(|x| *model.forward_into(x, &mut scratch))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+    #[cfg(not(feature = "rayon"))]
+    {
+        let mut scratch = boxed_zeroed::<M::Scratch>();
+        inputs
+            .iter()
+            .map(|x| *model.forward_into(x, &mut scratch))
+            .collect()
+    }
+}
+
+/// A batch view whose shape is not `(N, H, W, C)` of the model's input.
+#[cfg(feature = "ndarray")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BatchShapeError {
+    pub expected: [usize; 3],
+    pub found: Vec<usize>,
+}
+
+#[cfg(feature = "ndarray")]
+impl core::fmt::Display for BatchShapeError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "a batch must have shape (N, {}, {}, {}), found {:?}",
+            self.expected[0], self.expected[1], self.expected[2], self.found
+        )
+    }
+}
+
+#[cfg(feature = "ndarray")]
+impl std::error::Error for BatchShapeError {}
+
+/// The outputs for a batch `(N, H, W, C)`, as `(N, ...output shape)`.
+#[cfg(feature = "ndarray")]
+pub fn forward_ndarray<M: Model + Sync>(
+    model: &M,
+    batch: ndarray::ArrayView4<'_, f32>,
+) -> Result<ndarray::ArrayD<f32>, BatchShapeError>
+where
+    M::Input: Send + Sync,
+    M::Output: Send,
+{
+    let (n, h, w, c) = batch.dim();
+    if [h, w, c] != M::INPUT_SHAPE {
+        return Err(BatchShapeError {
+            expected: M::INPUT_SHAPE,
+            found: batch.shape().to_vec(),
+        });
+    }
+    let mut inputs: Vec<M::Input> = (0..n).map(|_| crate::memory::zeroed()).collect();
+    for (input, image) in inputs.iter_mut().zip(batch.outer_iter()) {
+        // `iter` walks the view in logical (row-major) order, whatever its strides.
+        for (slot, value) in flat_mut(input).iter_mut().zip(image.iter()) {
+            *slot = *value;
+        }
+    }
+    let outputs = forward_batch(model, &inputs);
+    let mut shape = std::vec![n];
+    shape.extend_from_slice(M::OUTPUT_SHAPE);
+    let values: Vec<f32> = outputs
+        .iter()
+        .flat_map(|o| flat(o).iter().copied())
+        .collect();
+    Ok(ndarray::ArrayD::from_shape_vec(shape, values).expect("N outputs of OUTPUT_SHAPE each"))
+}

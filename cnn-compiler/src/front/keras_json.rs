@@ -95,8 +95,9 @@ pub fn parse(text: &str) -> Result<KerasModel, String> {
     Ok(KerasModel { name, body })
 }
 
-/// Options that only matter for training.
-const TRAINING_ONLY: &[&str] = &[
+/// Keras layer options that only matter for training: both Keras front-ends
+/// drop them, as inference ignores them.
+pub(crate) const TRAINING_ONLY: &[&str] = &[
     "trainable",
     "dtype",
     "kernel_initializer",

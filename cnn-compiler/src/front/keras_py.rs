@@ -6,7 +6,7 @@
 //! trailing commas are fine. Every layer keeps its position in the text so
 //! that any diagnostic about it can point at its line and column.
 
-use super::keras_json::KerasModel;
+use super::keras_json::{KerasModel, TRAINING_ONLY};
 use crate::spec::Class;
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
@@ -388,20 +388,6 @@ fn err(pos: Pos, message: impl Into<String>) -> TextError {
 fn last_segment(func: &str) -> &str {
     func.rsplit('.').next().unwrap_or(func)
 }
-
-/// Options that only matter for training, dropped like Keras drops them at inference.
-const TRAINING_ONLY: &[&str] = &[
-    "trainable",
-    "dtype",
-    "kernel_initializer",
-    "bias_initializer",
-    "kernel_regularizer",
-    "bias_regularizer",
-    "activity_regularizer",
-    "kernel_constraint",
-    "bias_constraint",
-    "seed",
-];
 
 /// Model methods that do not change the architecture.
 const IGNORED_METHODS: &[&str] = &[

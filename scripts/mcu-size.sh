@@ -16,7 +16,7 @@ size -A "$elf" | awk '
 command -v llvm-objdump >/dev/null || { echo "(llvm-objdump not found: stack not measured)"; exit 0; }
 llvm-objdump -d --no-show-raw-insn "$elf" | awk '
   /cortex_m_rt_main.*>:$/ { inside = 1; next }
-  inside && /^$/ { exit }
+  inside && /^$/ { inside = 0 }  # read on to the end: an early exit would break the pipe
   inside && /push/ { n = gsub(/r[0-9]+|lr/, "&"); frame += 4 * n }
   inside && /sub(\.w)?[ \t]+sp, sp, #|sub[ \t]+sp, #/ { sub(/.*#/, ""); frame += $0 }
   END { printf "stack of the classifying function: %d bytes (scratch + input + locals)\n", frame }'

@@ -352,7 +352,8 @@ fn add_layer(spec: &mut ModelSpec, item: Item, diags: &mut Diagnostics) {
     });
 }
 
-fn schema(class: Class) -> &'static Schema {
+/// The arguments `class` takes; the Keras JSON front-end reads its options too.
+pub(crate) fn schema(class: Class) -> &'static Schema {
     match class {
         Class::Conv2D => &Schema {
             positional: &["filters", "kernel_size", "activation"],

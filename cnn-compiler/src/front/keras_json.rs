@@ -4,6 +4,7 @@
 //! regularizers, constraints) are dropped; anything else unsupported is an
 //! error that names the layer, never a silent skip.
 
+use crate::spec::Class;
 use serde_json::{Map, Value};
 use std::fmt::Write;
 
@@ -115,33 +116,13 @@ pub(crate) const TRAINING_ONLY: &[&str] = &[
 
 /// One DSL line: `Conv2D(filters = 32, ..., name = "conv2d")`.
 fn layer_line(class: &str, config: &Map<String, Value>) -> Result<String, String> {
-    let (dsl, options): (&str, &[&str]) = match class {
-        "Conv2D" => (
-            "Conv2D",
-            &[
-                "filters",
-                "kernel_size",
-                "strides",
-                "padding",
-                "dilation_rate",
-                "use_bias",
-                "activation",
-            ],
-        ),
-        "MaxPooling2D" => ("MaxPool", &["pool_size", "strides", "padding"]),
-        "AveragePooling2D" => ("AvgPool", &["pool_size", "strides", "padding"]),
-        "GlobalMaxPooling2D" => ("GlobalMaxPool", &[]),
-        "GlobalAveragePooling2D" => ("GlobalAvgPool", &[]),
-        "Flatten" => ("Flatten", &[]),
-        "Dense" => ("Dense", &["units", "activation", "use_bias"]),
-        "Dropout" => ("Dropout", &["rate"]),
-        "ReLU" => ("ReLU", &[]),
-        "LeakyReLU" => ("LeakyReLU", &["negative_slope"]),
-        "Softmax" => ("Softmax", &[]),
-        "Activation" => ("Activation", &["activation"]),
-        other => return Err(format!("{other} is not supported yet")),
+    // The DSL accepts Keras' class names, and its schema lists the options
+    // each layer takes: the same ones Keras' config calls them.
+    let Some(layer_class) = Class::from_dsl_name(class) else {
+        return Err(format!("{class} is not supported yet"));
     };
-    let mut dsl = dsl.to_string();
+    let options = super::dsl::schema(layer_class).keywords;
+    let mut dsl = class.to_string();
     let mut args = Vec::new();
     for (key, value) in config {
         let key = key.as_str();

@@ -141,10 +141,6 @@ impl Diagnostics {
         }
     }
 
-    pub fn extend(&mut self, other: Diagnostics) {
-        self.list.extend(other.list);
-    }
-
     /// All diagnostics as `compile_error!` invocations, one per diagnostic.
     pub fn to_compile_errors(&self) -> TokenStream {
         self.list

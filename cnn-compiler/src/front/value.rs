@@ -5,7 +5,6 @@
 use crate::diag::{Diagnostic, Loc};
 use crate::spec::Spanned;
 use proc_macro2::{Delimiter, Spacing, TokenTree};
-use std::fmt;
 
 /// Sizes are read as `u32` so that products of a few of them never overflow `u64`.
 pub const MAX_SIZE: u64 = u32::MAX as u64;
@@ -31,28 +30,6 @@ impl Value {
             Value::Str(s) => format!("the string \"{s}\""),
             Value::Ident(s) => format!("`{s}`"),
             Value::Tuple(items) => format!("a tuple of {} values", items.len()),
-        }
-    }
-}
-
-impl fmt::Display for Value {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Value::Int(i) => write!(f, "{i}"),
-            Value::Float(x) => write!(f, "{x}"),
-            Value::Kernel(h, w) => write!(f, "{h}x{w}"),
-            Value::Str(s) => write!(f, "\"{s}\""),
-            Value::Ident(s) => f.write_str(s),
-            Value::Tuple(items) => {
-                f.write_str("(")?;
-                for (i, item) in items.iter().enumerate() {
-                    if i > 0 {
-                        f.write_str(", ")?;
-                    }
-                    write!(f, "{}", item.value)?;
-                }
-                f.write_str(")")
-            }
         }
     }
 }

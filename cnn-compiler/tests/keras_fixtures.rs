@@ -120,6 +120,20 @@ fn shapes_padding_params_and_macs_equal_the_manifest() {
     }
 }
 
+/// A Keras front-end's model, compiled as the DSL, prints the fixture's summary.
+fn assert_summary_is_keras(dir: &Path, model: &cnn_compiler::front::keras_json::KerasModel) {
+    let source = format!("pub struct {}; {}", model.type_name(), model.body);
+    let plan = cnn_compiler::compile(source.parse().unwrap())
+        .unwrap_or_else(|d| panic!("{}: {d}\n{}", dir.display(), model.body));
+    let expected = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
+    assert_eq!(
+        cnn_compiler::summary::render(&plan),
+        expected,
+        "{}",
+        dir.display()
+    );
+}
+
 /// Keras' own `model.to_json()` of every fixture goes through the JSON
 /// front-end to the same model: the summary Keras printed.
 #[test]
@@ -132,16 +146,7 @@ fn keras_json_configs_give_keras_summaries() {
             cnn.lines().next().unwrap(),
             format!("pub struct {};", model.type_name())
         );
-        let source = format!("pub struct {}; {}", model.type_name(), model.body);
-        let plan = cnn_compiler::compile(source.parse().unwrap())
-            .unwrap_or_else(|d| panic!("{}: {d}\n{}", dir.display(), model.body));
-        let expected = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
-        assert_eq!(
-            cnn_compiler::summary::render(&plan),
-            expected,
-            "{}",
-            dir.display()
-        );
+        assert_summary_is_keras(&dir, &model);
     }
 }
 
@@ -173,19 +178,6 @@ fn keras_python_sources_give_keras_summaries() {
         let source = std::fs::read_to_string(dir.join("keras_source.py")).unwrap();
         let keras = cnn_compiler::front::keras_py::parse(&source)
             .unwrap_or_else(|e| panic!("{}: {e:?}", dir.display()));
-        let dsl = format!(
-            "pub struct {}; {}",
-            keras.model.type_name(),
-            keras.model.body
-        );
-        let plan = cnn_compiler::compile(dsl.parse().unwrap())
-            .unwrap_or_else(|d| panic!("{}: {d}\n{}", dir.display(), keras.model.body));
-        let expected = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
-        assert_eq!(
-            cnn_compiler::summary::render(&plan),
-            expected,
-            "{}",
-            dir.display()
-        );
+        assert_summary_is_keras(&dir, &keras.model);
     }
 }

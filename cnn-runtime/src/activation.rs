@@ -4,10 +4,28 @@
 /// An element-wise activation, fused into the kernel that produces its input.
 pub trait Activation: Copy {
     fn apply(self, x: f32) -> f32;
+
+    /// Whether kernels may apply it to a vector register before storing it
+    /// (otherwise they apply [`Activation::apply`] to what they stored).
+    #[doc(hidden)]
+    const IN_REGISTERS: InRegisters = InRegisters::No;
+}
+
+/// An activation kernels compute on vector registers: `max(x, 0)` on a
+/// vector gives 0 for NaN and -0, exactly as [`Relu`] does.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InRegisters {
+    No,
+    Identity,
+    Relu,
 }
 
 macro_rules! activation {
     ($(#[$doc:meta])* $name:ident, |$x:ident| $body:expr) => {
+        activation!($(#[$doc])* $name, |$x| $body, InRegisters::No);
+    };
+    ($(#[$doc:meta])* $name:ident, |$x:ident| $body:expr, $in_registers:expr) => {
         $(#[$doc])*
         #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
         pub struct $name;
@@ -17,17 +35,19 @@ macro_rules! activation {
             fn apply(self, $x: f32) -> f32 {
                 $body
             }
+
+            const IN_REGISTERS: InRegisters = $in_registers;
         }
     };
 }
 
 activation!(
     /// The identity (also what softmax layers use before their own pass).
-    Linear, |x| x
+    Linear, |x| x, InRegisters::Identity
 );
 activation!(
     /// `max(x, 0)`.
-    Relu, |x| if x > 0.0 { x } else { 0.0 }
+    Relu, |x| if x > 0.0 { x } else { 0.0 }, InRegisters::Relu
 );
 activation!(
     /// `min(max(x, 0), 6)`.

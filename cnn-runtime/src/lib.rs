@@ -47,6 +47,7 @@ mod model;
 pub mod params;
 #[cfg(feature = "reference")]
 pub mod reference;
+pub mod simd;
 #[cfg(feature = "std")]
 pub mod weights;
 

@@ -1,6 +1,7 @@
 //! Every kernel against the ndarray reference implementation, on random shapes
 //! and options: odd sizes, strides larger than the window, `same` padding with
-//! an odd total, dilation, bias or not, every activation. (Too slow for Miri.)
+//! an odd total, dilation, bias or not, every activation; convolution and
+//! Dense on both instruction sets ([`cnn_runtime::simd`]). (Too slow for Miri.)
 #![cfg(not(miri))]
 
 use cnn_runtime::activation::{self, Activation};
@@ -8,6 +9,7 @@ use cnn_runtime::kernels::conv::{conv2d_dyn, Conv2DGeometry};
 use cnn_runtime::kernels::dense::{dense_dyn, DenseGeometry};
 use cnn_runtime::kernels::pool::{global_pool_dyn, pool2d_dyn, PoolGeometry, PoolOp};
 use cnn_runtime::reference::{self, Padding};
+use cnn_runtime::simd;
 use ndarray::{Array1, Array2, Array3, Array4, ArrayD, IxDyn};
 use proptest::prelude::*;
 
@@ -32,6 +34,32 @@ fn assert_close(ours: &[f32], reference: &[f32], terms: usize) {
     }
 }
 
+/// Activations the kernels fuse three ways: none, in registers (relu), after
+/// the store (tanh).
+fn fused_activation() -> impl Strategy<Value = &'static str> {
+    prop_oneof![Just("linear"), Just("relu"), Just("tanh")]
+}
+
+/// Calls `$call` with `$a` bound to the activation named `$name`.
+macro_rules! with_activation {
+    ($name:expr, |$a:ident| $call:expr) => {
+        match $name {
+            "relu" => {
+                let $a = activation::Relu;
+                $call
+            }
+            "tanh" => {
+                let $a = activation::Tanh;
+                $call
+            }
+            _ => {
+                let $a = activation::Linear;
+                $call
+            }
+        }
+    };
+}
+
 #[derive(Clone, Debug)]
 struct ConvCase {
     h: usize,
@@ -47,7 +75,7 @@ struct ConvCase {
 
 fn conv_case() -> impl Strategy<Value = ConvCase> {
     (
-        (1usize..13, 1usize..13, 1usize..5, 1usize..7),
+        (1usize..13, 1usize..13, 1usize..5, 1usize..41),
         (1usize..6, 1usize..6),
         (1usize..5, 1usize..5),
         (1usize..4, 1usize..4),
@@ -79,17 +107,19 @@ proptest! {
     #[test]
     fn conv2d_equals_reference(
         case in conv_case(),
-        seed in values(12 * 12 * 4 + 5 * 5 * 4 * 6 + 6),
+        seed in values(12 * 12 * 4 + 5 * 5 * 4 * 40 + 40),
+        act in fused_activation(),
     ) {
         let c = case;
         let x = Array3::from_shape_fn((c.h, c.w, c.c_in), |(i, j, k)| seed[(i * 12 + j) * 4 + k]);
         let base = 12 * 12 * 4;
         let kernel = Array4::from_shape_fn((c.k.0, c.k.1, c.c_in, c.c_out), |(a, b, d, e)| {
-            seed[base + ((a * 5 + b) * 4 + d) * 6 + e]
+            seed[base + ((a * 5 + b) * 4 + d) * 40 + e]
         });
-        let bias = Array1::from_shape_fn(c.c_out, |i| seed[base + 600 + i]);
+        let bias = Array1::from_shape_fn(c.c_out, |i| seed[base + 4000 + i]);
         let expected =
             reference::conv2d(&x, &kernel, c.bias.then_some(&bias), c.strides, c.dilation, c.padding);
+        let expected = reference::activation(&expected.into_dyn(), act, 0.0);
         let eff = ((c.k.0 - 1) * c.dilation.0 + 1, (c.k.1 - 1) * c.dilation.1 + 1);
         let (out_h, pad_top, _) = reference::output_and_padding(c.h, eff.0, c.strides.0, c.padding);
         let (out_w, pad_left, _) = reference::output_and_padding(c.w, eff.1, c.strides.1, c.padding);
@@ -109,17 +139,21 @@ proptest! {
             out_h,
             out_w,
         };
-        let mut out = vec![f32::NAN; g.output_len()];
-        let bias_slice = bias.as_slice().unwrap();
-        conv2d_dyn(
-            g,
-            x.as_slice().unwrap(),
-            kernel.as_slice().unwrap(),
-            c.bias.then_some(bias_slice),
-            activation::Linear,
-            &mut out,
-        );
-        assert_close(&out, expected.as_slice().unwrap(), c.k.0 * c.k.1 * c.c_in);
+        let run = || {
+            let mut out = vec![f32::NAN; g.output_len()];
+            with_activation!(act, |a| conv2d_dyn(
+                g,
+                x.as_slice().unwrap(),
+                kernel.as_slice().unwrap(),
+                c.bias.then_some(bias.as_slice().unwrap()),
+                a,
+                &mut out,
+            ));
+            out
+        };
+        for out in [run(), simd::with_portable(run)] {
+            assert_close(&out, expected.as_slice().unwrap(), c.k.0 * c.k.1 * c.c_in);
+        }
     }
 
     #[test]
@@ -171,26 +205,32 @@ proptest! {
 
     #[test]
     fn dense_equals_reference(
-        (rows, fan_in, units) in (1usize..5, 1usize..48, 1usize..24),
+        (rows, fan_in, units) in (1usize..9, 1usize..48, 1usize..72),
         bias in any::<bool>(),
-        seed in values(4 * 48 + 48 * 24 + 24),
+        seed in values(8 * 48 + 48 * 72 + 72),
+        act in fused_activation(),
     ) {
         let x = ArrayD::from_shape_fn(IxDyn(&[rows, fan_in]), |i| seed[i[0] * 48 + i[1]]);
-        let kernel = Array2::from_shape_fn((fan_in, units), |(i, o)| seed[192 + i * 24 + o]);
-        let b = Array1::from_shape_fn(units, |o| seed[192 + 48 * 24 + o]);
+        let kernel = Array2::from_shape_fn((fan_in, units), |(i, o)| seed[384 + i * 72 + o]);
+        let b = Array1::from_shape_fn(units, |o| seed[384 + 48 * 72 + o]);
         let expected = reference::dense(&x, &kernel, bias.then_some(&b));
-        let mut out = vec![f32::NAN; rows * units];
+        let expected = reference::activation(&expected, act, 0.0);
         let g = DenseGeometry { rows, fan_in, units };
-        let b_slice = b.as_slice().unwrap();
-        dense_dyn(
-            g,
-            x.as_slice().unwrap(),
-            kernel.as_slice().unwrap(),
-            bias.then_some(b_slice),
-            activation::Linear,
-            &mut out,
-        );
-        assert_close(&out, expected.as_slice().unwrap(), fan_in);
+        let run = || {
+            let mut out = vec![f32::NAN; rows * units];
+            with_activation!(act, |a| dense_dyn(
+                g,
+                x.as_slice().unwrap(),
+                kernel.as_slice().unwrap(),
+                bias.then_some(b.as_slice().unwrap()),
+                a,
+                &mut out,
+            ));
+            out
+        };
+        for out in [run(), simd::with_portable(run)] {
+            assert_close(&out, expected.as_slice().unwrap(), fan_in);
+        }
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! 2-D convolution, channels last, Keras kernel layout `(kh, kw, c_in, c_out)`.
+// Register tiles are indexed by pixel, chain and vector: index loops say so.
+#![allow(clippy::needless_range_loop)]
 
 use super::window_output;
-use crate::activation::Activation;
+use crate::activation::{apply_in_place, Activation, InRegisters};
+#[cfg(target_arch = "x86_64")]
+use crate::simd::Avx2Fma;
+use crate::simd::{activate, dispatch, lane_block, Lanes, Portable};
 
 /// Every size of one convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,11 +41,12 @@ impl Conv2DGeometry {
     }
 }
 
-/// The convolution on flat slices: `output = act(input ⋆ kernel + bias)`.
+/// The convolution on flat slices: `output = act(input ⋆ kernel + bias)`,
+/// on the fastest instruction set the CPU has ([`crate::simd`]).
 ///
 /// Slices shorter than the geometry needs make it return without writing
 /// (the const-generic entry point makes that impossible).
-#[inline(always)]
+#[inline]
 pub fn conv2d_dyn<A: Activation>(
     g: Conv2DGeometry,
     input: &[f32],
@@ -56,44 +62,452 @@ pub fn conv2d_dyn<A: Activation>(
     {
         return;
     }
-    let (ci, co) = (g.c_in, g.c_out);
+    dispatch!(
+        conv2d_avx2(&g, input, kernel, bias, activation, output),
+        conv2d_lanes(Portable, &g, input, kernel, bias, activation, output)
+    )
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn conv2d_avx2<A: Activation>(
+    lanes: Avx2Fma,
+    g: &Conv2DGeometry,
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    activation: A,
+    output: &mut [f32],
+) {
+    conv2d_lanes(lanes, g, input, kernel, bias, activation, output)
+}
+
+/// Output pixels per tile: each weight vector loaded is used this many times.
+/// With [`TILE_VECTORS`] this is the 6 x 16 register tile of the classic
+/// AVX2 GEMM kernel: 12 accumulators, 2 weight vectors and 1 input broadcast
+/// fill 15 of the 16 vector registers.
+const TILE_PIXELS: usize = 6;
+/// Output channels per tile, in vectors of 8.
+const TILE_VECTORS: usize = 2;
+/// Windows up to this many values (3x3x3, 5x5x1) are copied out per tile.
+const PACK_MAX: usize = 32;
+
+/// The convolution as an implicit GEMM: output pixels x (taps x input
+/// channels) times the kernel, `(kh kw c_in) x c_out`, read in place. Pixels
+/// whose window lies inside the input go through the register tile in groups
+/// of [`TILE_PIXELS`]; pixels whose window overlaps the padding go one at a
+/// time with the padded taps left out.
+#[inline(always)]
+pub(crate) fn conv2d_lanes<L: Lanes, A: Activation>(
+    lanes: L,
+    g: &Conv2DGeometry,
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    activation: A,
+    output: &mut [f32],
+) {
+    let rows = Interior::along(g.out_h, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h);
+    let cols = Interior::along(g.out_w, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w);
+    let conv = Conv {
+        lanes,
+        g,
+        input,
+        kernel,
+        bias,
+    };
+
+    // Inside: full windows, in tiles of pixels taken row by row.
+    let full = Taps {
+        ky: 0..g.kh,
+        kx: 0..g.kw,
+    };
+    let (mut oy, mut ox) = (rows.start, cols.start);
+    let mut next_pixel = || {
+        let pixel = (oy, ox);
+        ox += 1;
+        if ox == cols.end {
+            (oy, ox) = (oy + 1, cols.start);
+        }
+        pixel
+    };
+    let mut left = (rows.end - rows.start) * (cols.end - cols.start);
+    while left >= TILE_PIXELS {
+        let mut tile = [(0, 0); TILE_PIXELS];
+        for pixel in &mut tile {
+            *pixel = next_pixel();
+        }
+        conv.pixels(tile, &full, output, activation);
+        left -= TILE_PIXELS;
+    }
+    for _ in 0..left {
+        conv.pixels([next_pixel()], &full, output, activation);
+    }
+
+    // The border: windows that overlap the padding.
     for oy in 0..g.out_h {
         for ox in 0..g.out_w {
-            let out = &mut output[(oy * g.out_w + ox) * co..][..co];
-            match bias {
-                Some(b) => out.copy_from_slice(&b[..co]),
-                None => out.fill(0.0),
+            if rows.contains(oy) && cols.contains(ox) {
+                continue;
             }
-            for ky in 0..g.kh {
-                // Row in the unpadded input; taps in the padding add nothing.
-                let Some(iy) = (oy * g.stride_h + ky * g.dilation_h).checked_sub(g.pad_top) else {
-                    continue;
-                };
-                if iy >= g.h {
-                    continue;
-                }
-                for kx in 0..g.kw {
-                    let Some(ix) = (ox * g.stride_w + kx * g.dilation_w).checked_sub(g.pad_left)
-                    else {
-                        continue;
-                    };
-                    if ix >= g.w {
-                        continue;
-                    }
-                    let pixel = &input[(iy * g.w + ix) * ci..][..ci];
-                    let taps = &kernel[(ky * g.kw + kx) * ci * co..][..ci * co];
-                    for (&x, row) in pixel.iter().zip(taps.chunks_exact(co)) {
-                        for (o, &k) in out.iter_mut().zip(row) {
-                            *o += x * k;
-                        }
-                    }
+            let taps = Taps {
+                ky: taps_along(oy, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h),
+                kx: taps_along(ox, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w),
+            };
+            conv.pixels([(oy, ox)], &taps, output, activation);
+        }
+    }
+}
+
+/// The output rows (or columns) whose windows lie wholly inside the input:
+/// a range, since windows move one way as the output index grows.
+struct Interior {
+    start: usize,
+    end: usize,
+}
+
+impl Interior {
+    fn along(
+        out: usize,
+        stride: usize,
+        dilation: usize,
+        pad: usize,
+        k: usize,
+        n: usize,
+    ) -> Interior {
+        let full = |o: &usize| taps_along(*o, stride, dilation, pad, k, n) == (0..k);
+        let start = (0..out).find(full).unwrap_or(out);
+        let end = (start..out).find(|o| !full(o)).unwrap_or(out);
+        Interior { start, end }
+    }
+
+    #[inline(always)]
+    fn contains(&self, o: usize) -> bool {
+        (self.start..self.end).contains(&o)
+    }
+}
+
+/// The taps of output index `o` that fall inside the input (not the padding).
+#[inline]
+fn taps_along(
+    o: usize,
+    stride: usize,
+    dilation: usize,
+    pad: usize,
+    k: usize,
+    n: usize,
+) -> core::ops::Range<usize> {
+    let first = o * stride; // in padded coordinates
+                            // Tap t reads padded index first + t * dilation; real iff pad <= that < pad + n.
+    let lo = pad.saturating_sub(first).div_ceil(dilation);
+    let hi = (pad + n).saturating_sub(first).div_ceil(dilation);
+    lo.min(k)..hi.min(k).max(lo.min(k))
+}
+
+/// The taps a group of pixels share.
+struct Taps {
+    ky: core::ops::Range<usize>,
+    kx: core::ops::Range<usize>,
+}
+
+/// One convolution's operands, for the tile functions.
+struct Conv<'a, L> {
+    lanes: L,
+    g: &'a Conv2DGeometry,
+    input: &'a [f32],
+    kernel: &'a [f32],
+    bias: Option<&'a [f32]>,
+}
+
+impl<L: Lanes> Conv<'_, L> {
+    /// Every output channel of `M` pixels that read the same `taps`: channel
+    /// blocks of 16 and 8 through the register tile, then the last `c_out % 8`
+    /// one by one, then the activation.
+    #[inline(always)]
+    fn pixels<const M: usize, A: Activation>(
+        &self,
+        pixels: [(usize, usize); M],
+        taps: &Taps,
+        output: &mut [f32],
+        activation: A,
+    ) {
+        let g = self.g;
+        let (ci, co) = (g.c_in, g.c_out);
+        // Input offset of each pixel's first real tap, output offset of the pixel.
+        let no_taps = taps.ky.is_empty() || taps.kx.is_empty();
+        let mut origins = [0; M];
+        let mut outs = [0; M];
+        for p in 0..M {
+            let (oy, ox) = pixels[p];
+            if !no_taps {
+                let iy = oy * g.stride_h + taps.ky.start * g.dilation_h - g.pad_top;
+                let ix = ox * g.stride_w + taps.kx.start * g.dilation_w - g.pad_left;
+                origins[p] = (iy * g.w + ix) * ci;
+            }
+            outs[p] = (oy * g.out_w + ox) * co;
+        }
+        // Short windows (a first layer's few input channels) are copied out
+        // once, so that each channel block runs one long loop instead of
+        // many short ones.
+        let window_len = taps.ky.len() * taps.kx.len() * ci;
+        let col = if M > 1 && window_len <= PACK_MAX {
+            let mut windows = [[0.0; PACK_MAX + 8]; M];
+            if self.pack(origins, taps, &mut windows) {
+                self.channel_blocks::<M, A>(&Source::Packed(&windows, window_len), outs, output)
+            } else {
+                self.channel_blocks::<M, A>(&Source::Input { origins, taps }, outs, output)
+            }
+        } else {
+            self.channel_blocks::<M, A>(&Source::Input { origins, taps }, outs, output)
+        };
+        if A::IN_REGISTERS == InRegisters::No {
+            for out in outs {
+                if let Some(pixel) = output.get_mut(out..out + col) {
+                    apply_in_place(pixel, activation);
                 }
             }
-            for o in out.iter_mut() {
-                *o = activation.apply(*o);
+        }
+        if col < co {
+            for (&origin, &out) in origins.iter().zip(&outs) {
+                self.channels_one_by_one(origin, out, col, taps, activation, output);
             }
         }
     }
+
+    /// The register tile: `M` pixels x `NV` vectors of output channels from
+    /// `col`, accumulated over the taps in registers, then stored (after the
+    /// activation, if it can run in registers).
+    #[inline(always)]
+    fn tile<const M: usize, const NV: usize, A: Activation>(
+        &self,
+        source: &Source<'_, M>,
+        outs: [usize; M],
+        col: usize,
+        output: &mut [f32],
+    ) {
+        let Conv {
+            lanes: l,
+            g,
+            input,
+            kernel,
+            bias,
+        } = *self;
+        let (ci, co) = (g.c_in, g.c_out);
+        let start = match bias.and_then(|b| b.get(col..col + 8 * NV)) {
+            Some(b) => core::array::from_fn(|v| l.load(lane_block(b, 8 * v))),
+            None => [l.zero(); NV],
+        };
+        let mut acc = [start; M];
+        match source {
+            Source::Packed(windows, len) => {
+                let mut x: [&[f32]; M] = [&[]; M];
+                for p in 0..M {
+                    x[p] = windows[p].get(..*len).unwrap_or(&[]);
+                }
+                run(l, x, *len, kernel, co, col, &mut acc);
+            }
+            Source::Input { origins, taps } => {
+                // With dilation 1 along x, the taps of one kernel row are one
+                // run of consecutive inputs (kx, c_in); otherwise each tap is
+                // a run of c_in.
+                let (runs_per_row, run_len) = if g.dilation_w == 1 {
+                    (1, taps.kx.len() * ci)
+                } else {
+                    (taps.kx.len(), ci)
+                };
+                for ky in taps.ky.clone() {
+                    let row = (ky - taps.ky.start) * g.dilation_h * g.w * ci;
+                    for r in 0..runs_per_row {
+                        let shift = row + r * g.dilation_w * ci;
+                        let k_first = (ky * g.kw + taps.kx.start + r) * ci;
+                        // One bounds check per pixel and run, none per step.
+                        let mut x: [&[f32]; M] = [&[]; M];
+                        for p in 0..M {
+                            let at = origins[p] + shift;
+                            x[p] = input.get(at..at + run_len).unwrap_or(&[]);
+                        }
+                        let weights = kernel.get(k_first * co..).unwrap_or(&[]);
+                        run(l, x, run_len, weights, co, col, &mut acc);
+                    }
+                }
+            }
+        }
+        for (pixel, &out) in acc.iter().zip(&outs) {
+            for (v, &value) in pixel.iter().enumerate() {
+                if let Some(dst) = output
+                    .get_mut(out + col + 8 * v..)
+                    .and_then(|o| o.first_chunk_mut())
+                {
+                    l.store(activate::<L, A>(l, value), dst);
+                }
+            }
+        }
+    }
+
+    /// Output channels in blocks of 16, then 8, through the register tile;
+    /// returns where the blocks end.
+    #[inline(always)]
+    fn channel_blocks<const M: usize, A: Activation>(
+        &self,
+        source: &Source<'_, M>,
+        outs: [usize; M],
+        output: &mut [f32],
+    ) -> usize {
+        let co = self.g.c_out;
+        let mut col = 0;
+        while col + 8 * TILE_VECTORS <= co {
+            self.tile::<M, TILE_VECTORS, A>(source, outs, col, output);
+            col += 8 * TILE_VECTORS;
+        }
+        if col + 8 <= co {
+            self.tile::<M, 1, A>(source, outs, col, output);
+            col += 8;
+        }
+        col
+    }
+
+    /// Copies each pixel's window (all taps, which must be real) into
+    /// `windows`, in kernel order; false if the window is not all inside.
+    #[inline(always)]
+    fn pack<const M: usize>(
+        &self,
+        origins: [usize; M],
+        taps: &Taps,
+        windows: &mut [[f32; PACK_MAX + 8]; M],
+    ) -> bool {
+        let g = self.g;
+        let ci = g.c_in;
+        if taps.ky != (0..g.kh) || taps.kx != (0..g.kw) {
+            return false;
+        }
+        // Runs of consecutive inputs: a kernel row, or one tap if dilated.
+        let (runs_per_row, run_len) = if g.dilation_w == 1 {
+            (1, g.kw * ci)
+        } else {
+            (g.kw, ci)
+        };
+        for (window, &origin) in windows.iter_mut().zip(&origins) {
+            let mut to = 0;
+            for ky in 0..g.kh {
+                for r in 0..runs_per_row {
+                    let at = origin + (ky * g.dilation_h * g.w + r * g.dilation_w) * ci;
+                    if !copy_run(self.lanes, self.input, at, run_len, window, to) {
+                        return false;
+                    }
+                    to += run_len;
+                }
+            }
+        }
+        true
+    }
+
+    /// Output channels `col..` of one pixel, without vectors (fewer than 8).
+    fn channels_one_by_one<A: Activation>(
+        &self,
+        origin: usize,
+        out: usize,
+        col: usize,
+        taps: &Taps,
+        activation: A,
+        output: &mut [f32],
+    ) {
+        let g = self.g;
+        let (ci, co) = (g.c_in, g.c_out);
+        for c in col..co {
+            let mut sum = self.bias.map_or(0.0, |b| b[c]);
+            for ky in taps.ky.clone() {
+                for kx in taps.kx.clone() {
+                    let at = origin
+                        + ((ky - taps.ky.start) * g.dilation_h * g.w
+                            + (kx - taps.kx.start) * g.dilation_w)
+                            * ci;
+                    let k_row = (ky * g.kw + kx) * ci;
+                    for i in 0..ci {
+                        sum += self.input[at + i] * self.kernel[(k_row + i) * co + c];
+                    }
+                }
+            }
+            output[out + c] = activation.apply(sum);
+        }
+    }
+}
+
+/// The inner loop: `len` steps of the implicit GEMM. Step `k` broadcasts
+/// `x[p][k]` of each pixel `p` and multiplies it with kernel row `k`
+/// (`weights` starts at the run's first row), columns `col..col + 8 NV`.
+#[inline(always)]
+fn run<L: Lanes, const M: usize, const NV: usize>(
+    l: L,
+    x: [&[f32]; M],
+    len: usize,
+    weights: &[f32],
+    co: usize,
+    col: usize,
+    acc: &mut [[L::V; NV]; M],
+) {
+    // Every `x[p]` has exactly `len` values: no bounds check per step.
+    if x.iter().any(|x| x.len() != len) {
+        return;
+    }
+    for k in 0..len {
+        let Some(row) = weights.get(k * co + col..k * co + col + 8 * NV) else {
+            return;
+        };
+        let w: [L::V; NV] = core::array::from_fn(|v| l.load(lane_block(row, 8 * v)));
+        for p in 0..M {
+            let xp = l.splat(x[p][k]);
+            for v in 0..NV {
+                acc[p][v] = l.mul_add(xp, w[v], acc[p][v]);
+            }
+        }
+    }
+}
+
+/// Copies `input[at..at + len]` to `window[to..]` 8 values at a time (a
+/// loop of single values would become a `memcpy` call per run). The window
+/// has 8 values of slack for the last block; false if `len` does not fit.
+#[inline(always)]
+fn copy_run<L: Lanes>(
+    l: L,
+    input: &[f32],
+    at: usize,
+    len: usize,
+    window: &mut [f32],
+    to: usize,
+) -> bool {
+    if to + len > PACK_MAX {
+        return false;
+    }
+    let mut i = 0;
+    while i < len {
+        let (Some(from), Some(dst)) = (
+            input.get(at + i..).and_then(|x| x.first_chunk::<8>()),
+            window
+                .get_mut(to + i..)
+                .and_then(|w| w.first_chunk_mut::<8>()),
+        ) else {
+            // Near the end of the input: one value at a time.
+            let (Some(from), Some(dst)) = (
+                input.get(at + i..at + len),
+                window.get_mut(to + i..to + len),
+            ) else {
+                return false;
+            };
+            dst.copy_from_slice(from);
+            return true;
+        };
+        l.store(l.load(from), dst);
+        i += 8;
+    }
+    true
+}
+
+/// Where a tile reads its pixels' windows.
+enum Source<'a, const M: usize> {
+    /// In the input, from each pixel's first real tap.
+    Input { origins: [usize; M], taps: &'a Taps },
+    /// Copied out, each window's `len` values in kernel order.
+    Packed(&'a [[f32; PACK_MAX + 8]; M], usize),
 }
 
 /// Conv2D with every size a constant: input `H x W x CI`, kernel `KH x KW`,

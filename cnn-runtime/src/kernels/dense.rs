@@ -1,6 +1,12 @@
 //! Fully connected layers, Keras kernel layout `(in, out)`: `y = act(x · W + b)`.
+// Register tiles are indexed by pixel, chain and vector: index loops say so.
+#![allow(clippy::needless_range_loop)]
 
-use crate::activation::Activation;
+use super::conv::{conv2d_dyn, Conv2DGeometry};
+use crate::activation::{apply_in_place, Activation, InRegisters};
+#[cfg(target_arch = "x86_64")]
+use crate::simd::Avx2Fma;
+use crate::simd::{activate, dispatch, lane_block, Lanes, Portable};
 
 /// Every size of one Dense layer: `rows` independent vectors of `fan_in`
 /// values → `rows` vectors of `units` (rows > 1 is Dense on a feature map: one
@@ -12,9 +18,9 @@ pub struct DenseGeometry {
     pub units: usize,
 }
 
-/// Dense on flat slices; slices shorter than the geometry needs make it return
-/// without writing.
-#[inline(always)]
+/// Dense on flat slices, on the fastest instruction set the CPU has; slices
+/// shorter than the geometry needs make it return without writing.
+#[inline]
 pub fn dense_dyn<A: Activation>(
     g: DenseGeometry,
     input: &[f32],
@@ -35,20 +41,136 @@ pub fn dense_dyn<A: Activation>(
     {
         return;
     }
-    for r in 0..rows {
-        let x = &input[r * fan_in..][..fan_in];
-        let out = &mut output[r * units..][..units];
-        match bias {
-            Some(b) => out.copy_from_slice(&b[..units]),
-            None => out.fill(0.0),
+    if rows > 1 {
+        // Dense on a feature map is a 1x1 convolution: the pixel tiles reuse
+        // each weight for several rows.
+        let g = Conv2DGeometry {
+            h: rows,
+            w: 1,
+            c_in: fan_in,
+            c_out: units,
+            kh: 1,
+            kw: 1,
+            stride_h: 1,
+            stride_w: 1,
+            dilation_h: 1,
+            dilation_w: 1,
+            pad_top: 0,
+            pad_left: 0,
+            out_h: rows,
+            out_w: 1,
+        };
+        return conv2d_dyn(g, input, kernel, bias, activation, output);
+    }
+    dispatch!(
+        vector_avx2(&g, input, kernel, bias, activation, output),
+        vector_lanes(Portable, &g, input, kernel, bias, activation, output)
+    )
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn vector_avx2<A: Activation>(
+    lanes: Avx2Fma,
+    g: &DenseGeometry,
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    activation: A,
+    output: &mut [f32],
+) {
+    vector_lanes(lanes, g, input, kernel, bias, activation, output)
+}
+
+/// One vector times the kernel: blocks of 32 outputs (then 8, then one by
+/// one), each accumulated in independent chains over alternate inputs so that
+/// the FMA latency is covered.
+#[inline(always)]
+fn vector_lanes<L: Lanes, A: Activation>(
+    l: L,
+    g: &DenseGeometry,
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    activation: A,
+    output: &mut [f32],
+) {
+    let (fan_in, units) = (g.fan_in, g.units);
+    let x = &input[..fan_in];
+    let mut col = 0;
+    while col + 32 <= units {
+        block::<L, 4, 2, A>(l, x, kernel, bias, units, col, output);
+        col += 32;
+    }
+    while col + 8 <= units {
+        block::<L, 1, 8, A>(l, x, kernel, bias, units, col, output);
+        col += 8;
+    }
+    for c in col..units {
+        let mut sum = bias.map_or(0.0, |b| b[c]);
+        for (i, &xi) in x.iter().enumerate() {
+            sum += xi * kernel[i * units + c];
         }
-        for (&xi, row) in x.iter().zip(kernel.chunks_exact(units)) {
-            for (o, &k) in out.iter_mut().zip(row) {
-                *o += xi * k;
+        output[c] = activation.apply(sum);
+    }
+    if A::IN_REGISTERS == InRegisters::No {
+        apply_in_place(&mut output[..units / 8 * 8], activation);
+    }
+}
+
+/// Outputs `col..col + 8 NV`: `CHAINS` accumulator sets, set `k % CHAINS`
+/// taking input `k`, summed at the end.
+#[inline(always)]
+fn block<L: Lanes, const NV: usize, const CHAINS: usize, A: Activation>(
+    l: L,
+    x: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    units: usize,
+    col: usize,
+    output: &mut [f32],
+) {
+    let mut acc = [[l.zero(); NV]; CHAINS];
+    if let Some(b) = bias.and_then(|b| b.get(col..col + 8 * NV)) {
+        acc[0] = core::array::from_fn(|v| l.load(lane_block(b, 8 * v)));
+    }
+    let steps = x.chunks_exact(CHAINS);
+    let rest = steps.remainder();
+    for (s, xs) in steps.enumerate() {
+        for (c, &xc) in xs.iter().enumerate() {
+            let k = s * CHAINS + c;
+            let Some(row) = kernel.get(k * units + col..k * units + col + 8 * NV) else {
+                return;
+            };
+            let xv = l.splat(xc);
+            for v in 0..NV {
+                acc[c][v] = l.mul_add(xv, l.load(lane_block(row, 8 * v)), acc[c][v]);
             }
         }
-        for o in out.iter_mut() {
-            *o = activation.apply(*o);
+    }
+    let done = x.len() - rest.len();
+    for (c, &xc) in rest.iter().enumerate() {
+        let k = done + c;
+        let Some(row) = kernel.get(k * units + col..k * units + col + 8 * NV) else {
+            return;
+        };
+        let xv = l.splat(xc);
+        for v in 0..NV {
+            acc[c][v] = l.mul_add(xv, l.load(lane_block(row, 8 * v)), acc[c][v]);
+        }
+    }
+    let mut sum = acc[0];
+    for chain in &acc[1..] {
+        for v in 0..NV {
+            sum[v] = l.add(sum[v], chain[v]);
+        }
+    }
+    for (v, &value) in sum.iter().enumerate() {
+        if let Some(dst) = output
+            .get_mut(col + 8 * v..)
+            .and_then(|o| o.first_chunk_mut())
+        {
+            l.store(activate::<L, A>(l, value), dst);
         }
     }
 }

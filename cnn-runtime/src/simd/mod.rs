@@ -1,0 +1,141 @@
+//! Which instruction set the kernels run on, chosen once per CPU.
+//!
+//! Each kernel is written once, generic over [`Lanes`] (eight `f32` lanes and
+//! the few operations the kernels need), and compiled twice: for AVX2 + FMA
+//! inside a `#[target_feature]` function, and for the target's baseline (the
+//! portable path: plain arithmetic the compiler vectorises as it can, used on
+//! every other CPU and architecture). The kernels pick one per call with
+//! [`isa`]: on x86_64 with `std` that is run-time detection; without `std`
+//! it is what the build enables (`-C target-feature=+avx2,+fma`).
+//!
+//! ```
+//! use cnn_runtime::simd::{self, Isa};
+//!
+//! // What this thread's kernels use: the fastest path the CPU has...
+//! let fastest = simd::isa();
+//! // ...unless told to use the portable path, e.g. to compare the two.
+//! simd::with_portable(|| assert_eq!(simd::isa(), Isa::Portable));
+//! assert_eq!(simd::isa(), fastest);
+//! ```
+
+use crate::activation::{Activation, InRegisters};
+
+#[cfg(target_arch = "x86_64")]
+mod avx2;
+mod portable;
+
+#[cfg(target_arch = "x86_64")]
+pub(crate) use avx2::Avx2Fma;
+pub(crate) use portable::Portable;
+
+/// An instruction set the kernels are compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Isa {
+    /// The target's baseline: correct everywhere, vectorised by the compiler
+    /// where it can (SSE2 on x86_64, NEON on aarch64).
+    Portable,
+    /// 256-bit vectors with fused multiply-add (x86_64: Haswell, Zen and later).
+    Avx2Fma,
+}
+
+/// The instruction set kernels called on this thread use.
+pub fn isa() -> Isa {
+    #[cfg(target_arch = "x86_64")]
+    if Avx2Fma::detect().is_some() {
+        return Isa::Avx2Fma;
+    }
+    Isa::Portable
+}
+
+/// Runs `f` with every kernel on this thread on the portable path (threads
+/// `f` starts, such as `forward_batch`'s, are not affected). The fast and the
+/// portable paths give the same results up to rounding; this is how tests and
+/// benchmarks compare them.
+#[cfg(feature = "std")]
+pub fn with_portable<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            FORCE_PORTABLE.with(|p| p.set(self.0));
+        }
+    }
+    let _restore = Restore(FORCE_PORTABLE.with(|p| p.replace(true)));
+    f()
+}
+
+#[cfg(feature = "std")]
+std::thread_local! {
+    static FORCE_PORTABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Whether [`with_portable`] is in force on this thread.
+#[cfg(target_arch = "x86_64")]
+fn portable_forced() -> bool {
+    #[cfg(feature = "std")]
+    {
+        FORCE_PORTABLE.try_with(|p| p.get()).unwrap_or(false)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        false
+    }
+}
+
+/// Eight `f32` lanes on one instruction set: the operations the kernels use.
+///
+/// A value of an implementing type is the proof that its instructions can run
+/// (see [`Avx2Fma::detect`]); kernels take it by value and pass it down.
+pub(crate) trait Lanes: Copy {
+    type V: Copy;
+
+    fn splat(self, x: f32) -> Self::V;
+    fn load(self, x: &[f32; 8]) -> Self::V;
+    fn store(self, v: Self::V, out: &mut [f32; 8]);
+    /// `a * b + c`, fused where the instruction set has it.
+    fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
+    fn add(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `if a > b { a } else { b }` per lane (so `b` when either is NaN).
+    fn max(self, a: Self::V, b: Self::V) -> Self::V;
+
+    fn zero(self) -> Self::V {
+        self.splat(0.0)
+    }
+}
+
+/// `v` after activation `A`, if `A` can be computed in registers.
+#[inline(always)]
+pub(crate) fn activate<L: Lanes, A: Activation>(l: L, v: L::V) -> L::V {
+    match A::IN_REGISTERS {
+        InRegisters::Relu => l.max(v, l.zero()),
+        InRegisters::Identity | InRegisters::No => v,
+    }
+}
+
+/// The 8 values of `values` from `at` (callers have checked the length; a
+/// short slice reads as zeros rather than panicking).
+#[inline(always)]
+pub(crate) fn lane_block(values: &[f32], at: usize) -> &[f32; 8] {
+    values
+        .get(at..)
+        .and_then(|v| v.first_chunk())
+        .unwrap_or(&[0.0; 8])
+}
+
+/// Runs `$body` with the fastest [`Lanes`] the CPU has, bound to `$lanes`.
+///
+/// `$fast` names a function with the same parameters as the portable call,
+/// compiled with AVX2 and FMA enabled; the macro calls it only when
+/// [`Avx2Fma::detect`] has returned the token that proves both are there.
+macro_rules! dispatch {
+    ($fast:ident($($arg:expr),* $(,)?), $portable:expr) => {{
+        #[cfg(target_arch = "x86_64")]
+        if let Some(lanes) = $crate::simd::Avx2Fma::detect() {
+            // SAFETY: `$fast` only needs AVX2 and FMA, and `lanes` exists only
+            // when the running CPU has both.
+            return unsafe { $fast(lanes, $($arg),*) };
+        }
+        $portable
+    }};
+}
+pub(crate) use dispatch;

@@ -1,10 +1,12 @@
 //! Every fixture model, compiled by `cnn!` and run on Keras' inputs, gives Keras'
 //! own outputs within 1e-5 (max abs, f32). The models are the fixtures'
 //! `model.cnn` files (`src/models.rs`); their weights are Keras' trained weights.
+//! Each test runs twice: on the kernels the CPU dispatches to (AVX2 + FMA on
+//! most x86_64 machines) and on the portable kernels other CPUs run.
 
 use cnn_examples::{fixture_dir, models, safetensors};
 use cnn_runtime::memory::{boxed_zeroed, flat, flat_mut};
-use cnn_runtime::Model;
+use cnn_runtime::{simd, Model};
 
 /// Keras' tolerance on the final outputs (fixtures/README.md).
 const OUTPUT_TOLERANCE: f64 = 1e-5;
@@ -37,7 +39,10 @@ fn max_difference_to_keras<M: Model>(name: &str) -> f64 {
         let again = model.forward(&input);
         assert_eq!(flat(&again), ours);
     }
-    eprintln!("{name}: max abs difference to Keras {worst:.2e} over {n} inputs");
+    eprintln!(
+        "{name} ({:?}): max abs difference to Keras {worst:.2e} over {n} inputs",
+        simd::isa()
+    );
     worst
 }
 
@@ -45,8 +50,12 @@ macro_rules! parity {
     ($($test:ident: $model:ty,)*) => {$(
         #[test]
         fn $test() {
-            let worst = max_difference_to_keras::<$model>(stringify!($test));
-            assert!(worst <= OUTPUT_TOLERANCE, "{}: {worst:e} > {OUTPUT_TOLERANCE:e}", stringify!($test));
+            let name = stringify!($test);
+            let fastest = max_difference_to_keras::<$model>(name);
+            let portable = simd::with_portable(|| max_difference_to_keras::<$model>(name));
+            for worst in [fastest, portable] {
+                assert!(worst <= OUTPUT_TOLERANCE, "{name}: {worst:e} > {OUTPUT_TOLERANCE:e}");
+            }
         }
     )*};
 }
@@ -89,6 +98,11 @@ fn every_fixture_has_a_parity_test_of_its_own_model() {
 /// the same 96.75 % accuracy), and probabilities within 1e-5 of Keras'.
 #[test]
 fn all_held_out_digits_match_keras() {
+    held_out_digits_match_keras();
+    simd::with_portable(held_out_digits_match_keras);
+}
+
+fn held_out_digits_match_keras() {
     let dir = fixture_dir("seed_mnist");
     let net = models::SeedMnist::from_safetensors_file(dir.join("weights.safetensors")).unwrap();
     let digits = safetensors::read(&dir.join("digits.safetensors")).unwrap();

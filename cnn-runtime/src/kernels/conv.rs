@@ -6,7 +6,7 @@ use super::window_output;
 use crate::activation::{apply_in_place, Activation, InRegisters};
 #[cfg(target_arch = "x86_64")]
 use crate::simd::Avx2Fma;
-use crate::simd::{activate, dispatch, lane_block, Lanes, Portable};
+use crate::simd::{activate, dispatch, lane_block, lane_blocks, Lanes, Portable};
 
 /// Every size of one convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,6 +91,8 @@ const TILE_PIXELS: usize = 6;
 const TILE_VECTORS: usize = 2;
 /// Windows up to this many values (3x3x3, 5x5x1) are copied out per tile.
 const PACK_MAX: usize = 32;
+/// A tile's windows, copied out (with 8 values of slack for block copies).
+type Windows = [[f32; PACK_MAX + 8]; TILE_PIXELS];
 
 /// The convolution as an implicit GEMM: output pixels x (taps x input
 /// channels) times the kernel, `(kh kw c_in) x c_out`, read in place. Pixels
@@ -118,6 +120,7 @@ pub(crate) fn conv2d_lanes<L: Lanes, A: Activation>(
     };
 
     // Inside: full windows, in tiles of pixels taken row by row.
+    let mut windows: Windows = [[0.0; PACK_MAX + 8]; TILE_PIXELS];
     let full = Taps {
         ky: 0..g.kh,
         kx: 0..g.kw,
@@ -137,11 +140,11 @@ pub(crate) fn conv2d_lanes<L: Lanes, A: Activation>(
         for pixel in &mut tile {
             *pixel = next_pixel();
         }
-        conv.pixels(tile, &full, output, activation);
+        conv.pixels(tile, &full, &mut windows, output, activation);
         left -= TILE_PIXELS;
     }
     for _ in 0..left {
-        conv.pixels([next_pixel()], &full, output, activation);
+        conv.pixels([next_pixel()], &full, &mut windows, output, activation);
     }
 
     // The border: windows that overlap the padding.
@@ -154,7 +157,7 @@ pub(crate) fn conv2d_lanes<L: Lanes, A: Activation>(
                 ky: taps_along(oy, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h),
                 kx: taps_along(ox, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w),
             };
-            conv.pixels([(oy, ox)], &taps, output, activation);
+            conv.pixels([(oy, ox)], &taps, &mut windows, output, activation);
         }
     }
 }
@@ -228,6 +231,7 @@ impl<L: Lanes> Conv<'_, L> {
         &self,
         pixels: [(usize, usize); M],
         taps: &Taps,
+        windows: &mut Windows,
         output: &mut [f32],
         activation: A,
     ) {
@@ -251,9 +255,8 @@ impl<L: Lanes> Conv<'_, L> {
         // many short ones.
         let window_len = taps.ky.len() * taps.kx.len() * ci;
         let col = if M > 1 && window_len <= PACK_MAX {
-            let mut windows = [[0.0; PACK_MAX + 8]; M];
-            if self.pack(origins, taps, &mut windows) {
-                self.channel_blocks::<M, A>(&Source::Packed(&windows, window_len), outs, output)
+            if self.pack(origins, taps, windows) {
+                self.channel_blocks::<M, A>(&Source::Packed(windows, window_len), outs, output)
             } else {
                 self.channel_blocks::<M, A>(&Source::Input { origins, taps }, outs, output)
             }
@@ -373,7 +376,7 @@ impl<L: Lanes> Conv<'_, L> {
         &self,
         origins: [usize; M],
         taps: &Taps,
-        windows: &mut [[f32; PACK_MAX + 8]; M],
+        windows: &mut Windows,
     ) -> bool {
         let g = self.g;
         let ci = g.c_in;
@@ -450,10 +453,10 @@ fn run<L: Lanes, const M: usize, const NV: usize>(
         return;
     }
     for k in 0..len {
-        let Some(row) = weights.get(k * co + col..k * co + col + 8 * NV) else {
+        let Some(row) = lane_blocks::<NV>(weights, k * co + col) else {
             return;
         };
-        let w: [L::V; NV] = core::array::from_fn(|v| l.load(lane_block(row, 8 * v)));
+        let w: [L::V; NV] = core::array::from_fn(|v| l.load(&row[v]));
         for p in 0..M {
             let xp = l.splat(x[p][k]);
             for v in 0..NV {
@@ -507,7 +510,7 @@ enum Source<'a, const M: usize> {
     /// In the input, from each pixel's first real tap.
     Input { origins: [usize; M], taps: &'a Taps },
     /// Copied out, each window's `len` values in kernel order.
-    Packed(&'a [[f32; PACK_MAX + 8]; M], usize),
+    Packed(&'a Windows, usize),
 }
 
 /// Conv2D with every size a constant: input `H x W x CI`, kernel `KH x KW`,

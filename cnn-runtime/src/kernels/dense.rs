@@ -6,7 +6,7 @@ use super::conv::{conv2d_dyn, Conv2DGeometry};
 use crate::activation::{apply_in_place, Activation, InRegisters};
 #[cfg(target_arch = "x86_64")]
 use crate::simd::Avx2Fma;
-use crate::simd::{activate, dispatch, lane_block, Lanes, Portable};
+use crate::simd::{activate, dispatch, lane_block, lane_blocks, Lanes, Portable};
 
 /// Every size of one Dense layer: `rows` independent vectors of `fan_in`
 /// values → `rows` vectors of `units` (rows > 1 is Dense on a feature map: one
@@ -98,6 +98,10 @@ fn vector_lanes<L: Lanes, A: Activation>(
     let (fan_in, units) = (g.fan_in, g.units);
     let x = &input[..fan_in];
     let mut col = 0;
+    while col + 64 <= units {
+        block::<L, 8, 1, A>(l, x, kernel, bias, units, col, output);
+        col += 64;
+    }
     while col + 32 <= units {
         block::<L, 4, 2, A>(l, x, kernel, bias, units, col, output);
         col += 32;
@@ -139,24 +143,24 @@ fn block<L: Lanes, const NV: usize, const CHAINS: usize, A: Activation>(
     for (s, xs) in steps.enumerate() {
         for (c, &xc) in xs.iter().enumerate() {
             let k = s * CHAINS + c;
-            let Some(row) = kernel.get(k * units + col..k * units + col + 8 * NV) else {
+            let Some(row) = lane_blocks::<NV>(kernel, k * units + col) else {
                 return;
             };
             let xv = l.splat(xc);
             for v in 0..NV {
-                acc[c][v] = l.mul_add(xv, l.load(lane_block(row, 8 * v)), acc[c][v]);
+                acc[c][v] = l.mul_add(xv, l.load(&row[v]), acc[c][v]);
             }
         }
     }
     let done = x.len() - rest.len();
     for (c, &xc) in rest.iter().enumerate() {
         let k = done + c;
-        let Some(row) = kernel.get(k * units + col..k * units + col + 8 * NV) else {
+        let Some(row) = lane_blocks::<NV>(kernel, k * units + col) else {
             return;
         };
         let xv = l.splat(xc);
         for v in 0..NV {
-            acc[c][v] = l.mul_add(xv, l.load(lane_block(row, 8 * v)), acc[c][v]);
+            acc[c][v] = l.mul_add(xv, l.load(&row[v]), acc[c][v]);
         }
     }
     let mut sum = acc[0];

@@ -1,6 +1,9 @@
 //! Max and average pooling over windows, and global pooling over the whole map.
 
 use super::window_output;
+#[cfg(target_arch = "x86_64")]
+use crate::simd::Avx2Fma;
+use crate::simd::{dispatch, lane_blocks, Lanes, Portable};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PoolOp {
@@ -25,13 +28,29 @@ pub struct PoolGeometry {
     pub out_w: usize,
 }
 
-/// Pooling on flat slices; padded cells are ignored (never part of max or mean).
-#[inline(always)]
+/// Pooling on flat slices; padded cells are ignored (never part of max or
+/// mean). On x86_64 it is compiled for AVX2 too (the same loops, vectorised
+/// 8 channels at a time) and runs so when the CPU has it.
+#[inline]
 pub fn pool2d_dyn(g: PoolGeometry, op: PoolOp, input: &[f32], output: &mut [f32]) {
-    let c = g.c;
-    if input.len() < g.h * g.w * c || output.len() < g.out_h * g.out_w * c {
+    if input.len() < g.h * g.w * g.c || output.len() < g.out_h * g.out_w * g.c {
         return;
     }
+    dispatch!(
+        pool2d_avx2(&g, op, input, output),
+        pool2d_loops(Portable, &g, op, input, output)
+    )
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn pool2d_avx2(l: Avx2Fma, g: &PoolGeometry, op: PoolOp, input: &[f32], output: &mut [f32]) {
+    pool2d_loops(l, g, op, input, output)
+}
+
+#[inline(always)]
+fn pool2d_loops<L: Lanes>(l: L, g: &PoolGeometry, op: PoolOp, input: &[f32], output: &mut [f32]) {
+    let c = g.c;
     for oy in 0..g.out_h {
         // The window's real rows: [y0, y1).
         let top = oy * g.stride_h;
@@ -42,33 +61,73 @@ pub fn pool2d_dyn(g: PoolGeometry, op: PoolOp, input: &[f32], output: &mut [f32]
             let x0 = left.saturating_sub(g.pad_left).min(g.w);
             let x1 = (left + g.pw).saturating_sub(g.pad_left).min(g.w);
             let out = &mut output[(oy * g.out_w + ox) * c..][..c];
-            out.fill(match op {
-                PoolOp::Max => f32::NEG_INFINITY,
-                PoolOp::Avg => 0.0,
-            });
-            for iy in y0..y1 {
-                for ix in x0..x1 {
-                    let pixel = &input[(iy * g.w + ix) * c..][..c];
-                    match op {
-                        PoolOp::Max => {
-                            for (o, &x) in out.iter_mut().zip(pixel) {
-                                *o = max_nan(*o, x);
+            let cell = |iy: usize, ix: usize| (iy * g.w + ix) * c;
+            match op {
+                PoolOp::Max => {
+                    // Up to 32 channels at a time, in independent registers.
+                    let mut col = 0;
+                    while col + 32 <= c {
+                        max_block::<L, 4>(l, input, (y0..y1, x0..x1), cell, col, out);
+                        col += 32;
+                    }
+                    while col + 8 <= c {
+                        max_block::<L, 1>(l, input, (y0..y1, x0..x1), cell, col, out);
+                        col += 8;
+                    }
+                    for (ch, o) in out.iter_mut().enumerate().skip(col) {
+                        *o = f32::NEG_INFINITY;
+                        for iy in y0..y1 {
+                            for ix in x0..x1 {
+                                *o = max_nan(*o, input[cell(iy, ix) + ch]);
                             }
                         }
-                        PoolOp::Avg => {
+                    }
+                }
+                PoolOp::Avg => {
+                    out.fill(0.0);
+                    for iy in y0..y1 {
+                        for ix in x0..x1 {
+                            let pixel = &input[cell(iy, ix)..][..c];
                             for (o, &x) in out.iter_mut().zip(pixel) {
                                 *o += x;
                             }
                         }
                     }
+                    let cells = ((y1 - y0) * (x1 - x0)).max(1) as f32;
+                    for o in out.iter_mut() {
+                        *o /= cells;
+                    }
                 }
             }
-            if op == PoolOp::Avg {
-                let cells = ((y1 - y0) * (x1 - x0)).max(1) as f32;
-                for o in out.iter_mut() {
-                    *o /= cells;
-                }
+        }
+    }
+}
+
+/// The max over a window of channels `col..col + 8 NV`; `cell` gives the
+/// input offset of a window cell.
+#[inline(always)]
+fn max_block<L: Lanes, const NV: usize>(
+    l: L,
+    input: &[f32],
+    (rows, cols): (core::ops::Range<usize>, core::ops::Range<usize>),
+    cell: impl Fn(usize, usize) -> usize,
+    col: usize,
+    out: &mut [f32],
+) {
+    let mut acc = [l.splat(f32::NEG_INFINITY); NV];
+    for iy in rows {
+        for ix in cols.clone() {
+            let Some(x) = lane_blocks::<NV>(input, cell(iy, ix) + col) else {
+                return;
+            };
+            for (a, x) in acc.iter_mut().zip(x) {
+                *a = l.max_nan(*a, l.load(x));
             }
+        }
+    }
+    for (v, a) in acc.into_iter().enumerate() {
+        if let Some(dst) = out.get_mut(col + 8 * v..).and_then(|o| o.first_chunk_mut()) {
+            l.store(a, dst);
         }
     }
 }
@@ -140,11 +199,25 @@ pub fn pool2d<
 }
 
 /// Max or mean of each channel over all `pixels` (`input` is `pixels x c`).
-#[inline(always)]
+#[inline]
 pub fn global_pool_dyn(op: PoolOp, pixels: usize, c: usize, input: &[f32], output: &mut [f32]) {
     if input.len() < pixels * c || output.len() < c {
         return;
     }
+    dispatch!(
+        global_pool_avx2(op, pixels, c, input, output),
+        global_pool_loops(op, pixels, c, input, output)
+    )
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn global_pool_avx2(_: Avx2Fma, op: PoolOp, pixels: usize, c: usize, input: &[f32], output: &mut [f32]) {
+    global_pool_loops(op, pixels, c, input, output)
+}
+
+#[inline(always)]
+fn global_pool_loops(op: PoolOp, pixels: usize, c: usize, input: &[f32], output: &mut [f32]) {
     let out = &mut output[..c];
     out.fill(match op {
         PoolOp::Max => f32::NEG_INFINITY,

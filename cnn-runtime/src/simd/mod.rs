@@ -97,6 +97,8 @@ pub(crate) trait Lanes: Copy {
     fn add(self, a: Self::V, b: Self::V) -> Self::V;
     /// `if a > b { a } else { b }` per lane (so `b` when either is NaN).
     fn max(self, a: Self::V, b: Self::V) -> Self::V;
+    /// `a` where `a > b` or `a` is NaN, else `b`: max that keeps any NaN.
+    fn max_nan(self, a: Self::V, b: Self::V) -> Self::V;
 
     fn zero(self) -> Self::V {
         self.splat(0.0)
@@ -120,6 +122,12 @@ pub(crate) fn lane_block(values: &[f32], at: usize) -> &[f32; 8] {
         .get(at..)
         .and_then(|v| v.first_chunk())
         .unwrap_or(&[0.0; 8])
+}
+
+/// The `NV` blocks of 8 values of `values` from `at`, with one bounds check.
+#[inline(always)]
+pub(crate) fn lane_blocks<const NV: usize>(values: &[f32], at: usize) -> Option<&[[f32; 8]; NV]> {
+    values.get(at..at.checked_add(8 * NV)?)?.as_chunks::<8>().0.try_into().ok()
 }
 
 /// Runs `$body` with the fastest [`Lanes`] the CPU has, bound to `$lanes`.

@@ -1,0 +1,65 @@
+"""The seed MNIST model through ONNX Runtime, timed like src/main.rs times
+cnn and tract: median time per image, batch 1 on one thread, batch 256 on one
+thread and with ONNX Runtime's default threads. Prints `engine,case,µs`."""
+
+import json
+import struct
+import sys
+import time
+
+import numpy as np
+import onnxruntime as ort
+
+BATCH = 256
+
+
+def digits(path, n):
+    with open(path, "rb") as f:
+        (size,) = struct.unpack("<Q", f.read(8))
+        header = json.loads(f.read(size))
+        data = f.read()
+    meta = header["digits"]
+    start, end = meta["data_offsets"]
+    assert meta["dtype"] == "U8", meta["dtype"]
+    pixels = np.frombuffer(data[start:end], dtype=np.uint8).reshape(meta["shape"])
+    return (pixels[:n].astype(np.float32) / 255.0).reshape(n, 28, 28, 1)
+
+
+def session(model, threads):
+    options = ort.SessionOptions()
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+
+
+def report(case, images, run):
+    run()
+    t = time.perf_counter()
+    run()
+    one = max(time.perf_counter() - t, 1e-6)
+    per_sample = max(1, int(0.02 / one))
+    samples = []
+    for _ in range(100):
+        t = time.perf_counter()
+        for _ in range(per_sample):
+            run()
+        samples.append((time.perf_counter() - t) / per_sample)
+    samples.sort()
+    print(f"onnxruntime,{case},{samples[len(samples) // 2] * 1e6 / images:.3f}", flush=True)
+
+
+def main():
+    model, digits_path = sys.argv[1], sys.argv[2]
+    x = digits(digits_path, BATCH)
+    one = session(model, 1)
+    default = session(model, 0)
+    name = one.get_inputs()[0].name
+    probabilities = one.run(None, {name: x})[0]
+    assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
+    report("batch1_1thread", 1, lambda: one.run(None, {name: x[:1]}))
+    report("batch256_1thread", BATCH, lambda: one.run(None, {name: x}))
+    report("batch256_all_threads", BATCH, lambda: default.run(None, {name: x}))
+
+
+main()

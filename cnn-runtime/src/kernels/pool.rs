@@ -212,7 +212,14 @@ pub fn global_pool_dyn(op: PoolOp, pixels: usize, c: usize, input: &[f32], outpu
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-fn global_pool_avx2(_: Avx2Fma, op: PoolOp, pixels: usize, c: usize, input: &[f32], output: &mut [f32]) {
+fn global_pool_avx2(
+    _: Avx2Fma,
+    op: PoolOp,
+    pixels: usize,
+    c: usize,
+    input: &[f32],
+    output: &mut [f32],
+) {
     global_pool_loops(op, pixels, c, input, output)
 }
 

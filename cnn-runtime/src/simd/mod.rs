@@ -127,7 +127,12 @@ pub(crate) fn lane_block(values: &[f32], at: usize) -> &[f32; 8] {
 /// The `NV` blocks of 8 values of `values` from `at`, with one bounds check.
 #[inline(always)]
 pub(crate) fn lane_blocks<const NV: usize>(values: &[f32], at: usize) -> Option<&[[f32; 8]; NV]> {
-    values.get(at..at.checked_add(8 * NV)?)?.as_chunks::<8>().0.try_into().ok()
+    values
+        .get(at..at.checked_add(8 * NV)?)?
+        .as_chunks::<8>()
+        .0
+        .try_into()
+        .ok()
 }
 
 /// Runs `$body` with the fastest [`Lanes`] the CPU has, bound to `$lanes`.
@@ -147,3 +152,123 @@ macro_rules! dispatch {
     }};
 }
 pub(crate) use dispatch;
+
+#[cfg(test)]
+mod tests {
+    //! The fast path against the portable one on small shapes that reach every
+    //! branch: 16- and 8-channel blocks, the channel tail, border pixels,
+    //! packed windows, in-register and stored activations. Small enough for
+    //! Miri, which runs them with `-C target-feature=+avx2,+fma` in CI.
+
+    use super::*;
+    use crate::activation::{Relu, Tanh};
+    use crate::kernels::conv::{conv2d_dyn, Conv2DGeometry};
+    use crate::kernels::dense::{dense_dyn, DenseGeometry};
+    use crate::kernels::pool::{pool2d_dyn, PoolGeometry, PoolOp};
+    use std::vec::Vec;
+
+    fn values(n: usize, seed: u32) -> Vec<f32> {
+        (0..n)
+            .map(|i| ((i as u32).wrapping_mul(2_654_435_761) ^ seed) % 1000)
+            .map(|v| v as f32 / 500.0 - 1.0)
+            .collect()
+    }
+
+    fn both(run: impl Fn() -> Vec<f32>) -> (Vec<f32>, Vec<f32>) {
+        (run(), with_portable(&run))
+    }
+
+    fn assert_close((fast, portable): (Vec<f32>, Vec<f32>)) {
+        assert_eq!(fast.len(), portable.len());
+        for (i, (f, p)) in fast.iter().zip(&portable).enumerate() {
+            assert!((f - p).abs() <= 1e-5, "value {i}: fast {f}, portable {p}");
+        }
+    }
+
+    #[test]
+    fn the_build_enables_what_isa_reports() {
+        if cfg!(all(
+            target_arch = "x86_64",
+            target_feature = "avx2",
+            target_feature = "fma"
+        )) {
+            assert_eq!(isa(), Isa::Avx2Fma);
+        }
+        with_portable(|| assert_eq!(isa(), Isa::Portable));
+    }
+
+    #[test]
+    fn convolution_agrees_on_both_paths() {
+        // 5x5x3, 3x3 kernel, `same` padding, 28 = 16 + 8 + 4 output channels.
+        let g = Conv2DGeometry {
+            h: 5,
+            w: 5,
+            c_in: 3,
+            c_out: 28,
+            kh: 3,
+            kw: 3,
+            stride_h: 1,
+            stride_w: 1,
+            dilation_h: 1,
+            dilation_w: 1,
+            pad_top: 1,
+            pad_left: 1,
+            out_h: 5,
+            out_w: 5,
+        };
+        let (x, k, b) = (values(75, 1), values(9 * 3 * 28, 2), values(28, 3));
+        assert_close(both(|| {
+            let mut out = std::vec![f32::NAN; g.output_len()];
+            conv2d_dyn(g, &x, &k, Some(&b), Relu, &mut out);
+            out
+        }));
+        assert_close(both(|| {
+            let mut out = std::vec![f32::NAN; g.output_len()];
+            conv2d_dyn(g, &x, &k, None, Tanh, &mut out);
+            out
+        }));
+    }
+
+    #[test]
+    fn dense_and_pooling_agree_on_both_paths() {
+        let (x, k, b) = (values(2 * 19, 4), values(19 * 45, 5), values(45, 6));
+        for rows in [1, 2] {
+            let g = DenseGeometry {
+                rows,
+                fan_in: 19,
+                units: 45,
+            };
+            assert_close(both(|| {
+                let mut out = std::vec![f32::NAN; rows * 45];
+                dense_dyn(g, &x, &k, Some(&b), Relu, &mut out);
+                out
+            }));
+        }
+        let mut map = values(4 * 4 * 40, 7);
+        map[17] = f32::NAN;
+        let g = PoolGeometry {
+            h: 4,
+            w: 4,
+            c: 40,
+            ph: 2,
+            pw: 2,
+            stride_h: 2,
+            stride_w: 2,
+            pad_top: 0,
+            pad_left: 0,
+            out_h: 2,
+            out_w: 2,
+        };
+        let (fast, portable) = both(|| {
+            let mut out = std::vec![0.0; 2 * 2 * 40];
+            pool2d_dyn(g, PoolOp::Max, &map, &mut out);
+            out
+        });
+        assert!(
+            fast[17].is_nan() && portable[17].is_nan(),
+            "max pooling keeps NaN"
+        );
+        let keep = |v: Vec<f32>| v.into_iter().filter(|x| !x.is_nan()).collect();
+        assert_close((keep(fast), keep(portable)));
+    }
+}

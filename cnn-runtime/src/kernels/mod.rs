@@ -3,10 +3,11 @@
 //! Each family has a const-generic entry point (what generated code calls: every
 //! size is a constant, checked against the others by `const` assertions, so a
 //! wrong instantiation does not compile) and a `*_dyn` core that takes the same
-//! sizes as a plain struct. The entry point is a thin shell that calls the core
-//! with constants; after inlining, every loop bound is a constant. The cores are
-//! public so the property tests can run them on random shapes against the
-//! ndarray reference.
+//! sizes as a plain struct. The cores run on the instruction set
+//! [`crate::simd`] picks; they take sizes at run time so that one compiled
+//! kernel serves every layer (compile time stays flat as models grow), and
+//! only the register tiles have fixed sizes. The cores are public so the
+//! property tests can run them on random shapes against the ndarray reference.
 
 pub mod conv;
 pub mod dense;

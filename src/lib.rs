@@ -30,3 +30,21 @@ pub fn fixture_names() -> Vec<String> {
     names.sort();
     names
 }
+
+/// The first `limit` bundled MNIST test digits (`fixtures/seed_mnist`),
+/// scaled to [0, 1] as in training, in the seed model's input shape.
+pub fn seed_digits(limit: usize) -> Result<Vec<[[[f32; 1]; 28]; 28]>, safetensors::Error> {
+    let file = safetensors::read(&fixture_dir("seed_mnist").join("digits.safetensors"))?;
+    let pixels = &file["digits"].values;
+    Ok(pixels
+        .chunks_exact(28 * 28)
+        .take(limit)
+        .map(|digit| {
+            let mut image = [[[0.0f32; 1]; 28]; 28];
+            for (cell, &p) in image.as_flattened_mut().iter_mut().zip(digit) {
+                cell[0] = p as f32 / 255.0;
+            }
+            image
+        })
+        .collect())
+}

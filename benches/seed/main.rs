@@ -10,7 +10,7 @@ mod peak;
 mod reference_seed;
 mod report;
 
-use cnn_examples::{fixture_dir, models::SeedMnist, safetensors};
+use cnn_examples::{fixture_dir, models::SeedMnist};
 use cnn_runtime::kernels::{conv, dense, pool};
 use cnn_runtime::{activation, Conv2DParams, DenseParams, Model};
 use criterion::{BenchmarkId, Criterion, Throughput};
@@ -23,7 +23,7 @@ fn main() {
     let dir = fixture_dir("seed_mnist");
     let model = SeedMnist::from_safetensors_file(dir.join("weights.safetensors"))
         .expect("the seed weights are in fixtures/");
-    let images = digits(&dir, 256);
+    let images = cnn_examples::seed_digits(256).expect("the digits are in fixtures/");
     let reference = reference_seed::ReferenceSeed::new(&model);
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
 
@@ -36,21 +36,6 @@ fn main() {
 
     c.final_summary();
     figures.print(threads);
-}
-
-/// The first `n` bundled test digits, scaled to [0, 1] as in training.
-fn digits(dir: &std::path::Path, n: usize) -> Vec<Image> {
-    let file = safetensors::read(&dir.join("digits.safetensors")).expect("digits.safetensors");
-    let pixels = &file["digits"].values;
-    (0..n)
-        .map(|i| {
-            let mut image = [[[0.0f32; 1]; 28]; 28];
-            for (k, cell) in image.as_flattened_mut().iter_mut().enumerate() {
-                cell[0] = pixels[i * 784 + k] as f32 / 255.0;
-            }
-            image
-        })
-        .collect()
 }
 
 fn whole_model(

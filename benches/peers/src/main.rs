@@ -5,7 +5,7 @@
 //!
 //! `cargo run --release -- <model.onnx>` (from `benches/peers`).
 
-use cnn_examples::{fixture_dir, models::SeedMnist, safetensors};
+use cnn_examples::{fixture_dir, models::SeedMnist};
 use cnn_runtime::Model;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -13,15 +13,13 @@ use tract_onnx::prelude::*;
 
 const BATCH: usize = 256;
 
-type Image = <SeedMnist as Model>::Input;
-
 fn main() -> TractResult<()> {
     let onnx = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "../../../shared/fixtures/seed_mnist/model.onnx".to_owned());
     let dir = fixture_dir("seed_mnist");
     let ours = SeedMnist::from_safetensors_file(dir.join("weights.safetensors"))?;
-    let images = digits(&dir, BATCH);
+    let images = cnn_examples::seed_digits(BATCH)?;
     let pixels: Vec<f32> = images
         .iter()
         .flat_map(|i| i.as_flattened().as_flattened().iter().copied())
@@ -107,18 +105,4 @@ fn report(engine: &str, case: &str, images: usize, mut run: impl FnMut()) {
     samples.sort_by(f64::total_cmp);
     let median = samples[samples.len() / 2];
     println!("{engine},{case},{:.3}", median * 1e6 / images as f64);
-}
-
-fn digits(dir: &std::path::Path, n: usize) -> Vec<Image> {
-    let file = safetensors::read(&dir.join("digits.safetensors")).expect("digits.safetensors");
-    let pixels = &file["digits"].values;
-    (0..n)
-        .map(|i| {
-            let mut image = [[[0.0f32; 1]; 28]; 28];
-            for (k, cell) in image.as_flattened_mut().iter_mut().enumerate() {
-                cell[0] = pixels[i * 784 + k] as f32 / 255.0;
-            }
-            image
-        })
-        .collect()
 }

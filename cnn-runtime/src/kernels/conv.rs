@@ -44,8 +44,8 @@ impl Conv2DGeometry {
 /// The convolution on flat slices: `output = act(input ⋆ kernel + bias)`,
 /// on the fastest instruction set the CPU has ([`crate::simd`]).
 ///
-/// Slices shorter than the geometry needs make it return without writing
-/// (the const-generic entry point makes that impossible).
+/// Slices shorter than the geometry needs, or a dilation of 0, make it return
+/// without writing (the const-generic entry point makes both impossible).
 #[inline]
 pub fn conv2d_dyn<A: Activation>(
     g: Conv2DGeometry,
@@ -59,6 +59,8 @@ pub fn conv2d_dyn<A: Activation>(
         || kernel.len() < g.kernel_len()
         || output.len() < g.output_len()
         || bias.is_some_and(|b| b.len() < g.c_out)
+        || g.dilation_h == 0
+        || g.dilation_w == 0
     {
         return;
     }

@@ -209,6 +209,18 @@ fn taps_along(
     lo.min(k)..hi.min(k).max(lo.min(k))
 }
 
+/// How `taps_x` taps of one kernel row lie in the input: as (runs, values per
+/// run). With dilation 1 along x they are one run of consecutive inputs
+/// (kx, c_in); otherwise each tap is a run of c_in.
+#[inline(always)]
+fn runs(g: &Conv2DGeometry, taps_x: usize) -> (usize, usize) {
+    if g.dilation_w == 1 {
+        (1, taps_x * g.c_in)
+    } else {
+        (taps_x, g.c_in)
+    }
+}
+
 /// The taps a group of pixels share.
 struct Taps {
     ky: core::ops::Range<usize>,
@@ -256,15 +268,13 @@ impl<L: Lanes> Conv<'_, L> {
         // once, so that each channel block runs one long loop instead of
         // many short ones.
         let window_len = taps.ky.len() * taps.kx.len() * ci;
-        let col = if M > 1 && window_len <= PACK_MAX {
-            if self.pack(origins, taps, windows) {
-                self.channel_blocks::<M, A>(&Source::Packed(windows, window_len), outs, output)
-            } else {
-                self.channel_blocks::<M, A>(&Source::Input { origins, taps }, outs, output)
-            }
+        let packed = M > 1 && window_len <= PACK_MAX && self.pack(origins, taps, windows);
+        let source = if packed {
+            Source::Packed(windows, window_len)
         } else {
-            self.channel_blocks::<M, A>(&Source::Input { origins, taps }, outs, output)
+            Source::Input { origins, taps }
         };
+        let col = self.channel_blocks::<M, A>(&source, outs, output);
         if A::IN_REGISTERS == InRegisters::No {
             for out in outs {
                 if let Some(pixel) = output.get_mut(out..out + col) {
@@ -312,14 +322,7 @@ impl<L: Lanes> Conv<'_, L> {
                 run(l, x, *len, kernel, co, col, &mut acc);
             }
             Source::Input { origins, taps } => {
-                // With dilation 1 along x, the taps of one kernel row are one
-                // run of consecutive inputs (kx, c_in); otherwise each tap is
-                // a run of c_in.
-                let (runs_per_row, run_len) = if g.dilation_w == 1 {
-                    (1, taps.kx.len() * ci)
-                } else {
-                    (taps.kx.len(), ci)
-                };
+                let (runs_per_row, run_len) = runs(g, taps.kx.len());
                 for ky in taps.ky.clone() {
                     let row = (ky - taps.ky.start) * g.dilation_h * g.w * ci;
                     for r in 0..runs_per_row {
@@ -385,12 +388,7 @@ impl<L: Lanes> Conv<'_, L> {
         if taps.ky != (0..g.kh) || taps.kx != (0..g.kw) {
             return false;
         }
-        // Runs of consecutive inputs: a kernel row, or one tap if dilated.
-        let (runs_per_row, run_len) = if g.dilation_w == 1 {
-            (1, g.kw * ci)
-        } else {
-            (g.kw, ci)
-        };
+        let (runs_per_row, run_len) = runs(g, g.kw);
         for (window, &origin) in windows.iter_mut().zip(&origins) {
             let mut to = 0;
             for ky in 0..g.kh {

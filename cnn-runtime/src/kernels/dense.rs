@@ -138,29 +138,21 @@ fn block<L: Lanes, const NV: usize, const CHAINS: usize, A: Activation>(
     if let Some(b) = bias.and_then(|b| b.get(col..col + 8 * NV)) {
         acc[0] = core::array::from_fn(|v| l.load(lane_block(b, 8 * v)));
     }
+    // Whole groups of CHAINS inputs (a constant trip count, so each chain
+    // stays in its registers), then the rest.
     let steps = x.chunks_exact(CHAINS);
     let rest = steps.remainder();
     for (s, xs) in steps.enumerate() {
         for (c, &xc) in xs.iter().enumerate() {
-            let k = s * CHAINS + c;
-            let Some(row) = lane_blocks::<NV>(kernel, k * units + col) else {
+            if !accumulate(l, &mut acc[c], xc, kernel, (s * CHAINS + c) * units + col) {
                 return;
-            };
-            let xv = l.splat(xc);
-            for v in 0..NV {
-                acc[c][v] = l.mul_add(xv, l.load(&row[v]), acc[c][v]);
             }
         }
     }
     let done = x.len() - rest.len();
     for (c, &xc) in rest.iter().enumerate() {
-        let k = done + c;
-        let Some(row) = lane_blocks::<NV>(kernel, k * units + col) else {
+        if !accumulate(l, &mut acc[c], xc, kernel, (done + c) * units + col) {
             return;
-        };
-        let xv = l.splat(xc);
-        for v in 0..NV {
-            acc[c][v] = l.mul_add(xv, l.load(&row[v]), acc[c][v]);
         }
     }
     let mut sum = acc[0];
@@ -225,4 +217,23 @@ pub fn dense_map<const H: usize, const W: usize, const I: usize, const O: usize,
         activation,
         output.as_flattened_mut().as_flattened_mut(),
     );
+}
+
+/// `acc += x * kernel[at..at + 8 NV]`; false if the kernel is too short.
+#[inline(always)]
+fn accumulate<L: Lanes, const NV: usize>(
+    l: L,
+    acc: &mut [L::V; NV],
+    x: f32,
+    kernel: &[f32],
+    at: usize,
+) -> bool {
+    let Some(row) = lane_blocks::<NV>(kernel, at) else {
+        return false;
+    };
+    let xv = l.splat(x);
+    for (a, w) in acc.iter_mut().zip(row) {
+        *a = l.mul_add(xv, l.load(w), *a);
+    }
+    true
 }

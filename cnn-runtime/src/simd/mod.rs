@@ -135,11 +135,12 @@ pub(crate) fn lane_blocks<const NV: usize>(values: &[f32], at: usize) -> Option<
         .ok()
 }
 
-/// Runs `$body` with the fastest [`Lanes`] the CPU has, bound to `$lanes`.
+/// Returns `$fast(token, args...)` when the CPU has AVX2 and FMA, else
+/// evaluates `$portable`.
 ///
-/// `$fast` names a function with the same parameters as the portable call,
-/// compiled with AVX2 and FMA enabled; the macro calls it only when
-/// [`Avx2Fma::detect`] has returned the token that proves both are there.
+/// `$fast` is a function compiled with AVX2 and FMA enabled whose first
+/// parameter is the [`Avx2Fma`] token; the macro calls it only when
+/// [`Avx2Fma::detect`] has returned that token.
 macro_rules! dispatch {
     ($fast:ident($($arg:expr),* $(,)?), $portable:expr) => {{
         #[cfg(target_arch = "x86_64")]

@@ -48,3 +48,50 @@ pub fn seed_digits(limit: usize) -> Result<Vec<[[[f32; 1]; 28]; 28]>, safetensor
         })
         .collect())
 }
+
+/// A fixture's Keras weights in a model whose layers Keras named otherwise.
+///
+/// Keras numbers automatic names per Python session (`conv2d_3` in a session
+/// that built three models before), so a fixture's file and the same model
+/// written anew (`cnn!`, or Keras code run in a fresh session) name layers
+/// differently. Layers are paired in Keras' order (`M::LAYERS` and the
+/// manifest's `layers`), and each tensor is looked up under its Keras name.
+pub fn fixture_weights<M: cnn_runtime::Model>(name: &str) -> Box<M> {
+    let dir = fixture_dir(name);
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("manifest.json")).expect("the fixture has a manifest"),
+    )
+    .expect("the manifest is JSON");
+    let keras: Vec<&str> = manifest["layers"]
+        .as_array()
+        .expect("the manifest lists layers")
+        .iter()
+        .filter(|l| l["class"] != "InputLayer" && l["cls"] != "InputLayer")
+        .map(|l| l["name"].as_str().expect("layers have names"))
+        .collect();
+    assert_eq!(keras.len(), M::LAYERS.len(), "{name}: the same layers");
+    let renamed: std::collections::HashMap<&str, &str> = M::LAYERS
+        .iter()
+        .map(|l| l.name)
+        .zip(keras.iter().copied())
+        .collect();
+    let file = safetensors::read(&dir.join("weights.safetensors")).expect("the weights read");
+    let mut model = M::zeroed();
+    model
+        .load_with(|spec, values| {
+            let (layer, variable) = spec.name.rsplit_once('.').expect("`layer.variable`");
+            let wanted = format!("{}.{variable}", renamed[layer]);
+            let tensor = file
+                .iter()
+                .find(|(stored, _)| *stored == &wanted || stored.ends_with(&format!(".{wanted}")))
+                .map(|(_, t)| t)
+                .ok_or_else(|| format!("{name}: no tensor {wanted} for {}", spec.name))?;
+            if tensor.shape != spec.shape {
+                return Err(format!("{name}: {wanted} has shape {:?}", tensor.shape));
+            }
+            values.copy_from_slice(&tensor.to_f32());
+            Ok::<(), String>(())
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
+    model
+}

@@ -138,3 +138,131 @@ cnn! {
     Dense(128, relu)
     Dense(10, softmax)
 }
+
+// fixtures/bn_dw/model.cnn
+cnn! {
+    pub struct BnDw;
+    input(28, 28, 1);
+    Rescaling(0.00784313725490196, offset = -1.0)
+    ZeroPadding2D(((1, 2), (0, 1)))
+    Conv2D(16, 3x3, strides = 2, use_bias = false)
+    BatchNormalization
+    ReLU(max_value = 6.0)
+    DepthwiseConv2D(3x3, depth_multiplier = 2, padding = same)
+    BatchNormalization(epsilon = 1e-5, center = false)
+    Activation(relu)
+    SeparableConv2D(24, 3x3, strides = 2, padding = same, activation = relu)
+    BatchNormalization(scale = false)
+    Reshape((-1,))
+    Dense(32)
+    BatchNormalization
+    Dense(10, softmax)
+}
+
+// fixtures/dscnn/model.cnn
+cnn! {
+    pub struct Dscnn;
+    input(49, 10, 1);
+    Conv2D(64, (10, 4), strides = 2, padding = same) BatchNormalization Activation(relu)
+    Dropout(0.2)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(64, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(64, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(64, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(64, 1x1, padding = same) BatchNormalization Activation(relu)
+    Dropout(0.4)
+    AvgPool((25, 5))
+    Flatten
+    Dense(12, softmax)
+}
+
+// fixtures/flat_input/model.cnn
+cnn! {
+    pub struct FlatInput;
+    input(784);
+    Reshape((28, 28, 1))
+    Conv2D(8, 3x3, relu)
+    ZeroPadding2D(1)
+    DepthwiseConv2D(3x3, strides = 2, depth_multiplier = 3, activation = relu6)
+    BatchNormalization
+    ReLU(negative_slope = 0.1, threshold = 0.2)
+    Conv2D(12, 1x1)
+    GlobalMaxPool
+    Dense(10, softmax)
+}
+
+// fixtures/inception/model.cnn
+cnn! {
+    pub struct Inception;
+    input(16, 16, 3, name = "image");
+    stem = Conv2D(8, 3x3, padding = same, activation = relu, name = "stem");
+    a = Conv2D(8, 1x1, activation = relu, name = "branch_1x1")(stem);
+    b = Conv2D(6, 1x1, activation = relu, name = "branch_3x3_reduce")(stem)
+        Conv2D(8, 3x3, padding = same, activation = relu, name = "branch_3x3");
+    c = MaxPool(3, strides = 1, padding = same, name = "branch_pool")(stem)
+        Conv2D(4, 1x1, activation = relu, name = "branch_pool_proj");
+    x = Concatenate(a, b, c, axis = -1, name = "mixed") BatchNormalization(name = "mixed_bn");
+    s1 = Conv2D(20, 1x1, name = "proj_1")(x);
+    s2 = Conv2D(20, 3x3, padding = same, name = "proj_3")(x);
+    Add(x, s1, s2, name = "sum") ReLU(name = "sum_relu")
+    GlobalAvgPool(name = "gap")
+    Dense(5, softmax, name = "probs")
+}
+
+// fixtures/mobilenet_v1_vww/model.cnn
+cnn! {
+    pub struct MobilenetV1Vww;
+    input(96, 96, 3);
+    Conv2D(8, 3x3, strides = 2, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(16, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, strides = 2, padding = same) BatchNormalization Activation(relu)
+    Conv2D(32, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(32, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, strides = 2, padding = same) BatchNormalization Activation(relu)
+    Conv2D(64, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(64, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, strides = 2, padding = same) BatchNormalization Activation(relu)
+    Conv2D(128, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(128, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(128, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(128, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(128, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(128, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, strides = 2, padding = same) BatchNormalization Activation(relu)
+    Conv2D(256, 1x1, padding = same) BatchNormalization Activation(relu)
+    DepthwiseConv2D(3x3, padding = same) BatchNormalization Activation(relu)
+    Conv2D(256, 1x1, padding = same) BatchNormalization Activation(relu)
+    AvgPool(3)
+    Flatten
+    Dense(2, softmax)
+}
+
+// fixtures/resnet8/model.cnn
+cnn! {
+    pub struct Resnet8;
+    input(32, 32, 3);
+    x = Conv2D(16, 3x3, padding = same) BatchNormalization Activation(relu);
+    y = Conv2D(16, 3x3, padding = same)(x) BatchNormalization Activation(relu)
+        Conv2D(16, 3x3, padding = same) BatchNormalization;
+    x = Add(x, y) Activation(relu);
+    y = Conv2D(32, 3x3, strides = 2, padding = same)(x) BatchNormalization Activation(relu)
+        Conv2D(32, 3x3, padding = same) BatchNormalization;
+    x = Conv2D(32, 1x1, strides = 2, padding = same)(x);
+    x = Add(x, y) Activation(relu);
+    y = Conv2D(64, 3x3, strides = 2, padding = same)(x) BatchNormalization Activation(relu)
+        Conv2D(64, 3x3, padding = same) BatchNormalization;
+    x = Conv2D(64, 1x1, strides = 2, padding = same)(x);
+    Add(x, y) Activation(relu)
+    AvgPool(8) Flatten Dense(10, softmax)
+}

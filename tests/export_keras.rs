@@ -37,6 +37,9 @@ fn exporter(args: &[&str]) -> Option<Output> {
 fn specs_from_keras_configs_are_the_fixture_models() {
     for name in cnn_examples::fixture_names() {
         let dir = fixture_dir(&name);
+        if !dir.join("model.keras").exists() && !dir.join("weights.npz").exists() {
+            continue; // the graph fixtures: the exporter prints Sequential models only
+        }
         let Some(out) = exporter(&[dir.join("config.json").to_str().unwrap()]) else {
             return;
         };

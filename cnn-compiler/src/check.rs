@@ -3,8 +3,9 @@
 //! the shape that reached it and the chain of shapes before it.
 
 use crate::diag::{Diagnostic, Diagnostics, Loc};
+use crate::graph;
 use crate::names::to_snake_case;
-use crate::plan::{Op, Pad, Plan, PlannedLayer, Shape};
+use crate::plan::{Op, Operand, Pad, Plan, PlannedLayer, Shape};
 use crate::spec::{Class, LayerKind, LayerSpec, ModelSpec, Padding, Pair, Spanned};
 use proc_macro2::{Ident, Span};
 use std::collections::HashMap;
@@ -16,13 +17,29 @@ pub const MAX_ELEMENTS: u128 = 1 << 32;
 pub fn check(spec: ModelSpec, diags: &mut Diagnostics) -> Option<Plan> {
     let names = layer_names(&spec.layers, diags);
     let input = check_presence(&spec, diags);
-    let layers = match input {
-        Some(input) => infer_shapes(input, &spec.layers, &names, diags),
-        None => Vec::new(),
+    let input_name = spec
+        .input_name
+        .clone()
+        .unwrap_or_else(|| "input_layer".to_string());
+    let wiring = graph::resolve(&spec, &names, &input_name, diags);
+    let layers = match (input, &wiring) {
+        (Some(input), Some(wiring)) => {
+            infer_shapes(input, &spec.layers, &names, &wiring.inputs, diags)
+        }
+        _ => Vec::new(),
     };
     if !diags.is_empty() {
         return None;
     }
+    let wiring = wiring?;
+    if layers.len() != spec.layers.len() {
+        return None; // a layer the front-end could not read (reported)
+    }
+    graph::check_all_used(&spec.layers, &names, &wiring, diags);
+    if !diags.is_empty() {
+        return None;
+    }
+    let (layers, output_tensor) = graph::keras_order(layers, wiring.output);
     let ident = spec
         .ident
         .unwrap_or_else(|| Ident::new("Model", Span::call_site()));
@@ -32,7 +49,10 @@ pub fn check(spec: ModelSpec, diags: &mut Diagnostics) -> Option<Plan> {
         model_name: to_snake_case(&ident.to_string()),
         ident,
         input: input?,
+        input_name,
+        functional: spec.functional,
         layers,
+        output_tensor,
         weights: spec.weights,
     })
 }
@@ -67,25 +87,26 @@ fn check_presence(spec: &ModelSpec, diags: &mut Diagnostics) -> Option<Shape> {
             );
             None
         }
-        (
-            Some(Spanned {
-                value: [h, w, c],
-                loc,
-            }),
-            Some(_),
-        ) => {
-            if (*h as u128) * (*w as u128) * (*c as u128) > MAX_ELEMENTS {
+        (Some(Spanned { value: dims, loc }), Some(_)) => {
+            let shape = match dims[..] {
+                [h, w, c] => Shape::Map { h, w, c },
+                [n] => Shape::Vector(n),
+                _ => {
+                    diags.error(
+                        *loc,
+                        "the input is an image (height, width, channels) or a flat vector (n)",
+                    );
+                    return None;
+                }
+            };
+            if dims.iter().map(|&d| d as u128).product::<u128>() > MAX_ELEMENTS {
                 diags.error(
                     *loc,
-                    format!("the input {h}x{w}x{c} is too large (more than {MAX_ELEMENTS} values)"),
+                    format!("the input {shape} is too large (more than {MAX_ELEMENTS} values)"),
                 );
                 return None;
             }
-            Some(Shape::Map {
-                h: *h,
-                w: *w,
-                c: *c,
-            })
+            Some(shape)
         }
     }
 }
@@ -142,57 +163,112 @@ fn layer_names(layers: &[LayerSpec], diags: &mut Diagnostics) -> Vec<String> {
     names
 }
 
-/// Runs shape inference until the end, an unparsed layer or the first shape error.
+/// Runs shape inference in the order the layers were written (each reads
+/// only earlier ones). A layer after a mistake (or one reading its output) is
+/// skipped, so that one mistake gives one error.
 fn infer_shapes(
     input: Shape,
     layers: &[LayerSpec],
     names: &[String],
+    wiring: &[Vec<usize>],
     diags: &mut Diagnostics,
 ) -> Vec<PlannedLayer> {
     let mut planned: Vec<PlannedLayer> = Vec::with_capacity(layers.len());
-    let mut shape = input;
-    for (layer, name) in layers.iter().zip(names) {
-        let (Some(kind), Some(class)) = (&layer.kind, layer.class) else {
-            break; // already reported by the front-end
+    // Per tensor: its shape, once known (0 is the input).
+    let mut shapes: Vec<Option<Shape>> = vec![Some(input)];
+    let mut produced: Vec<Option<Produced>> = vec![None];
+    for (i, ((layer, name), reads)) in layers.iter().zip(names).zip(wiring).enumerate() {
+        let known: Option<Vec<Shape>> = reads.iter().map(|&t| shapes[t]).collect();
+        let (Some(kind), Some(class), Some(operands)) = (&layer.kind, layer.class, known) else {
+            shapes.push(None);
+            produced.push(None);
+            continue; // already reported, here or by the front-end
         };
-        match infer_layer(kind, class, shape) {
-            Ok((op, output, params, macs)) => {
+        match infer_layer(kind, class, &operands) {
+            Ok(step) => {
+                shapes.push(Some(step.output));
+                produced.push(Some(Produced {
+                    name: name.clone(),
+                    shape: step.output,
+                    first_input: reads.first().copied().unwrap_or(0),
+                }));
                 planned.push(PlannedLayer {
                     name: name.clone(),
                     class,
-                    op,
-                    input: shape,
-                    output,
-                    params,
-                    macs,
+                    op: step.op,
+                    inputs: reads
+                        .iter()
+                        .zip(&operands)
+                        .map(|(&tensor, &shape)| Operand { tensor, shape })
+                        .collect(),
+                    input: operands[0],
+                    output: step.output,
+                    params: step.params,
+                    non_trainable: step.non_trainable,
+                    macs: step.macs,
                     loc: layer.loc,
                 });
-                shape = output;
             }
             Err(error) => {
+                shapes.push(None);
+                produced.push(None);
                 let loc = error.loc.unwrap_or(layer.loc);
                 let mut d = Diagnostic::new(loc, format!("`{name}`: {}", error.message));
-                d = d.note(format!("shapes: {}", chain(input, &planned, name, shape)));
+                let reaching = operands
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" and ");
+                d = d.note(format!(
+                    "shapes: {}",
+                    chain(
+                        input,
+                        &produced,
+                        reads.first().copied().unwrap_or(0),
+                        name,
+                        &reaching
+                    )
+                ));
                 if let Some(help) = error.help {
                     d = d.help(help);
                 }
-                d.layer = Some(planned.len());
+                d.layer = Some(i);
                 diags.push(d);
-                break;
             }
         }
     }
     planned
 }
 
-/// `28x28x1 → conv2d 26x26x32 → ... → max_pooling2d_2 (receives 1x1x32)`.
-fn chain(input: Shape, planned: &[PlannedLayer], culprit: &str, reaching: Shape) -> String {
+/// `28x28x1 → conv2d 26x26x32 → ... → max_pooling2d_2 receives 1x1x32`: the
+/// path to the culprit through each layer's first input.
+fn chain(
+    input: Shape,
+    produced: &[Option<Produced>],
+    first_input: usize,
+    culprit: &str,
+    reaching: &str,
+) -> String {
+    let mut path = Vec::new();
+    let mut t = first_input;
+    while let Some(Some(p)) = produced.get(t) {
+        path.push(format!("{} {}", p.name, p.shape));
+        t = p.first_input;
+    }
+    path.reverse();
     let mut out = input.to_string();
-    for layer in planned {
-        out.push_str(&format!(" → {} {}", layer.name, layer.output));
+    for step in path {
+        out.push_str(&format!(" → {step}"));
     }
     out.push_str(&format!(" → {culprit} receives {reaching}"));
     out
+}
+
+/// A tensor a layer produced, for the shape chain of error notes.
+struct Produced {
+    name: String,
+    shape: Shape,
+    first_input: usize,
 }
 
 struct ShapeError {
@@ -216,7 +292,34 @@ impl ShapeError {
     }
 }
 
-type Step = Result<(Op, Shape, u64, u64), ShapeError>;
+/// What one layer does to its inputs' shapes.
+struct Planned {
+    op: Op,
+    output: Shape,
+    params: u64,
+    non_trainable: u64,
+    macs: u64,
+}
+
+impl Planned {
+    fn new(op: Op, output: Shape) -> Self {
+        Planned {
+            op,
+            output,
+            params: 0,
+            non_trainable: 0,
+            macs: 0,
+        }
+    }
+
+    fn weights(mut self, params: u64, macs: u64) -> Self {
+        self.params = params;
+        self.macs = macs;
+        self
+    }
+}
+
+type Step = Result<Planned, ShapeError>;
 
 /// A count as `u128` checked against [`MAX_ELEMENTS`].
 fn elements(dims: &[usize], what: &str) -> Result<u64, ShapeError> {
@@ -234,65 +337,107 @@ fn elements(dims: &[usize], what: &str) -> Result<u64, ShapeError> {
     Ok(n as u64)
 }
 
-fn infer_layer(kind: &LayerKind, class: Class, input: Shape) -> Step {
+fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
+    let input = match (class.is_merge(), operands) {
+        (false, [one]) => *one,
+        (true, [first, ..]) => *first,
+        (false, _) => {
+            return Err(ShapeError::new(
+                None,
+                format!("{class} reads one tensor, but is given {}", operands.len()),
+            )
+            .help("only `Add` and `Concatenate` read several tensors"))
+        }
+        (true, []) => {
+            return Err(ShapeError::new(
+                None,
+                format!("{class} needs the tensors to merge"),
+            ))
+        }
+    };
     match kind {
         LayerKind::Conv2D(conv) => {
             let (h, w, c) = feature_map(input, class, None)?;
             let k = conv.kernel.value;
-            let d = conv.dilation.value;
-            let dilated = |k: usize, d: usize| {
-                let span = k as u128 + (k as u128 - 1) * (d as u128 - 1);
-                usize::try_from(span)
-                    .ok()
-                    .filter(|&s| s as u128 <= MAX_ELEMENTS)
-            };
-            let (Some(eh), Some(ew)) = (dilated(k.h, d.h), dilated(k.w, d.w)) else {
-                return Err(ShapeError::new(
-                    Some(conv.dilation.loc),
-                    format!("kernel {k} with dilation {d} spans more than {MAX_ELEMENTS} cells"),
-                ));
-            };
-            let effective = Pair { h: eh, w: ew };
-            let s = conv.strides.value;
-            let Some(((oh, top, bottom), (ow, left, right))) = window(
-                h,
-                effective.h,
-                s.h,
-                conv.padding,
-            )
-            .zip(window(w, effective.w, s.w, conv.padding)) else {
-                let spans = if effective == k {
-                    String::new()
-                } else {
-                    format!(" (with dilation {d} it spans {effective})")
-                };
-                return Err(ShapeError::new(
-                    Some(conv.kernel.loc),
-                    format!("kernel {k}{spans} needs an input of at least {effective}, but receives {input}"),
-                )
-                .help("use `padding = same`, a smaller kernel, or fewer pooling layers before it"));
-            };
             let f = conv.filters.value;
+            let s = conv.strides.value;
+            let win = sliding(input, (h, w), &conv.kernel, &conv.dilation, s, conv.padding)?;
             let weights = elements(&[k.h, k.w, c, f], "kernel")?;
-            let output = Shape::Map { h: oh, w: ow, c: f };
-            elements(&[oh, ow, f], "output")?;
+            let output = Shape::Map {
+                h: win.oh,
+                w: win.ow,
+                c: f,
+            };
+            elements(&[win.oh, win.ow, f], "output")?;
             let bias = if conv.use_bias { f as u64 } else { 0 };
-            let macs = (oh as u128) * (ow as u128) * (weights as u128);
+            let macs = (win.oh as u128) * (win.ow as u128) * (weights as u128);
             let op = Op::Conv2D {
                 filters: f,
                 kernel: k,
                 strides: s,
-                dilation: d,
-                pad: Pad {
-                    top,
-                    bottom,
-                    left,
-                    right,
-                },
+                dilation: conv.dilation.value,
+                pad: win.pad,
                 use_bias: conv.use_bias,
                 activation: conv.activation,
             };
-            Ok((op, output, weights + bias, clamp_macs(macs)?))
+            Ok(Planned::new(op, output).weights(weights + bias, clamp_macs(macs)?))
+        }
+        LayerKind::DepthwiseConv2D(dw) => {
+            let (h, w, c) = feature_map(input, class, None)?;
+            let (k, m) = (dw.kernel.value, dw.multiplier.value);
+            let s = dw.strides.value;
+            let win = sliding(input, (h, w), &dw.kernel, &dw.dilation, s, dw.padding)?;
+            let weights = elements(&[k.h, k.w, c, m], "kernel")?;
+            let channels = elements(&[c, m], "output channels")? as usize;
+            elements(&[win.oh, win.ow, channels], "output")?;
+            let bias = if dw.use_bias { channels as u64 } else { 0 };
+            let macs = (win.oh as u128) * (win.ow as u128) * (weights as u128);
+            let op = Op::DepthwiseConv2D {
+                multiplier: m,
+                kernel: k,
+                strides: s,
+                dilation: dw.dilation.value,
+                pad: win.pad,
+                use_bias: dw.use_bias,
+                activation: dw.activation,
+            };
+            let output = Shape::Map {
+                h: win.oh,
+                w: win.ow,
+                c: channels,
+            };
+            Ok(Planned::new(op, output).weights(weights + bias, clamp_macs(macs)?))
+        }
+        LayerKind::SeparableConv2D(sep) => {
+            let dw = &sep.depthwise;
+            let (h, w, c) = feature_map(input, class, None)?;
+            let (k, m, f) = (dw.kernel.value, dw.multiplier.value, sep.filters.value);
+            let s = dw.strides.value;
+            let win = sliding(input, (h, w), &dw.kernel, &dw.dilation, s, dw.padding)?;
+            let depthwise = elements(&[k.h, k.w, c, m], "depthwise kernel")?;
+            let middle = elements(&[c, m], "depthwise channels")? as usize;
+            let pointwise = elements(&[middle, f], "pointwise kernel")?;
+            elements(&[win.oh, win.ow, middle], "depthwise output")?;
+            elements(&[win.oh, win.ow, f], "output")?;
+            let bias = if dw.use_bias { f as u64 } else { 0 };
+            let pixels = (win.oh as u128) * (win.ow as u128);
+            let macs = pixels * (depthwise as u128 + pointwise as u128);
+            let op = Op::SeparableConv2D {
+                filters: f,
+                multiplier: m,
+                kernel: k,
+                strides: s,
+                dilation: dw.dilation.value,
+                pad: win.pad,
+                use_bias: dw.use_bias,
+                activation: dw.activation,
+            };
+            let output = Shape::Map {
+                h: win.oh,
+                w: win.ow,
+                c: f,
+            };
+            Ok(Planned::new(op, output).weights(depthwise + pointwise + bias, clamp_macs(macs)?))
         }
         LayerKind::Pool(pool) => {
             let (h, w, c) = feature_map(input, class, None)?;
@@ -318,14 +463,14 @@ fn infer_layer(kind: &LayerKind, class: Class, input: Shape) -> Step {
                     right,
                 },
             };
-            Ok((op, Shape::Map { h: oh, w: ow, c }, 0, 0))
+            Ok(Planned::new(op, Shape::Map { h: oh, w: ow, c }))
         }
         LayerKind::GlobalPool(op) => {
             let help = "remove the `Flatten` before it: global pooling itself reduces each channel to one value";
             let (_, _, c) = feature_map(input, class, Some(help))?;
-            Ok((Op::GlobalPool(*op), Shape::Vector(c), 0, 0))
+            Ok(Planned::new(Op::GlobalPool(*op), Shape::Vector(c)))
         }
-        LayerKind::Flatten => Ok((Op::Flatten, Shape::Vector(input.len()), 0, 0)),
+        LayerKind::Flatten => Ok(Planned::new(Op::Flatten, Shape::Vector(input.len()))),
         LayerKind::Dense(dense) => {
             let units = dense.units.value;
             let (fan_in, output, positions) = match input {
@@ -342,11 +487,241 @@ fn infer_layer(kind: &LayerKind, class: Class, input: Shape) -> Step {
                 activation: dense.activation,
             };
             let macs = positions as u128 * weights as u128;
-            Ok((op, output, weights + bias, clamp_macs(macs)?))
+            Ok(Planned::new(op, output).weights(weights + bias, clamp_macs(macs)?))
         }
-        LayerKind::Dropout { rate } => Ok((Op::Dropout { rate: *rate }, input, 0, 0)),
-        LayerKind::Activation(f) => Ok((Op::Activation(*f), input, 0, 0)),
+        LayerKind::Dropout { rate } => Ok(Planned::new(Op::Dropout { rate: *rate }, input)),
+        LayerKind::Activation(f) => Ok(Planned::new(Op::Activation(*f), input)),
+        LayerKind::BatchNorm(bn) => {
+            if bn.axis.value != -1 && bn.axis.value != input.dims().len() as i64 {
+                return Err(ShapeError::new(
+                    Some(bn.axis.loc),
+                    format!(
+                        "only the channel axis (`axis = -1`) is supported, not axis {}",
+                        bn.axis.value
+                    ),
+                ));
+            }
+            let c = *input.dims().last().unwrap_or(&0) as u64;
+            let op = Op::BatchNorm {
+                epsilon: bn.epsilon,
+                center: bn.center,
+                scale: bn.scale,
+            };
+            let mut planned = Planned::new(op, input);
+            planned.params = c * (2 + u64::from(bn.center) + u64::from(bn.scale));
+            planned.non_trainable = 2 * c;
+            Ok(planned)
+        }
+        LayerKind::ZeroPadding2D {
+            top,
+            bottom,
+            left,
+            right,
+        } => {
+            let help = "zero padding pads the height and width of a feature map";
+            let (h, w, c) = feature_map(input, class, Some(help))?;
+            let grow = |n: usize, a: usize, b: usize| {
+                let total = n as u128 + a as u128 + b as u128;
+                usize::try_from(total).ok()
+            };
+            let (Some(oh), Some(ow)) = (grow(h, *top, *bottom), grow(w, *left, *right)) else {
+                return Err(ShapeError::new(
+                    None,
+                    "the padded map is too large".to_string(),
+                ));
+            };
+            elements(&[oh, ow, c], "output")?;
+            let pad = Pad {
+                top: *top,
+                bottom: *bottom,
+                left: *left,
+                right: *right,
+            };
+            Ok(Planned::new(
+                Op::ZeroPadding2D(pad),
+                Shape::Map { h: oh, w: ow, c },
+            ))
+        }
+        LayerKind::Rescaling { scale, offset } => Ok(Planned::new(
+            Op::Rescaling {
+                scale: *scale,
+                offset: *offset,
+            },
+            input,
+        )),
+        LayerKind::Reshape(target) => reshape(input, target),
+        LayerKind::Add => {
+            if let Some(other) = operands.iter().find(|s| **s != input) {
+                let shapes: Vec<String> = operands.iter().map(ToString::to_string).collect();
+                return Err(ShapeError::new(
+                    None,
+                    format!(
+                        "Add needs tensors of one shape, but receives {} (first {input}, then {other})",
+                        shapes.join(", ")
+                    ),
+                )
+                .help("project the smaller one first, e.g. with a strided 1x1 `Conv2D` to the same channels"));
+            }
+            Ok(Planned::new(Op::Add, input))
+        }
+        LayerKind::Concatenate { axis } => {
+            let rank = input.dims().len() as i64;
+            if axis.value != -1 && axis.value != rank {
+                return Err(ShapeError::new(
+                    Some(axis.loc),
+                    format!(
+                        "only concatenation on the channel (last) axis is supported, not axis {}",
+                        axis.value
+                    ),
+                )
+                .help("write `axis = -1` (Keras' default)"));
+            }
+            let mut channels: u128 = 0;
+            for shape in operands {
+                match (input, *shape) {
+                    (Shape::Map { h, w, .. }, Shape::Map { h: h2, w: w2, c })
+                        if h == h2 && w == w2 =>
+                    {
+                        channels += c as u128
+                    }
+                    (Shape::Vector(_), Shape::Vector(n)) => channels += n as u128,
+                    _ => {
+                        let shapes: Vec<String> =
+                            operands.iter().map(ToString::to_string).collect();
+                        return Err(ShapeError::new(
+                            None,
+                            format!(
+                                "Concatenate needs maps of one height and width (or vectors), but receives {}",
+                                shapes.join(", ")
+                            ),
+                        )
+                        .help("only the channels may differ: resize the branches to one height and width first"));
+                    }
+                }
+            }
+            let channels = usize::try_from(channels).unwrap_or(usize::MAX);
+            let output = match input {
+                Shape::Map { h, w, .. } => Shape::Map { h, w, c: channels },
+                Shape::Vector(_) => Shape::Vector(channels),
+            };
+            elements(&output.dims(), "output")?;
+            Ok(Planned::new(Op::Concatenate, output))
+        }
     }
+}
+
+/// A sliding window's output size and padding on both axes.
+struct Window {
+    oh: usize,
+    ow: usize,
+    pad: Pad,
+}
+
+/// The output of a (possibly dilated) kernel sliding over a map, or the error.
+fn sliding(
+    input: Shape,
+    (h, w): (usize, usize),
+    kernel: &Spanned<Pair>,
+    dilation: &Spanned<Pair>,
+    s: Pair,
+    padding: Padding,
+) -> Result<Window, ShapeError> {
+    let (k, d) = (kernel.value, dilation.value);
+    let dilated = |k: usize, d: usize| {
+        let span = k as u128 + (k as u128 - 1) * (d as u128 - 1);
+        usize::try_from(span)
+            .ok()
+            .filter(|&s| s as u128 <= MAX_ELEMENTS)
+    };
+    let (Some(eh), Some(ew)) = (dilated(k.h, d.h), dilated(k.w, d.w)) else {
+        return Err(ShapeError::new(
+            Some(dilation.loc),
+            format!("kernel {k} with dilation {d} spans more than {MAX_ELEMENTS} cells"),
+        ));
+    };
+    let effective = Pair { h: eh, w: ew };
+    let Some(((oh, top, bottom), (ow, left, right))) =
+        window(h, effective.h, s.h, padding).zip(window(w, effective.w, s.w, padding))
+    else {
+        let spans = if effective == k {
+            String::new()
+        } else {
+            format!(" (with dilation {d} it spans {effective})")
+        };
+        return Err(ShapeError::new(
+            Some(kernel.loc),
+            format!(
+                "kernel {k}{spans} needs an input of at least {effective}, but receives {input}"
+            ),
+        )
+        .help("use `padding = same`, a smaller kernel, or fewer pooling layers before it"));
+    };
+    Ok(Window {
+        oh,
+        ow,
+        pad: Pad {
+            top,
+            bottom,
+            left,
+            right,
+        },
+    })
+}
+
+/// Keras' Reshape: the same values in row-major order, `-1` inferred.
+fn reshape(input: Shape, target: &Spanned<Vec<i64>>) -> Step {
+    let dims = &target.value;
+    let shown = format!(
+        "({})",
+        dims.iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let error = |message: String| ShapeError::new(Some(target.loc), message);
+    let unknown = dims.iter().filter(|&&d| d == -1).count();
+    if unknown > 1 || dims.iter().any(|&d| d == 0 || d < -1) {
+        return Err(error(format!(
+            "cannot reshape to {shown}: sizes are positive, with at most one `-1`"
+        )));
+    }
+    let known: u128 = dims
+        .iter()
+        .filter(|&&d| d > 0)
+        .map(|&d| d as u128)
+        .product();
+    let total = input.len() as u128;
+    let mut sizes: Vec<usize> = Vec::with_capacity(dims.len());
+    for &d in dims {
+        let size = if d == -1 {
+            if known == 0 || !total.is_multiple_of(known) {
+                return Err(error(format!(
+                    "cannot reshape {input} ({total} values) to {shown}: {total} is not a multiple of {known}"
+                )));
+            }
+            total / known
+        } else {
+            d as u128
+        };
+        sizes.push(usize::try_from(size).unwrap_or(usize::MAX));
+    }
+    let count: u128 = sizes.iter().map(|&d| d as u128).product();
+    if count != total {
+        return Err(error(format!(
+            "cannot reshape {input} ({total} values) to {shown} ({count} values)"
+        ))
+        .help("the element count must stay the same"));
+    }
+    let output = match sizes[..] {
+        [n] => Shape::Vector(n),
+        [h, w, c] => Shape::Map { h, w, c },
+        _ => {
+            return Err(error(format!(
+                "cannot reshape to {shown}: only a flat vector `(n,)` or a map `(height, width, channels)` is supported"
+            )))
+        }
+    };
+    Ok(Planned::new(Op::Reshape, output))
 }
 
 fn clamp_macs(macs: u128) -> Result<u64, ShapeError> {

@@ -5,7 +5,8 @@
 //! output compiles in any crate that depends on the runtime.
 
 use crate::embed::EmbeddedWeights;
-use crate::plan::{Op, Plan, PlannedLayer, Shape};
+use crate::memory::{plan_memory, Location, MemoryPlan};
+use crate::plan::{Op, OpMemory, ParamSlot, Plan, PlannedLayer, Shape};
 use crate::spec::{Activation, PoolOp};
 use crate::summary;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -36,10 +37,10 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
     let (tensor_refs, tensor_muts) = tensor_accessors(&fields);
     let input_ty = array_type(plan.input);
     let output_ty = array_type(plan.output());
-    let forward = forward_body(plan, &fields);
-    let (a, b) = (lit(forward.sizes[0]), lit(forward.sizes[1]));
-    let scratch_bytes = lit(4 * (forward.sizes[0] + forward.sizes[1]));
-    let body = forward.body;
+    let memory = plan_memory(plan);
+    let body = forward_body(plan, &fields, &memory);
+    let n = lit(memory.arena);
+    let scratch_bytes = lit(4 * memory.arena);
     let summary = summary::render(plan);
     let doc_summary = format!("```text\n{summary}```");
     let embedded = embedded.map(|weights| embedded_fn(plan, weights));
@@ -82,11 +83,11 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
         };
 
         impl #ident {
-            /// Input shape: (height, width, channels), channels last like Keras.
-            pub const INPUT_SHAPE: [usize; 3] = [#(#input),*];
+            /// Input shape: `[h, w, c]` (channels last, like Keras), or `[n]` for a vector.
+            pub const INPUT_SHAPE: &'static [usize] = &[#(#input),*];
             /// Output shape: `[n]` for a vector, `[h, w, c]` for a feature map.
             pub const OUTPUT_SHAPE: &'static [usize] = &[#(#output),*];
-            /// Trainable parameters, counted as Keras counts them.
+            /// Parameters, counted as Keras counts them (trainable and not).
             pub const PARAMS: usize = #params;
             /// Floating-point operations per image (2 per multiply-accumulate).
             pub const FLOPS: u64 = #flops;
@@ -113,7 +114,7 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
             pub fn forward_into<'s>(
                 &self,
                 input: &#input_ty,
-                scratch: &'s mut ::cnn_runtime::Scratch<#a, #b>,
+                scratch: &'s mut ::cnn_runtime::Scratch<#n>,
             ) -> &'s #output_ty {
                 <Self as ::cnn_runtime::Model>::forward_into(self, input, scratch)
             }
@@ -130,9 +131,9 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
         impl ::cnn_runtime::Model for #ident {
             type Input = #input_ty;
             type Output = #output_ty;
-            type Scratch = ::cnn_runtime::Scratch<#a, #b>;
+            type Scratch = ::cnn_runtime::Scratch<#n>;
 
-            const INPUT_SHAPE: [usize; 3] = Self::INPUT_SHAPE;
+            const INPUT_SHAPE: &'static [usize] = Self::INPUT_SHAPE;
             const OUTPUT_SHAPE: &'static [usize] = Self::OUTPUT_SHAPE;
             const PARAMS: usize = Self::PARAMS;
             const FLOPS: u64 = Self::FLOPS;
@@ -149,7 +150,7 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
             // to lose their vectorisation.
             #[inline(never)]
             fn forward_into<'s>(&self, input: &Self::Input, scratch: &'s mut Self::Scratch) -> &'s Self::Output {
-                let (a, b) = scratch.buffers();
+                let arena = scratch.arena();
                 #body
             }
 
@@ -216,39 +217,71 @@ fn array_type(shape: Shape) -> TokenStream {
     }
 }
 
-/// A layer with weights: its field in the model struct.
+/// A layer with weights: its parameter block in the model struct.
 struct ParamField {
     layer: usize,
     ident: Ident,
     ty: TokenStream,
-    use_bias: bool,
+    /// The block's tensors in field order, present or not.
+    slots: Vec<ParamSlot>,
 }
 
 fn param_fields(plan: &Plan) -> Vec<ParamField> {
     let mut fields = Vec::new();
     for (i, layer) in plan.layers.iter().enumerate() {
-        let tensors = layer.tensors();
-        let Some((_, kernel)) = tensors.first() else {
+        let slots = layer.param_slots();
+        if slots.is_empty() {
             continue;
+        }
+        let c_in = match layer.input {
+            Shape::Map { c, .. } => c,
+            Shape::Vector(n) => n,
         };
-        let use_bias = tensors.len() > 1;
-        let ty = match kernel[..] {
-            [kh, kw, ci, co] => {
-                let (kh, kw, ci, co) = (lit(kh), lit(kw), lit(ci), lit(co));
+        let ty = match layer.op {
+            Op::Conv2D {
+                filters, kernel, ..
+            } => {
+                let [kh, kw, ci, co] = [kernel.h, kernel.w, c_in, filters].map(lit);
                 quote!(::cnn_runtime::Conv2DParams<#kh, #kw, #ci, #co>)
             }
-            [fan_in, units] => {
-                let (fan_in, units) = (lit(fan_in), lit(units));
+            Op::Dense { units, .. } => {
+                let [fan_in, units] = [c_in, units].map(lit);
                 quote!(::cnn_runtime::DenseParams<#fan_in, #units>)
+            }
+            Op::DepthwiseConv2D {
+                multiplier, kernel, ..
+            } => {
+                let [kh, kw, ci, m] = [kernel.h, kernel.w, c_in, multiplier].map(lit);
+                quote!(::cnn_runtime::DepthwiseConv2DParams<#kh, #kw, #ci, #m>)
+            }
+            Op::SeparableConv2D {
+                filters,
+                multiplier,
+                kernel,
+                ..
+            } => {
+                let [kh, kw, ci, m, cm, co] = [
+                    kernel.h,
+                    kernel.w,
+                    c_in,
+                    multiplier,
+                    c_in * multiplier,
+                    filters,
+                ]
+                .map(lit);
+                quote!(::cnn_runtime::SeparableConv2DParams<#kh, #kw, #ci, #m, #cm, #co>)
+            }
+            Op::BatchNorm { .. } => {
+                let c = lit(c_in);
+                quote!(::cnn_runtime::BatchNormParams<#c>)
             }
             _ => continue,
         };
-        let ident = format_ident!("l{}_{}", i, sanitize(&layer.name));
         fields.push(ParamField {
             layer: i,
-            ident,
+            ident: format_ident!("l{}_{}", i, sanitize(&layer.name)),
             ty,
-            use_bias,
+            slots,
         });
     }
     fields
@@ -278,114 +311,88 @@ fn tensor_specs(plan: &Plan, fields: &[ParamField]) -> Vec<TokenStream> {
         .collect()
 }
 
-/// Match arms from tensor index to the kernel or bias of its field.
+/// Match arms from tensor index to the values of its field member.
 fn tensor_accessors(fields: &[ParamField]) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut refs = Vec::new();
     let mut muts = Vec::new();
-    let mut index = 0usize;
-    for f in fields {
+    let present = fields
+        .iter()
+        .flat_map(|f| f.slots.iter().filter(|s| s.present).map(move |s| (f, s)));
+    for (index, (f, slot)) in present.enumerate() {
         let name = &f.ident;
+        let member = Ident::new(slot.variable, Span::call_site());
         let i = lit(index);
-        refs.push(quote!(#i => ::core::option::Option::Some(self.#name.kernel_flat()),));
-        muts.push(quote!(#i => ::core::option::Option::Some(self.#name.kernel_flat_mut()),));
-        index += 1;
-        if f.use_bias {
-            let i = lit(index);
-            refs.push(quote!(#i => ::core::option::Option::Some(&self.#name.bias[..]),));
-            muts.push(quote!(#i => ::core::option::Option::Some(&mut self.#name.bias[..]),));
-            index += 1;
-        }
+        refs.push(quote!(#i => ::core::option::Option::Some(::cnn_runtime::memory::flat(&self.#name.#member)),));
+        muts.push(quote!(#i => ::core::option::Option::Some(::cnn_runtime::memory::flat_mut(&mut self.#name.#member)),));
     }
     (refs, muts)
 }
 
-/// Where a layer's output lives: the caller's input, or one of the two
-/// ping-pong scratch buffers.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Buffer {
-    Input,
-    A,
-    B,
+/// How generated code reaches tensors: the arena's size, and the caller's
+/// input.
+struct Arena<'a> {
+    memory: &'a MemoryPlan,
+    n: Literal,
 }
 
-impl Buffer {
-    fn other(self) -> Buffer {
-        if self == Buffer::A {
-            Buffer::B
-        } else {
-            Buffer::A
+impl Arena<'_> {
+    /// `let (x, y) = ...;` binding `x: &In` to tensor `input` read as
+    /// `in_ty` and `y: &mut Out` to the region at `out` as `out_ty`.
+    fn read_write(
+        &self,
+        input: Location,
+        in_ty: &TokenStream,
+        out: usize,
+        out_ty: &TokenStream,
+    ) -> TokenStream {
+        let (n, out) = (&self.n, lit(out));
+        match input {
+            Location::Input => quote! {
+                let x: &#in_ty = ::cnn_runtime::memory::view(input);
+                let y = ::cnn_runtime::memory::at_mut::<#out_ty, #out, #n>(&mut *arena);
+            },
+            Location::Arena(at) => {
+                let at = lit(at);
+                quote! {
+                    let (x, y) = ::cnn_runtime::memory::read_write::<#in_ty, #at, #out_ty, #out, #n>(&mut *arena);
+                }
+            }
         }
     }
 
-    fn ident(self) -> Ident {
-        Ident::new(
-            match self {
-                Buffer::Input => "input",
-                Buffer::A => "a",
-                Buffer::B => "b",
-            },
-            Span::call_site(),
-        )
+    /// `let y = ...;`: the region at `at` as `ty`, mutable.
+    fn write(&self, at: usize, ty: &TokenStream) -> TokenStream {
+        let (n, at) = (&self.n, lit(at));
+        quote!(let y = ::cnn_runtime::memory::at_mut::<#ty, #at, #n>(&mut *arena);)
     }
 }
 
-struct Forward {
-    body: TokenStream,
-    /// Values in buffers A and B.
-    sizes: [usize; 2],
-}
-
-/// The static memory plan and one statement per layer. Layers with weights and
-/// pooling read one buffer and write the other; activation layers work in
-/// place; Flatten and Dropout only change how the next layer reads the buffer.
-fn forward_body(plan: &Plan, fields: &[ParamField]) -> Forward {
-    let mut sizes = [0usize; 2];
-    let mut current = Buffer::Input;
-    let mut body = TokenStream::new();
-    let mut reserve = |buffer: Buffer, len: usize| match buffer {
-        Buffer::A => sizes[0] = sizes[0].max(len),
-        Buffer::B => sizes[1] = sizes[1].max(len),
-        Buffer::Input => {}
+/// The straight-line forward pass: for each layer, in Keras' order, its kernel
+/// calls on the regions the memory plan gave its tensors; then the output.
+fn forward_body(plan: &Plan, fields: &[ParamField], memory: &MemoryPlan) -> TokenStream {
+    let arena = Arena {
+        memory,
+        n: lit(memory.arena),
     };
+    let mut body = TokenStream::new();
     for (i, layer) in plan.layers.iter().enumerate() {
         let field = fields.iter().find(|f| f.layer == i);
-        let computes = !matches!(
-            layer.op,
-            Op::Flatten | Op::Dropout { .. } | Op::Activation(_)
-        );
-        if computes {
-            let dst = current.other();
-            reserve(dst, layer.output.len());
-            body.extend(compute_layer(layer, field, current, dst));
-            current = dst;
-            continue;
-        }
-        if current == Buffer::Input {
-            // The input is the caller's and read-only: the first in-place layer copies it.
-            reserve(Buffer::A, layer.input.len());
-            let len = lit(layer.input.len());
-            body.extend(quote! {
-                *::cnn_runtime::memory::prefix_mut::<#len, _>(a) = *::cnn_runtime::memory::view::<[f32; #len], _>(input);
-            });
-            current = Buffer::A;
-        }
-        if let Op::Activation(f) = layer.op {
-            body.extend(activation_in_place(f, layer.output, current));
-        }
+        body.extend(layer_statements(i, layer, field, &arena));
     }
-    if current == Buffer::Input {
-        // No layer wrote anything (only possible in the stub emitted beside errors).
-        let len = lit(plan.input.len());
-        reserve(Buffer::A, plan.input.len());
-        body.extend(quote! {
-            *::cnn_runtime::memory::prefix_mut::<#len, _>(a) = *::cnn_runtime::memory::view::<[f32; #len], _>(input);
-        });
-        current = Buffer::A;
-    }
-    let out = current.ident();
     let output_ty = array_type(plan.output());
-    body.extend(quote!(::cnn_runtime::memory::view::<#output_ty, _>(#out)));
-    Forward { body, sizes }
+    let n = &arena.n;
+    let at = match (memory.output_copy, memory.tensors[plan.output_tensor]) {
+        (Some(at), _) => {
+            let copy = arena.read_write(Location::Input, &output_ty, at, &output_ty);
+            body.extend(quote!({ #copy ::cnn_runtime::kernels::elementwise::copy(x, y); }));
+            at
+        }
+        (None, Location::Arena(at)) => at,
+        (None, Location::Input) => unreachable!("the memory plan copies an input output"),
+    };
+    let at = lit(at);
+    body.extend(quote!(::cnn_runtime::memory::at::<#output_ty, #at, #n>(arena)));
+    body
 }
 
 fn activation_tokens(f: Activation) -> TokenStream {
@@ -402,34 +409,49 @@ fn activation_tokens(f: Activation) -> TokenStream {
             let slope = Literal::f32_suffixed(slope);
             quote!(::cnn_runtime::activation::LeakyRelu(#slope))
         }
+        Activation::ReluWith {
+            max_value,
+            negative_slope,
+            threshold,
+        } => {
+            let max_value = match max_value {
+                Some(m) => {
+                    let m = Literal::f32_suffixed(m);
+                    quote!(#m)
+                }
+                None => quote!(f32::INFINITY),
+            };
+            let slope = Literal::f32_suffixed(negative_slope);
+            let threshold = Literal::f32_suffixed(threshold);
+            quote!(::cnn_runtime::activation::ReluWith {
+                max_value: #max_value,
+                negative_slope: #slope,
+                threshold: #threshold,
+            })
+        }
     }
 }
 
-/// Softmax over the last axis of `shape`, in place in `buffer`, if `f` is softmax.
-fn softmax_pass(f: Activation, shape: Shape, buffer: Buffer) -> TokenStream {
+/// Softmax over the last axis of `y` (of `shape`), if `f` is softmax.
+fn softmax_pass(f: Activation, shape: Shape) -> TokenStream {
     if f != Activation::Softmax {
         return TokenStream::new();
     }
-    let len = lit(shape.len());
     let group = lit(*shape.dims().last().expect("shapes have a dimension"));
-    let buf = buffer.ident();
     quote! {
-        ::cnn_runtime::activation::softmax_groups(&mut ::cnn_runtime::memory::prefix_mut::<#len, _>(#buf)[..], #group);
+        ::cnn_runtime::activation::softmax_groups(::cnn_runtime::memory::flat_mut(y), #group);
     }
 }
 
-fn activation_in_place(f: Activation, shape: Shape, buffer: Buffer) -> TokenStream {
-    if f == Activation::Softmax {
-        return softmax_pass(f, shape, buffer);
-    }
-    if f == Activation::Linear {
-        return TokenStream::new();
-    }
-    let len = lit(shape.len());
-    let buf = buffer.ident();
-    let act = activation_tokens(f);
-    quote! {
-        ::cnn_runtime::activation::apply_in_place(&mut ::cnn_runtime::memory::prefix_mut::<#len, _>(#buf)[..], #act);
+/// `f` applied to `y` (of `shape`) in place.
+fn activation_in_place(f: Activation, shape: Shape) -> TokenStream {
+    match f {
+        Activation::Softmax => softmax_pass(f, shape),
+        Activation::Linear => TokenStream::new(),
+        f => {
+            let act = activation_tokens(f);
+            quote!(::cnn_runtime::activation::apply_in_place(::cnn_runtime::memory::flat_mut(y), #act);)
+        }
     }
 }
 
@@ -440,27 +462,68 @@ fn pool_op(op: PoolOp) -> TokenStream {
     }
 }
 
-/// One kernel call reading `src` as the layer's input and writing `dst`.
-fn compute_layer(
+fn bias_tokens(field: &ParamField, present: bool) -> TokenStream {
+    let name = &field.ident;
+    if present {
+        quote!(::core::option::Option::Some(&self.#name.bias))
+    } else {
+        quote!(::core::option::Option::None)
+    }
+}
+
+/// The statements of layer `i`: blocks of kernel calls reading its inputs'
+/// regions and writing its output's.
+fn layer_statements(
+    i: usize,
     layer: &PlannedLayer,
     field: Option<&ParamField>,
-    src: Buffer,
-    dst: Buffer,
+    arena: &Arena<'_>,
 ) -> TokenStream {
-    let in_ty = array_type(layer.input);
+    let memory = arena.memory;
     let out_ty = array_type(layer.output);
-    let src_ident = src.ident();
-    let dst_ident = dst.ident();
-    let weights = field.map(|f| {
-        let name = &f.ident;
-        let bias = if f.use_bias {
-            quote!(::core::option::Option::Some(&self.#name.bias))
-        } else {
-            quote!(::core::option::Option::None)
-        };
-        (quote!(&self.#name.kernel), bias)
-    });
-    let call = match (&layer.op, layer.input, layer.output, weights) {
+    let in_ty = array_type(layer.input);
+    let source = layer
+        .inputs
+        .first()
+        .map_or(Location::Input, |o| memory.tensors[o.tensor]);
+    let Location::Arena(out) = memory.tensors[i + 1] else {
+        return TokenStream::new(); // a view of the input: nothing to compute
+    };
+    match layer.op.memory() {
+        OpMemory::Alias => return TokenStream::new(),
+        OpMemory::Elementwise => {
+            let op = match &layer.op {
+                Op::Activation(f) => activation_in_place(*f, layer.output),
+                Op::BatchNorm {
+                    epsilon,
+                    center,
+                    scale,
+                } => {
+                    let name = &field.expect("BatchNorm has parameters").ident;
+                    let epsilon = Literal::f32_suffixed(*epsilon);
+                    quote!(::cnn_runtime::kernels::elementwise::batch_norm(y, &self.#name, #epsilon, #scale, #center);)
+                }
+                Op::Rescaling { scale, offset } => {
+                    let (scale, offset) = (
+                        Literal::f32_suffixed(*scale),
+                        Literal::f32_suffixed(*offset),
+                    );
+                    quote!(::cnn_runtime::kernels::elementwise::rescale(y, #scale, #offset);)
+                }
+                _ => unreachable!("element-wise ops"),
+            };
+            let bind = if source == Location::Arena(out) {
+                arena.write(out, &out_ty)
+            } else {
+                let rw = arena.read_write(source, &out_ty, out, &out_ty);
+                quote!(#rw ::cnn_runtime::kernels::elementwise::copy(x, y);)
+            };
+            return quote!({ #bind #op });
+        }
+        OpMemory::Compute => {}
+    }
+    let bind = arena.read_write(source, &in_ty, out, &out_ty);
+    let call = match (&layer.op, layer.input, layer.output) {
         (
             Op::Conv2D {
                 kernel,
@@ -468,6 +531,7 @@ fn compute_layer(
                 dilation,
                 pad,
                 activation,
+                use_bias,
                 ..
             },
             Shape::Map { h, w, c },
@@ -476,19 +540,125 @@ fn compute_layer(
                 w: ow,
                 c: co,
             },
-            Some((k, bias)),
         ) => {
+            let field = field.expect("Conv2D has parameters");
+            let (name, bias) = (&field.ident, bias_tokens(field, *use_bias));
             let sizes = [
                 h, w, c, co, kernel.h, kernel.w, strides.h, strides.w, dilation.h, dilation.w,
                 pad.top, pad.bottom, pad.left, pad.right, oh, ow,
             ]
             .map(lit);
             let act = activation_tokens(*activation);
-            let softmax = softmax_pass(*activation, layer.output, dst);
+            let softmax = softmax_pass(*activation, layer.output);
             quote! {
-                ::cnn_runtime::kernels::conv::conv2d::<#(#sizes,)* _>(x, #k, #bias, #act, y);
+                ::cnn_runtime::kernels::conv::conv2d::<#(#sizes,)* _>(x, &self.#name.kernel, #bias, #act, y);
                 #softmax
             }
+        }
+        (
+            Op::DepthwiseConv2D {
+                multiplier,
+                kernel,
+                strides,
+                dilation,
+                pad,
+                use_bias,
+                activation,
+            },
+            Shape::Map { h, w, c },
+            Shape::Map { h: oh, w: ow, .. },
+        ) => {
+            let field = field.expect("DepthwiseConv2D has parameters");
+            let (name, bias) = (&field.ident, bias_tokens(field, *use_bias));
+            let dw_ty = depthwise_type(oh, ow, c, *multiplier);
+            let sizes = [
+                h,
+                w,
+                c,
+                *multiplier,
+                kernel.h,
+                kernel.w,
+                strides.h,
+                strides.w,
+                dilation.h,
+                dilation.w,
+                pad.top,
+                pad.bottom,
+                pad.left,
+                pad.right,
+                oh,
+                ow,
+            ]
+            .map(lit);
+            let act = activation_tokens(*activation);
+            let softmax = softmax_pass(*activation, layer.output);
+            let bind = arena.read_write(source, &in_ty, out, &dw_ty);
+            return quote!({
+                #bind
+                ::cnn_runtime::kernels::depthwise::depthwise_conv2d::<#(#sizes,)* _>(x, &self.#name.kernel, #bias, #act, y);
+                #softmax
+            });
+        }
+        (
+            Op::SeparableConv2D {
+                multiplier,
+                kernel,
+                strides,
+                dilation,
+                pad,
+                use_bias,
+                activation,
+                ..
+            },
+            Shape::Map { h, w, c },
+            Shape::Map { h: oh, w: ow, .. },
+        ) => {
+            let field = field.expect("SeparableConv2D has parameters");
+            let (name, bias) = (&field.ident, bias_tokens(field, *use_bias));
+            let temp = memory.temps[i].expect("the memory plan gives SeparableConv2D a temporary");
+            let dw_ty = depthwise_type(oh, ow, c, *multiplier);
+            let middle_ty = array_type(Shape::Map {
+                h: oh,
+                w: ow,
+                c: c * multiplier,
+            });
+            let sizes = [
+                h,
+                w,
+                c,
+                *multiplier,
+                kernel.h,
+                kernel.w,
+                strides.h,
+                strides.w,
+                dilation.h,
+                dilation.w,
+                pad.top,
+                pad.bottom,
+                pad.left,
+                pad.right,
+                oh,
+                ow,
+            ]
+            .map(lit);
+            let depthwise = arena.read_write(source, &in_ty, temp, &dw_ty);
+            let pointwise = arena.read_write(Location::Arena(temp), &middle_ty, out, &out_ty);
+            let act = activation_tokens(*activation);
+            let softmax = softmax_pass(*activation, layer.output);
+            return quote! {
+                {
+                    #depthwise
+                    ::cnn_runtime::kernels::depthwise::depthwise_conv2d::<#(#sizes,)* _>(
+                        x, &self.#name.depthwise_kernel, ::core::option::Option::None,
+                        ::cnn_runtime::activation::Linear, y,
+                    );
+                }
+                {
+                    #pointwise
+                    ::cnn_runtime::kernels::dense::dense_map(x, &self.#name.pointwise_kernel, #bias, #act, y);
+                    #softmax
+                }
+            };
         }
         (
             Op::Pool {
@@ -499,7 +669,6 @@ fn compute_layer(
             },
             Shape::Map { h, w, c },
             Shape::Map { h: oh, w: ow, .. },
-            None,
         ) => {
             let sizes = [
                 h, w, c, pool.h, pool.w, strides.h, strides.w, pad.top, pad.bottom, pad.left,
@@ -509,36 +678,85 @@ fn compute_layer(
             let op = pool_op(*op);
             quote!(::cnn_runtime::kernels::pool::pool2d::<#(#sizes),*>(#op, x, y);)
         }
-        (Op::GlobalPool(op), Shape::Map { .. }, _, None) => {
+        (Op::GlobalPool(op), Shape::Map { .. }, _) => {
             let op = pool_op(*op);
             quote!(::cnn_runtime::kernels::pool::global_pool(#op, x, y);)
         }
-        (Op::Dense { activation, .. }, input, _, Some((k, bias))) => {
+        (
+            Op::Dense {
+                activation,
+                use_bias,
+                ..
+            },
+            input,
+            _,
+        ) => {
+            let field = field.expect("Dense has parameters");
+            let (name, bias) = (&field.ident, bias_tokens(field, *use_bias));
             let act = activation_tokens(*activation);
-            let softmax = softmax_pass(*activation, layer.output, dst);
+            let softmax = softmax_pass(*activation, layer.output);
             let kernel_fn = match input {
                 Shape::Map { .. } => quote!(dense_map),
                 Shape::Vector(_) => quote!(dense),
             };
             quote! {
-                ::cnn_runtime::kernels::dense::#kernel_fn(x, #k, #bias, #act, y);
+                ::cnn_runtime::kernels::dense::#kernel_fn(x, &self.#name.kernel, #bias, #act, y);
                 #softmax
             }
         }
+        (Op::ZeroPadding2D(pad), Shape::Map { h, w, c }, Shape::Map { h: oh, w: ow, .. }) => {
+            let sizes = [h, w, c, pad.top, pad.bottom, pad.left, pad.right, oh, ow].map(lit);
+            quote!(::cnn_runtime::kernels::elementwise::zero_pad2d::<#(#sizes),*>(x, y);)
+        }
+        (Op::Add, _, _) => {
+            let mut steps = TokenStream::new();
+            for (k, operand) in layer.inputs.iter().enumerate() {
+                let bind = arena.read_write(memory.tensors[operand.tensor], &out_ty, out, &out_ty);
+                let op = if k == 0 {
+                    quote!(::cnn_runtime::kernels::elementwise::copy(x, y);)
+                } else {
+                    quote!(::cnn_runtime::kernels::elementwise::add_assign(y, x);)
+                };
+                steps.extend(quote!({ #bind #op }));
+            }
+            return steps;
+        }
+        (Op::Concatenate, _, _) => {
+            let (h, w, co) = as_map(layer.output);
+            let out_map = array_type(Shape::Map { h, w, c: co });
+            let mut steps = TokenStream::new();
+            let mut at = 0usize;
+            for operand in &layer.inputs {
+                let (_, _, c) = as_map(operand.shape);
+                let in_map = array_type(Shape::Map { h, w, c });
+                let bind = arena.read_write(memory.tensors[operand.tensor], &in_map, out, &out_map);
+                let sizes = [h, w, c, co, at].map(lit);
+                steps.extend(quote!({
+                    #bind
+                    ::cnn_runtime::kernels::elementwise::concat_channels::<#(#sizes),*>(x, y);
+                }));
+                at += c;
+            }
+            return steps;
+        }
         _ => unreachable!("the checker only plans consistent layers"),
     };
-    let read = if src == Buffer::Input {
-        quote!(let x: &#in_ty = #src_ident;)
-    } else {
-        quote!(let x: &#in_ty = ::cnn_runtime::memory::view(&*#src_ident);)
-    };
-    quote! {
-        {
-            #read
-            let y: &mut #out_ty = ::cnn_runtime::memory::view_mut(&mut *#dst_ident);
-            #call
-        }
+    quote!({ #bind #call })
+}
+
+/// A map as (height, width, channels); a vector as one pixel.
+fn as_map(shape: Shape) -> (usize, usize, usize) {
+    match shape {
+        Shape::Map { h, w, c } => (h, w, c),
+        Shape::Vector(n) => (1, 1, n),
     }
+}
+
+/// A depthwise convolution's output as its kernel writes it:
+/// `[[[[f32; M]; C]; OW]; OH]`.
+fn depthwise_type(oh: usize, ow: usize, c: usize, m: usize) -> TokenStream {
+    let [oh, ow, c, m] = [oh, ow, c, m].map(lit);
+    quote!([[[[f32; #m]; #c]; #ow]; #oh])
 }
 
 fn layer_info(layer: &PlannedLayer) -> TokenStream {

@@ -54,27 +54,31 @@ pub fn load(plan: &Plan, base: &Path, diags: &mut Diagnostics) -> Option<Embedde
     let mut bytes = Vec::with_capacity(plan.params() as usize * 4);
     let mut used = Vec::new();
     for layer in &plan.layers {
-        let tensors = layer.tensors();
-        for (i, (name, shape)) in tensors.iter().enumerate() {
-            used.push(name.clone());
-            let found = match file.tensor(name) {
-                Ok(found) => found,
-                Err(_) => {
-                    let mut present = file.names();
-                    present.sort();
-                    diags.push(
-                        Diagnostic::new(
-                            layer.loc,
-                            format!(
-                                "`{shown}` has no tensor `{name}` (shape {shape:?}) for layer `{}`",
-                                layer.name
-                            ),
-                        )
-                        .note(format!("the file has: {}", present.join(", "))),
-                    );
-                    continue;
-                }
+        for slot in layer.param_slots() {
+            let (name, shape) = (&slot.name, &slot.shape);
+            if !slot.present {
+                // An unused slot (no bias, no gamma) still has its field.
+                bytes.resize(bytes.len() + shape.iter().product::<usize>() * 4, 0);
+                continue;
+            }
+            let Some(stored) = stored_name(&file, name) else {
+                let mut present = file.names();
+                present.sort();
+                diags.push(
+                    Diagnostic::new(
+                        layer.loc,
+                        format!(
+                            "`{shown}` has no tensor `{name}` (shape {shape:?}) for layer `{}`",
+                            layer.name
+                        ),
+                    )
+                    .note(format!("the file has: {}", present.join(", "))),
+                );
+                bytes.resize(bytes.len() + shape.iter().product::<usize>() * 4, 0);
+                continue;
             };
+            used.push(stored.clone());
+            let found = file.tensor(&stored).expect("the name is in the file");
             if found.shape() != shape.as_slice() {
                 diags.push(Diagnostic::new(
                     layer.loc,
@@ -92,11 +96,6 @@ pub fn load(plan: &Plan, base: &Path, diags: &mut Diagnostics) -> Option<Embedde
                     format!("`{shown}`: tensor `{name}` has element type {:?}; supported: F32, F16, BF16, F64", found.dtype()),
                 ));
                 continue;
-            }
-            // A layer without bias still has the bias field in its struct.
-            if i == 0 && tensors.len() == 1 {
-                let units = shape.last().copied().unwrap_or(0);
-                bytes.resize(bytes.len() + units * 4, 0);
             }
         }
     }
@@ -119,6 +118,32 @@ pub fn load(plan: &Plan, base: &Path, diags: &mut Diagnostics) -> Option<Embedde
         path: absolute(&path),
         bytes,
     })
+}
+
+/// The file's name for tensor `name`: `name` itself or, as Keras 3 names a
+/// Sequential model's variables, `{model}.{name}` (one prefix, the same for
+/// every tensor of the file).
+fn stored_name(file: &SafeTensors<'_>, name: &str) -> Option<String> {
+    if file.tensor(name).is_ok() {
+        return Some(name.to_string());
+    }
+    let names = file.names();
+    let prefix = model_prefix(&names)?;
+    let prefixed = format!("{prefix}.{name}");
+    file.tensor(&prefixed).is_ok().then_some(prefixed)
+}
+
+/// The model-name prefix every tensor of a Keras 3 Sequential export shares.
+fn model_prefix(names: &[&str]) -> Option<String> {
+    let first = names.first()?;
+    let (prefix, _) = first.split_once('.')?;
+    names
+        .iter()
+        .all(|n| {
+            n.strip_prefix(prefix)
+                .is_some_and(|r| r.starts_with('.') && r[1..].contains('.'))
+        })
+        .then(|| prefix.to_string())
 }
 
 fn absolute(path: &Path) -> PathBuf {

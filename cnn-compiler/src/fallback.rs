@@ -12,17 +12,24 @@ pub fn stub(
     attrs: TokenStream,
     vis: TokenStream,
     ident: Option<Ident>,
-    input: Option<[usize; 3]>,
+    input: Option<Vec<usize>>,
 ) -> TokenStream {
-    let [h, w, c] = input.unwrap_or([0; 3]);
+    let input = match input.as_deref() {
+        Some(&[h, w, c]) => Shape::Map { h, w, c },
+        Some(&[n]) => Shape::Vector(n),
+        _ => Shape::Map { h: 0, w: 0, c: 0 },
+    };
     let ident = ident.unwrap_or_else(|| Ident::new("Model", Span::call_site()));
     let plan = Plan {
         attrs,
         vis,
         model_name: String::new(),
         ident,
-        input: Shape::Map { h, w, c },
+        input,
+        input_name: String::new(),
+        functional: false,
         layers: Vec::new(),
+        output_tensor: 0,
         weights: None,
     };
     codegen::generate(&plan, None)

@@ -26,6 +26,8 @@ pub mod diag;
 pub mod embed;
 mod fallback;
 pub mod front;
+pub mod graph;
+pub mod memory;
 pub mod names;
 pub mod plan;
 pub mod spec;
@@ -58,7 +60,7 @@ pub fn expand(tokens: TokenStream) -> TokenStream {
         spec.attrs.clone(),
         spec.vis.clone(),
         spec.ident.clone(),
-        spec.input.as_ref().map(|i| i.value),
+        spec.input.as_ref().map(|i| i.value.clone()),
     );
     let plan = check::check(spec, &mut diags);
     let embedded = plan

@@ -92,6 +92,89 @@ pub enum Op {
         rate: f32,
     },
     Activation(Activation),
+    /// Per channel (the last axis), with Keras' defaults resolved.
+    BatchNorm {
+        epsilon: f32,
+        center: bool,
+        scale: bool,
+    },
+    DepthwiseConv2D {
+        multiplier: usize,
+        kernel: Pair,
+        strides: Pair,
+        dilation: Pair,
+        pad: Pad,
+        use_bias: bool,
+        activation: Activation,
+    },
+    /// Depthwise (no bias, linear), then a 1x1 convolution to `filters` with
+    /// the bias and the activation.
+    SeparableConv2D {
+        filters: usize,
+        multiplier: usize,
+        kernel: Pair,
+        strides: Pair,
+        dilation: Pair,
+        pad: Pad,
+        use_bias: bool,
+        activation: Activation,
+    },
+    ZeroPadding2D(Pad),
+    Rescaling {
+        scale: f32,
+        offset: f32,
+    },
+    /// Row-major: the same values seen with another shape.
+    Reshape,
+    /// Element-wise sum of the inputs, in order.
+    Add,
+    /// On the channel (last) axis, in input order.
+    Concatenate,
+}
+
+impl Op {
+    /// How the op uses memory: its output is its input seen otherwise
+    /// (`Alias`), may overwrite its input (`Elementwise`), or is written to
+    /// a region of its own (`Compute`).
+    pub fn memory(&self) -> OpMemory {
+        match self {
+            Op::Flatten | Op::Dropout { .. } | Op::Reshape => OpMemory::Alias,
+            Op::Activation(_) | Op::BatchNorm { .. } | Op::Rescaling { .. } => {
+                OpMemory::Elementwise
+            }
+            _ => OpMemory::Compute,
+        }
+    }
+}
+
+/// See [`Op::memory`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpMemory {
+    Alias,
+    Elementwise,
+    Compute,
+}
+
+/// A tensor a layer reads: the model input (`tensor` 0) or the output of
+/// `plan.layers[tensor - 1]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Operand {
+    pub tensor: usize,
+    pub shape: Shape,
+}
+
+/// One weight tensor of a layer's parameter block, in the block's field
+/// order. An absent slot (a bias with `use_bias = false`, BatchNorm's `gamma`
+/// with `scale = false`) still has its field, left at zero, and is not in
+/// the weights file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamSlot {
+    /// Keras' name: `{layer}.{variable}`.
+    pub name: String,
+    /// The variable's name alone (`kernel`, `moving_mean`, ...).
+    pub variable: &'static str,
+    pub shape: Vec<usize>,
+    pub present: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -100,51 +183,107 @@ pub struct PlannedLayer {
     pub name: String,
     pub class: Class,
     pub op: Op,
+    /// The tensors read, in order (one, or several for a merge).
+    pub inputs: Vec<Operand>,
+    /// The first input's shape.
     pub input: Shape,
     pub output: Shape,
-    /// Keras' parameter count.
+    /// Keras' parameter count (trainable and not).
     pub params: u64,
+    /// Of those, the non-trainable ones (BatchNorm's moving statistics).
+    pub non_trainable: u64,
     /// Multiply-accumulates per image.
     pub macs: u64,
     pub loc: Loc,
 }
 
 impl PlannedLayer {
+    /// The parameter block's weight tensors in field order, present or not.
+    pub fn param_slots(&self) -> Vec<ParamSlot> {
+        let c_in = match self.input {
+            Shape::Map { c, .. } => c,
+            Shape::Vector(n) => n,
+        };
+        let slot = |variable: &'static str, shape: Vec<usize>, present: bool| ParamSlot {
+            name: format!("{}.{variable}", self.name),
+            variable,
+            shape,
+            present,
+        };
+        match self.op {
+            Op::Conv2D {
+                filters,
+                kernel,
+                use_bias,
+                ..
+            } => vec![
+                slot("kernel", vec![kernel.h, kernel.w, c_in, filters], true),
+                slot("bias", vec![filters], use_bias),
+            ],
+            Op::Dense {
+                units, use_bias, ..
+            } => vec![
+                slot("kernel", vec![c_in, units], true),
+                slot("bias", vec![units], use_bias),
+            ],
+            Op::DepthwiseConv2D {
+                multiplier,
+                kernel,
+                use_bias,
+                ..
+            } => vec![
+                slot("kernel", vec![kernel.h, kernel.w, c_in, multiplier], true),
+                slot("bias", vec![c_in * multiplier], use_bias),
+            ],
+            Op::SeparableConv2D {
+                filters,
+                multiplier,
+                kernel,
+                use_bias,
+                ..
+            } => vec![
+                slot(
+                    "depthwise_kernel",
+                    vec![kernel.h, kernel.w, c_in, multiplier],
+                    true,
+                ),
+                slot(
+                    "pointwise_kernel",
+                    vec![1, 1, c_in * multiplier, filters],
+                    true,
+                ),
+                slot("bias", vec![filters], use_bias),
+            ],
+            Op::BatchNorm { center, scale, .. } => vec![
+                slot("gamma", vec![c_in], scale),
+                slot("beta", vec![c_in], center),
+                slot("moving_mean", vec![c_in], true),
+                slot("moving_variance", vec![c_in], true),
+            ],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Values of the intermediate result the layer needs for itself:
+    /// SeparableConv2D's depthwise output.
+    pub fn temp_len(&self) -> Option<usize> {
+        match (&self.op, self.input, self.output) {
+            (
+                &Op::SeparableConv2D { multiplier, .. },
+                Shape::Map { c, .. },
+                Shape::Map { h, w, .. },
+            ) => Some(h * w * c * multiplier),
+            _ => None,
+        }
+    }
+
     /// `(name, shape)` of each weight tensor, in Keras' layouts.
     pub fn tensors(&self) -> Vec<(String, Vec<usize>)> {
-        let mut tensors = Vec::new();
-        let (kernel, bias) = match (&self.op, self.input) {
-            (
-                &Op::Conv2D {
-                    filters,
-                    kernel,
-                    use_bias,
-                    ..
-                },
-                Shape::Map { c, .. },
-            ) => (
-                vec![kernel.h, kernel.w, c, filters],
-                use_bias.then_some(filters),
-            ),
-            (
-                &Op::Dense {
-                    units, use_bias, ..
-                },
-                input,
-            ) => {
-                let fan_in = match input {
-                    Shape::Map { c, .. } => c,
-                    Shape::Vector(n) => n,
-                };
-                (vec![fan_in, units], use_bias.then_some(units))
-            }
-            _ => return tensors,
-        };
-        tensors.push((format!("{}.kernel", self.name), kernel));
-        if let Some(n) = bias {
-            tensors.push((format!("{}.bias", self.name), vec![n]));
-        }
-        tensors
+        self.param_slots()
+            .into_iter()
+            .filter(|s| s.present)
+            .map(|s| (s.name, s.shape))
+            .collect()
     }
 }
 
@@ -157,17 +296,60 @@ pub struct Plan {
     /// The name `summary()` prints: the type's name in snake_case, as Keras names models.
     pub model_name: String,
     pub input: Shape,
+    /// The input's Keras name (its `InputLayer`).
+    pub input_name: String,
+    /// A functional model: the summary lists the `InputLayer`.
+    pub functional: bool,
+    /// In Keras' order (for a graph: by depth from the output, as Keras lists
+    /// a functional model's layers), which is an order they can run in.
     pub layers: Vec<PlannedLayer>,
+    /// The tensor the model returns (see [`Operand`]).
+    pub output_tensor: usize,
     pub weights: Option<Spanned<String>>,
 }
 
 impl Plan {
     pub fn output(&self) -> Shape {
-        self.layers.last().map_or(self.input, |l| l.output)
+        self.tensor_shape(self.output_tensor)
+    }
+
+    /// The shape of tensor `t`: 0 is the input, `i + 1` the output of layer `i`.
+    pub fn tensor_shape(&self, t: usize) -> Shape {
+        match t {
+            0 => self.input,
+            t => self.layers[t - 1].output,
+        }
+    }
+
+    /// The name `Connected to` prints for tensor `t`.
+    pub fn tensor_name(&self, t: usize) -> &str {
+        match t {
+            0 => &self.input_name,
+            t => &self.layers[t - 1].name,
+        }
+    }
+
+    /// Keras prints a model as a plain list (three columns) when every layer
+    /// reads one tensor and is read by at most one: Keras' `sequential_like`.
+    pub fn sequential_like(&self) -> bool {
+        let mut readers = vec![0usize; self.layers.len() + 1];
+        for layer in &self.layers {
+            if layer.inputs.len() != 1 {
+                return false;
+            }
+            for operand in &layer.inputs {
+                readers[operand.tensor] += 1;
+            }
+        }
+        readers.iter().all(|&n| n <= 1)
     }
 
     pub fn params(&self) -> u64 {
         self.layers.iter().map(|l| l.params).sum()
+    }
+
+    pub fn non_trainable_params(&self) -> u64 {
+        self.layers.iter().map(|l| l.non_trainable).sum()
     }
 
     pub fn macs(&self) -> u64 {

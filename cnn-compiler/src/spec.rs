@@ -27,8 +27,16 @@ pub struct ModelSpec {
     pub vis: TokenStream,
     /// `struct Name;`, if given; the type is then called `Name`, else `Model`.
     pub ident: Option<Ident>,
-    /// `input(H, W, C)`.
-    pub input: Option<Spanned<[usize; 3]>>,
+    /// `input(H, W, C)`, or `input(N)` for a flat vector.
+    pub input: Option<Spanned<Vec<usize>>>,
+    /// The input's name (Keras' `InputLayer`), if given.
+    pub input_name: Option<String>,
+    /// Written as a graph (Keras' functional API) rather than a layer list:
+    /// the summary then shows the `InputLayer` and, when there are branches,
+    /// the `Connected to` column.
+    pub functional: bool,
+    /// The model's output, when it is not the last layer.
+    pub output: Option<Spanned<Ref>>,
     /// An `input(...)` was written but was invalid (and reported): not "missing".
     pub input_invalid: bool,
     /// `weights = "path"`.
@@ -46,8 +54,22 @@ pub struct LayerSpec {
     pub kind: Option<LayerKind>,
     /// `name = "..."`, if given.
     pub name: Option<Spanned<String>>,
+    /// The tensors the layer reads, in order; `None` for the previous layer's
+    /// output (the model input for the first layer).
+    pub inputs: Option<Vec<Spanned<Ref>>>,
     /// The layer's identifier (`Conv2D`), where shape errors about the layer point.
     pub loc: Loc,
+}
+
+/// A tensor a layer reads, as a front-end names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Ref {
+    /// The model's input.
+    Input,
+    /// The output of the layer at this index of [`ModelSpec::layers`].
+    Layer(usize),
+    /// The output of the layer (or the input) with this Keras name.
+    Name(String),
 }
 
 /// Keras' layer classes that the DSL supports.
@@ -65,10 +87,18 @@ pub enum Class {
     LeakyReLU,
     Softmax,
     Activation,
+    BatchNormalization,
+    DepthwiseConv2D,
+    SeparableConv2D,
+    ZeroPadding2D,
+    Rescaling,
+    Reshape,
+    Add,
+    Concatenate,
 }
 
 impl Class {
-    pub const ALL: [Class; 12] = [
+    pub const ALL: [Class; 20] = [
         Class::Conv2D,
         Class::MaxPooling2D,
         Class::AveragePooling2D,
@@ -81,6 +111,14 @@ impl Class {
         Class::LeakyReLU,
         Class::Softmax,
         Class::Activation,
+        Class::BatchNormalization,
+        Class::DepthwiseConv2D,
+        Class::SeparableConv2D,
+        Class::ZeroPadding2D,
+        Class::Rescaling,
+        Class::Reshape,
+        Class::Add,
+        Class::Concatenate,
     ];
 
     /// Keras' class name, as `model.summary()` prints it.
@@ -98,6 +136,14 @@ impl Class {
             Class::LeakyReLU => "LeakyReLU",
             Class::Softmax => "Softmax",
             Class::Activation => "Activation",
+            Class::BatchNormalization => "BatchNormalization",
+            Class::DepthwiseConv2D => "DepthwiseConv2D",
+            Class::SeparableConv2D => "SeparableConv2D",
+            Class::ZeroPadding2D => "ZeroPadding2D",
+            Class::Rescaling => "Rescaling",
+            Class::Reshape => "Reshape",
+            Class::Add => "Add",
+            Class::Concatenate => "Concatenate",
         }
     }
 
@@ -120,6 +166,14 @@ impl Class {
             Class::LeakyReLU => &["LeakyReLU"],
             Class::Softmax => &["Softmax"],
             Class::Activation => &["Activation"],
+            Class::BatchNormalization => &["BatchNorm", "BatchNormalization"],
+            Class::DepthwiseConv2D => &["DepthwiseConv2D"],
+            Class::SeparableConv2D => &["SeparableConv2D", "SeparableConvolution2D"],
+            Class::ZeroPadding2D => &["ZeroPadding2D"],
+            Class::Rescaling => &["Rescaling"],
+            Class::Reshape => &["Reshape"],
+            Class::Add => &["Add"],
+            Class::Concatenate => &["Concatenate"],
         }
     }
 
@@ -127,6 +181,11 @@ impl Class {
         Class::ALL
             .into_iter()
             .find(|class| class.dsl_names().contains(&name))
+    }
+
+    /// Merge layers read two or more tensors; every other layer reads one.
+    pub fn is_merge(self) -> bool {
+        matches!(self, Class::Add | Class::Concatenate)
     }
 
     /// The prefix of Keras' automatic layer names (`conv2d`, `max_pooling2d`, ...).
@@ -154,6 +213,58 @@ pub enum LayerKind {
     },
     /// `ReLU`, `LeakyReLU`, `Softmax` and `Activation(..)`: the function alone.
     Activation(Activation),
+    BatchNorm(BatchNormSpec),
+    DepthwiseConv2D(DepthwiseSpec),
+    SeparableConv2D(SeparableSpec),
+    /// Rows (top, bottom) and columns (left, right) of zeros.
+    ZeroPadding2D {
+        top: usize,
+        bottom: usize,
+        left: usize,
+        right: usize,
+    },
+    /// `x * scale + offset`.
+    Rescaling {
+        scale: f32,
+        offset: f32,
+    },
+    /// The target shape, `-1` for the one size to infer.
+    Reshape(Spanned<Vec<i64>>),
+    Add,
+    /// The axis as written (only the last one is supported; checked later).
+    Concatenate {
+        axis: Spanned<i64>,
+    },
+}
+
+#[derive(Clone, Debug)]
+pub struct BatchNormSpec {
+    pub epsilon: f32,
+    /// With `beta` (Keras' `center`).
+    pub center: bool,
+    /// With `gamma` (Keras' `scale`).
+    pub scale: bool,
+    /// Keras' `axis`: only the last one (`-1`) is supported.
+    pub axis: Spanned<i64>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DepthwiseSpec {
+    pub kernel: Spanned<Pair>,
+    pub strides: Spanned<Pair>,
+    pub padding: Padding,
+    pub dilation: Spanned<Pair>,
+    pub multiplier: Spanned<usize>,
+    pub use_bias: bool,
+    pub activation: Activation,
+}
+
+#[derive(Clone, Debug)]
+pub struct SeparableSpec {
+    pub filters: Spanned<usize>,
+    /// The depthwise step (its `use_bias` is the layer's one bias, applied
+    /// after the pointwise step).
+    pub depthwise: DepthwiseSpec,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,6 +351,12 @@ pub enum Activation {
     Gelu,
     /// `x * sigmoid(x)`, also called silu.
     Swish,
+    /// The `ReLU` layer with options: see `cnn_runtime::activation::ReluWith`.
+    ReluWith {
+        max_value: Option<f32>,
+        negative_slope: f32,
+        threshold: f32,
+    },
 }
 
 /// The `leaky_relu` activation argument's slope; the `LeakyReLU` layer's default differs.
@@ -294,6 +411,20 @@ impl fmt::Display for Activation {
             Activation::Elu => f.write_str("elu"),
             Activation::Gelu => f.write_str("gelu"),
             Activation::Swish => f.write_str("swish"),
+            Activation::ReluWith {
+                max_value,
+                negative_slope,
+                threshold,
+            } => {
+                write!(f, "relu(")?;
+                if let Some(max) = max_value {
+                    write!(f, "max_value = {max}, ")?;
+                }
+                write!(
+                    f,
+                    "negative_slope = {negative_slope}, threshold = {threshold})"
+                )
+            }
         }
     }
 }

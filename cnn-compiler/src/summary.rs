@@ -4,100 +4,150 @@ use crate::plan::Plan;
 
 /// Content widths of Keras' three columns (each cell adds a space either side).
 const WIDTHS: [usize; 3] = [31, 22, 13];
+/// Content widths of a graph's four columns, with `Connected to`.
+const GRAPH_WIDTHS: [usize; 4] = [19, 17, 10, 17];
 
-/// The table Keras prints for this model, ending with a newline.
+/// The table Keras prints for this model, ending with a newline. A model
+/// with branches gets the `Connected to` column; a functional model (one
+/// written as a graph) lists its `InputLayer` first.
 pub fn render(plan: &Plan) -> String {
+    let mut rows: Vec<[String; 4]> = Vec::new();
+    if plan.functional {
+        rows.push([
+            format!("{} (InputLayer)", plan.input_name),
+            plan.input.keras(),
+            "0".to_string(),
+            "-".to_string(),
+        ]);
+    }
+    for layer in &plan.layers {
+        let connected: Vec<String> = layer
+            .inputs
+            .iter()
+            .map(|o| format!("{}[0][0]", plan.tensor_name(o.tensor)))
+            .collect();
+        rows.push([
+            format!("{} ({})", layer.name, layer.class.keras_name()),
+            layer.output.keras(),
+            group_thousands(layer.params),
+            connected.join(", "),
+        ]);
+    }
+    let header = ["Layer (type)", "Output Shape", "Param #", "Connected to"];
     let mut out = format!("Model: \"{}\"\n", plan.model_name);
-    out.push_str(&rule('┏', '━', '┳', '┓'));
-    out.push_str(&row(
-        ['┃', '┃', '┃', '┃'],
-        ["Layer (type)", "Output Shape", "Param #"],
-    ));
-    out.push_str(&rule('┡', '━', '╇', '┩'));
-    for (i, layer) in plan.layers.iter().enumerate() {
-        if i > 0 {
-            out.push_str(&rule('├', '─', '┼', '┤'));
+    let table = if plan.sequential_like() {
+        Table { widths: &WIDTHS }
+    } else {
+        Table {
+            widths: &GRAPH_WIDTHS,
         }
-        let name = format!("{} ({})", layer.name, layer.class.keras_name());
-        let shape = layer.output.keras();
-        let params = group_thousands(layer.params);
-        out.push_str(&row(['│', '│', '│', '│'], [&name, &shape, &params]));
+    };
+    out.push_str(&table.rule('┏', '━', '┳', '┓'));
+    out.push_str(&table.row('┃', &header));
+    out.push_str(&table.rule('┡', '━', '╇', '┩'));
+    for (i, cells) in rows.iter().enumerate() {
+        if i > 0 {
+            out.push_str(&table.rule('├', '─', '┼', '┤'));
+        }
+        let cells: Vec<&str> = cells.iter().map(String::as_str).collect();
+        out.push_str(&table.row('│', &cells));
     }
-    out.push_str(&rule('└', '─', '┴', '┘'));
-    let params = plan.params();
-    let size = readable_size(params * 4);
-    let total = group_thousands(params);
-    out.push_str(&format!(" Total params: {total} ({size})\n"));
-    out.push_str(&format!(" Trainable params: {total} ({size})\n"));
-    out.push_str(" Non-trainable params: 0 (0.00 B)\n");
+    out.push_str(&table.rule('└', '─', '┴', '┘'));
+    let total = plan.params();
+    let frozen = plan.non_trainable_params();
+    for (label, n) in [
+        ("Total", total),
+        ("Trainable", total - frozen),
+        ("Non-trainable", frozen),
+    ] {
+        out.push_str(&format!(
+            " {label} params: {} ({})\n",
+            group_thousands(n),
+            readable_size(n * 4)
+        ));
+    }
     out
 }
 
-fn rule(left: char, line: char, cross: char, right: char) -> String {
-    let mut out = String::new();
-    out.push(left);
-    for (i, width) in WIDTHS.iter().enumerate() {
-        if i > 0 {
-            out.push(cross);
-        }
-        out.extend(std::iter::repeat_n(line, width + 2));
-    }
-    out.push(right);
-    out.push('\n');
-    out
+/// Columns of given widths; the third is right-aligned.
+struct Table {
+    widths: &'static [usize],
 }
 
-/// One table row, wrapped onto as many lines as its longest cell needs; the
-/// third column is right-aligned.
-fn row(borders: [char; 4], cells: [&str; 3]) -> String {
-    let wrapped: Vec<Vec<String>> = cells.iter().zip(WIDTHS).map(|(c, w)| wrap(c, w)).collect();
-    let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1);
-    let mut out = String::new();
-    for line in 0..lines {
-        out.push(borders[0]);
-        for (col, width) in WIDTHS.iter().enumerate() {
-            if col > 0 {
-                out.push(borders[col]);
+impl Table {
+    fn rule(&self, left: char, line: char, cross: char, right: char) -> String {
+        let mut out = String::new();
+        out.push(left);
+        for (i, width) in self.widths.iter().enumerate() {
+            if i > 0 {
+                out.push(cross);
             }
-            let text = wrapped[col].get(line).map_or("", String::as_str);
-            if col == 2 {
-                out.push_str(&format!(" {text:>width$} "));
-            } else {
-                out.push_str(&format!(" {text:<width$} "));
-            }
+            out.extend(std::iter::repeat_n(line, width + 2));
         }
-        out.push(borders[3]);
+        out.push(right);
         out.push('\n');
+        out
     }
-    out
+
+    /// One table row, wrapped onto as many lines as its longest cell needs.
+    fn row(&self, border: char, cells: &[&str]) -> String {
+        let wrapped: Vec<Vec<String>> = self
+            .widths
+            .iter()
+            .zip(cells)
+            .map(|(&w, c)| wrap(c, w))
+            .collect();
+        let lines = wrapped.iter().map(Vec::len).max().unwrap_or(1);
+        let mut out = String::new();
+        for line in 0..lines {
+            out.push(border);
+            for (col, &width) in self.widths.iter().enumerate() {
+                if col > 0 {
+                    out.push(border);
+                }
+                let text = wrapped[col].get(line).map_or("", String::as_str);
+                if col == 2 {
+                    out.push_str(&format!(" {text:>width$} "));
+                } else {
+                    out.push_str(&format!(" {text:<width$} "));
+                }
+            }
+            out.push(border);
+            out.push('\n');
+        }
+        out
+    }
 }
 
-/// Greedy word wrap at spaces; a word longer than the width is cut.
+/// Rich's word wrap (what Keras draws with): greedy at spaces; a word longer
+/// than the width gets a line of its own, and a line longer than the width is
+/// cut with `…`.
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     let mut current = String::new();
     for word in text.split(' ') {
-        let mut word: Vec<char> = word.chars().collect();
-        while word.len() > width {
-            if !current.is_empty() {
-                lines.push(std::mem::take(&mut current));
-            }
-            lines.push(word.drain(..width).collect());
-        }
-        let word: String = word.into_iter().collect();
-        if current.is_empty() {
-            current = word;
+        if current.is_empty() && lines.is_empty() {
+            current = word.to_string();
         } else if current.chars().count() + 1 + word.chars().count() <= width {
             current.push(' ');
-            current.push_str(&word);
+            current.push_str(word);
         } else {
-            lines.push(std::mem::replace(&mut current, word));
+            lines.push(std::mem::replace(&mut current, word.to_string()));
         }
     }
-    if !current.is_empty() || lines.is_empty() {
-        lines.push(current);
-    }
+    lines.push(current);
     lines
+        .into_iter()
+        .map(|line| {
+            if line.chars().count() > width {
+                let mut cut: String = line.chars().take(width.saturating_sub(1)).collect();
+                cut.push('…');
+                cut
+            } else {
+                line
+            }
+        })
+        .collect()
 }
 
 /// `113386` → `113,386`.
@@ -146,7 +196,15 @@ mod tests {
             wrap("global_average_pooling2d (GlobalAveragePooling2D)", 31),
             ["global_average_pooling2d", "(GlobalAveragePooling2D)"]
         );
-        assert_eq!(wrap("abcdef", 4), ["abcd", "ef"]);
+        assert_eq!(wrap("abcdef", 4), ["abc…"]);
+        assert_eq!(
+            wrap("batch_normalization_4 (BatchNormalization)", 19),
+            ["batch_normalizatio…", "(BatchNormalizatio…"]
+        );
+        assert_eq!(
+            wrap("activation_1[0][0], batch_normalization_7[0][0]", 17),
+            ["activation_1[0][…", "batch_normalizat…"]
+        );
         assert_eq!(wrap("", 4), [""]);
     }
 }

@@ -89,6 +89,48 @@ impl Activation for LeakyRelu {
     }
 }
 
+/// Keras' `ReLU` layer with its options, computed in Keras' order: the part
+/// above `threshold` (clipped to `[0, max_value]` when a maximum is given)
+/// minus `negative_slope * max(threshold - x, 0)`. So `x` between the
+/// threshold and the maximum, `max_value` above it, and
+/// `negative_slope * (x - threshold)` at or below the threshold.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ReluWith {
+    /// `f32::INFINITY` for none.
+    pub max_value: f32,
+    pub negative_slope: f32,
+    pub threshold: f32,
+}
+
+impl Activation for ReluWith {
+    #[inline(always)]
+    fn apply(self, x: f32) -> f32 {
+        let t = self.threshold;
+        let above = if t != 0.0 {
+            if x > t {
+                x
+            } else {
+                0.0
+            }
+        } else if x > 0.0 {
+            x
+        } else {
+            0.0
+        };
+        let above = if self.max_value.is_finite() {
+            above.clamp(0.0, self.max_value)
+        } else {
+            above
+        };
+        if self.negative_slope != 0.0 {
+            let below = if t - x > 0.0 { t - x } else { 0.0 };
+            above - self.negative_slope * below
+        } else {
+            above
+        }
+    }
+}
+
 #[inline(always)]
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + libm::expf(-x))
@@ -138,6 +180,15 @@ mod tests {
         assert!((Gelu.apply(1.0) - 0.841_344_7).abs() < 1e-7);
         assert!((Swish.apply(1.0) - 0.731_058_6).abs() < 1e-7);
         assert!((Sigmoid.apply(0.0) - 0.5).abs() < 1e-7);
+        let r = ReluWith {
+            max_value: 6.0,
+            negative_slope: 0.1,
+            threshold: 0.2,
+        };
+        assert_eq!(r.apply(7.0), 6.0);
+        assert_eq!(r.apply(0.5), 0.5);
+        assert!((r.apply(-1.8) - (-0.2)).abs() < 1e-7);
+        assert_eq!(r.apply(0.2), 0.0);
     }
 
     #[test]

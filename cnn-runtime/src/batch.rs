@@ -44,40 +44,40 @@ where
     }
 }
 
-/// A batch view whose shape is not `(N, H, W, C)` of the model's input.
+/// A batch view whose shape is not `(N, ...)` of the model's input.
 #[cfg(feature = "ndarray")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct BatchShapeError {
-    pub expected: [usize; 3],
+    pub expected: &'static [usize],
     pub found: Vec<usize>,
 }
 
 #[cfg(feature = "ndarray")]
 impl core::fmt::Display for BatchShapeError {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(
-            f,
-            "a batch must have shape (N, {}, {}, {}), found {:?}",
-            self.expected[0], self.expected[1], self.expected[2], self.found
-        )
+        write!(f, "a batch must have shape (N")?;
+        for d in self.expected.iter() {
+            write!(f, ", {d}")?;
+        }
+        write!(f, "), found {:?}", self.found)
     }
 }
 
 #[cfg(feature = "ndarray")]
 impl std::error::Error for BatchShapeError {}
 
-/// The outputs for a batch `(N, H, W, C)`, as `(N, ...output shape)`.
+/// The outputs for a batch `(N, ...input shape)`, as `(N, ...output shape)`.
 #[cfg(feature = "ndarray")]
-pub fn forward_ndarray<M: Model + Sync>(
+pub fn forward_ndarray<M: Model + Sync, D: ndarray::RemoveAxis>(
     model: &M,
-    batch: ndarray::ArrayView4<'_, f32>,
+    batch: ndarray::ArrayView<'_, f32, D>,
 ) -> Result<ndarray::ArrayD<f32>, BatchShapeError>
 where
     M::Input: Send + Sync,
     M::Output: Send,
 {
-    let (n, h, w, c) = batch.dim();
-    if [h, w, c] != M::INPUT_SHAPE {
+    let n = batch.shape().first().copied().unwrap_or(0);
+    if batch.shape().get(1..) != Some(M::INPUT_SHAPE) {
         return Err(BatchShapeError {
             expected: M::INPUT_SHAPE,
             found: batch.shape().to_vec(),

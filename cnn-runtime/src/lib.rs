@@ -57,7 +57,9 @@ pub use model::{LayerInfo, Model, TensorSpec};
 /// The ndarray version batches are given in (feature `ndarray`).
 #[cfg(feature = "ndarray")]
 pub use ndarray;
-pub use params::{Conv2DParams, DenseParams};
+pub use params::{
+    BatchNormParams, Conv2DParams, DenseParams, DepthwiseConv2DParams, SeparableConv2DParams,
+};
 #[cfg(feature = "std")]
 pub use weights::{WeightsError, WeightsErrorKind};
 

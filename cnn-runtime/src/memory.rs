@@ -102,22 +102,20 @@ pub fn embedded<T: Plain, const N: usize>(bytes: &'static Embedded<N>) -> &'stat
     unsafe { &*(bytes as *const Embedded<N>).cast::<T>() }
 }
 
-/// Scratch space for `forward_into`: two buffers that layers write in turn
-/// (ping-pong), each as large as the largest activation placed in it. Its size
-/// is a compile-time constant (`Model::SCRATCH_BYTES`).
+/// Scratch space for `forward_into`: one arena of `N` values in which the
+/// static memory plan places every intermediate tensor at a fixed offset
+/// (a tensor's region is reused once no later layer reads it). Its size is a
+/// compile-time constant (`Model::SCRATCH_BYTES`).
 #[derive(Clone, Debug)]
-pub struct Scratch<const A: usize, const B: usize> {
-    a: [f32; A],
-    b: [f32; B],
+#[repr(C)]
+pub struct Scratch<const N: usize> {
+    values: [f32; N],
 }
 
-impl<const A: usize, const B: usize> Scratch<A, B> {
+impl<const N: usize> Scratch<N> {
     /// Zeroed scratch, for a `static` or the stack.
     pub const fn new() -> Self {
-        Scratch {
-            a: [0.0; A],
-            b: [0.0; B],
-        }
+        Scratch { values: [0.0; N] }
     }
 
     /// Zeroed scratch on the heap, built in place (for large activations).
@@ -126,21 +124,85 @@ impl<const A: usize, const B: usize> Scratch<A, B> {
         boxed_zeroed()
     }
 
-    /// Both buffers, borrowed separately.
+    /// The arena the memory plan's offsets index.
     #[inline(always)]
-    pub fn buffers(&mut self) -> (&mut [f32; A], &mut [f32; B]) {
-        (&mut self.a, &mut self.b)
+    pub fn arena(&mut self) -> &mut [f32; N] {
+        &mut self.values
     }
 }
 
-impl<const A: usize, const B: usize> Default for Scratch<A, B> {
+impl<const N: usize> Default for Scratch<N> {
     fn default() -> Self {
         Self::new()
     }
 }
 
-// SAFETY: two f32 arrays.
-unsafe impl<const A: usize, const B: usize> Zeroable for Scratch<A, B> {}
+// SAFETY: one f32 array.
+unsafe impl<const N: usize> Zeroable for Scratch<N> {}
+
+/// Values in a tensor type.
+const fn values_of<T>() -> usize {
+    core::mem::size_of::<T>() / core::mem::size_of::<f32>()
+}
+
+/// The tensor `T` stored at value offset `AT` of an arena; a region that does
+/// not fit in the arena does not compile.
+#[inline(always)]
+pub fn at<T: Plain, const AT: usize, const N: usize>(arena: &[f32; N]) -> &T {
+    const {
+        assert!(
+            AT + values_of::<T>() <= N,
+            "the region lies inside the arena"
+        )
+    }
+    // SAFETY: the region `AT..AT + len(T)` lies inside the arena (asserted at
+    // compile time); `T` is made of f32s only (`Plain`), so the f32-aligned
+    // pointer is aligned for it and any bits are a valid `T`; the shared
+    // borrow of the arena is carried over.
+    unsafe { &*arena.as_ptr().add(AT).cast::<T>() }
+}
+
+/// [`at`], mutable.
+#[inline(always)]
+pub fn at_mut<T: Plain, const AT: usize, const N: usize>(arena: &mut [f32; N]) -> &mut T {
+    const {
+        assert!(
+            AT + values_of::<T>() <= N,
+            "the region lies inside the arena"
+        )
+    }
+    // SAFETY: as in `at`; the unique borrow of the arena is carried over.
+    unsafe { &mut *arena.as_mut_ptr().add(AT).cast::<T>() }
+}
+
+/// A layer's input `I` at offset `AI` and its output `O` at offset `AO` of the
+/// same arena, borrowed together. The two regions must be disjoint: regions
+/// that overlap do not compile.
+#[inline(always)]
+pub fn read_write<I: Plain, const AI: usize, O: Plain, const AO: usize, const N: usize>(
+    arena: &mut [f32; N],
+) -> (&I, &mut O) {
+    const {
+        assert!(
+            AI + values_of::<I>() <= N,
+            "the input lies inside the arena"
+        );
+        assert!(
+            AO + values_of::<O>() <= N,
+            "the output lies inside the arena"
+        );
+        assert!(
+            AI + values_of::<I>() <= AO || AO + values_of::<O>() <= AI,
+            "input and output regions are disjoint"
+        );
+    }
+    let base = arena.as_mut_ptr();
+    // SAFETY: both regions lie inside the arena and do not overlap (asserted
+    // at compile time), so the shared and the unique reference never alias;
+    // both types are all-f32 (`Plain`): aligned, any bits valid. Both borrows
+    // last as long as the unique borrow of the arena.
+    unsafe { (&*base.add(AI).cast::<I>(), &mut *base.add(AO).cast::<O>()) }
+}
 
 /// A zeroed `T` allocated directly on the heap: nothing the size of `T` is ever
 /// on the stack, so 100 MB models build in a thread with a 2 MiB stack.
@@ -187,13 +249,25 @@ mod tests {
         assert_eq!(values.as_ptr().cast::<u8>(), BYTES.0.as_ptr());
     }
 
+    #[test]
+    fn arena_regions_are_typed_views_at_their_offsets() {
+        let mut scratch = Scratch::<20>::new();
+        let arena = scratch.arena();
+        at_mut::<[[f32; 2]; 3], 4, 20>(arena)[2][1] = 7.0;
+        assert_eq!(arena[9], 7.0);
+        let (x, y) = read_write::<[f32; 6], 4, [f32; 5], 12, 20>(arena);
+        y[0] = x[5] + 1.0;
+        assert_eq!(at::<[f32; 1], 12, 20>(arena)[0], 8.0);
+        let (x, y) = read_write::<[f32; 4], 16, [f32; 4], 0, 20>(arena);
+        y.copy_from_slice(x);
+        assert_eq!(arena[..4], [0.0; 4]);
+    }
+
     #[cfg(feature = "alloc")]
     #[test]
     fn boxed_zeroed_is_all_zero() {
-        let scratch = Scratch::<5, 7>::boxed();
-        let mut s = *scratch;
-        let (a, b) = s.buffers();
-        assert!(a.iter().chain(b.iter()).all(|&x| x == 0.0));
+        let mut scratch = Scratch::<12>::boxed();
+        assert!(scratch.arena().iter().all(|&x| x == 0.0));
         let big = boxed_zeroed::<[[f32; 100]; 100]>();
         assert!(big.as_flattened().iter().all(|&x| x == 0.0));
     }

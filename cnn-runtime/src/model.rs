@@ -23,18 +23,18 @@ use crate::memory::{Plain, Zeroable};
 /// assert_eq!(Tiny::TENSORS[0].name, "conv2d.kernel");
 /// ```
 pub trait Model: Sized + Zeroable {
-    /// `[[[f32; C]; W]; H]`.
+    /// `[[[f32; C]; W]; H]`, or `[f32; N]` for a vector.
     type Input: Plain + Zeroable + Copy;
     /// `[f32; N]`, or `[[[f32; C]; W]; H]` for a feature map.
     type Output: Plain + Zeroable + Copy;
     /// Caller-owned scratch space for [`Model::forward_into`].
     type Scratch: Zeroable;
 
-    /// (height, width, channels).
-    const INPUT_SHAPE: [usize; 3];
+    /// `[h, w, c]` (channels last, like Keras), or `[n]` for a vector.
+    const INPUT_SHAPE: &'static [usize];
     /// `[n]`, or `[h, w, c]` for a feature map.
     const OUTPUT_SHAPE: &'static [usize];
-    /// Trainable parameters, counted as Keras counts them.
+    /// Parameters, counted as Keras counts them (trainable and not).
     const PARAMS: usize;
     /// Floating-point operations per image (2 per multiply-accumulate).
     const FLOPS: u64;
@@ -136,12 +136,12 @@ pub trait Model: Sized + Zeroable {
         crate::batch::forward_batch(self, inputs)
     }
 
-    /// The outputs for an ndarray batch `(N, H, W, C)` (any strides), as an
-    /// array `(N, ...OUTPUT_SHAPE)`.
+    /// The outputs for an ndarray batch `(N, ...INPUT_SHAPE)` (any strides:
+    /// `(N, H, W, C)` for images), as an array `(N, ...OUTPUT_SHAPE)`.
     #[cfg(feature = "ndarray")]
-    fn forward_ndarray(
+    fn forward_ndarray<D: ndarray::RemoveAxis>(
         &self,
-        batch: ndarray::ArrayView4<'_, f32>,
+        batch: ndarray::ArrayView<'_, f32, D>,
     ) -> Result<ndarray::ArrayD<f32>, crate::batch::BatchShapeError>
     where
         Self: Sync,

@@ -73,3 +73,117 @@ unsafe impl<const KH: usize, const KW: usize, const CI: usize, const CO: usize> 
 }
 // SAFETY: repr(C) with two f32 arrays.
 unsafe impl<const I: usize, const O: usize> Plain for DenseParams<I, O> {}
+
+/// DepthwiseConv2D weights: kernel `(kh, kw, c_in, multiplier)` and bias
+/// `(c_in * multiplier)`, stored as `[[f32; M]; CI]` (the same bytes): output
+/// channel `c * M + j` is input channel `c` times kernel column `j`.
+#[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
+pub struct DepthwiseConv2DParams<const KH: usize, const KW: usize, const CI: usize, const M: usize>
+{
+    pub kernel: [[[[f32; M]; CI]; KW]; KH],
+    pub bias: [[f32; M]; CI],
+}
+
+impl<const KH: usize, const KW: usize, const CI: usize, const M: usize>
+    DepthwiseConv2DParams<KH, KW, CI, M>
+{
+    pub const ZERO: Self = DepthwiseConv2DParams {
+        kernel: [[[[0.0; M]; CI]; KW]; KH],
+        bias: [[0.0; M]; CI],
+    };
+}
+
+/// SeparableConv2D weights: the depthwise kernel `(kh, kw, c_in, multiplier)`,
+/// the pointwise kernel `(1, 1, c_in * multiplier, filters)` stored as
+/// `[[f32; CO]; CM]` (the same bytes; `CM` is `c_in * multiplier`), and one
+/// bias `(filters)`.
+#[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
+pub struct SeparableConv2DParams<
+    const KH: usize,
+    const KW: usize,
+    const CI: usize,
+    const M: usize,
+    const CM: usize,
+    const CO: usize,
+> {
+    pub depthwise_kernel: [[[[f32; M]; CI]; KW]; KH],
+    pub pointwise_kernel: [[f32; CO]; CM],
+    pub bias: [f32; CO],
+}
+
+impl<
+        const KH: usize,
+        const KW: usize,
+        const CI: usize,
+        const M: usize,
+        const CM: usize,
+        const CO: usize,
+    > SeparableConv2DParams<KH, KW, CI, M, CM, CO>
+{
+    pub const ZERO: Self = SeparableConv2DParams {
+        depthwise_kernel: [[[[0.0; M]; CI]; KW]; KH],
+        pointwise_kernel: [[0.0; CO]; CM],
+        bias: [0.0; CO],
+    };
+}
+
+/// BatchNormalization variables, per channel: `gamma` (scale), `beta`
+/// (offset), and the non-trainable `moving_mean` and `moving_variance`. A
+/// layer with `scale = false` or `center = false` leaves `gamma` or `beta`
+/// unused.
+#[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
+pub struct BatchNormParams<const C: usize> {
+    pub gamma: [f32; C],
+    pub beta: [f32; C],
+    pub moving_mean: [f32; C],
+    pub moving_variance: [f32; C],
+}
+
+impl<const C: usize> BatchNormParams<C> {
+    pub const ZERO: Self = BatchNormParams {
+        gamma: [0.0; C],
+        beta: [0.0; C],
+        moving_mean: [0.0; C],
+        moving_variance: [0.0; C],
+    };
+}
+
+// SAFETY: f32 arrays only.
+unsafe impl<const KH: usize, const KW: usize, const CI: usize, const M: usize> Zeroable
+    for DepthwiseConv2DParams<KH, KW, CI, M>
+{
+}
+// SAFETY: repr(C) with f32 arrays only: f32 alignment, no padding, any bits valid.
+unsafe impl<const KH: usize, const KW: usize, const CI: usize, const M: usize> Plain
+    for DepthwiseConv2DParams<KH, KW, CI, M>
+{
+}
+// SAFETY: f32 arrays only.
+unsafe impl<
+        const KH: usize,
+        const KW: usize,
+        const CI: usize,
+        const M: usize,
+        const CM: usize,
+        const CO: usize,
+    > Zeroable for SeparableConv2DParams<KH, KW, CI, M, CM, CO>
+{
+}
+// SAFETY: repr(C) with f32 arrays only.
+unsafe impl<
+        const KH: usize,
+        const KW: usize,
+        const CI: usize,
+        const M: usize,
+        const CM: usize,
+        const CO: usize,
+    > Plain for SeparableConv2DParams<KH, KW, CI, M, CM, CO>
+{
+}
+// SAFETY: f32 arrays only.
+unsafe impl<const C: usize> Zeroable for BatchNormParams<C> {}
+// SAFETY: repr(C) with f32 arrays only.
+unsafe impl<const C: usize> Plain for BatchNormParams<C> {}

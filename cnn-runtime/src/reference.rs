@@ -198,3 +198,90 @@ pub fn dense(x: &ArrayD<f32>, kernel: &Array2<f32>, bias: Option<&Array1<f32>>) 
     y.into_shape_with_order(IxDyn(&shape))
         .expect("same number of values")
 }
+
+/// DepthwiseConv2D: `x` (h, w, c_in), `kernel` (kh, kw, c_in, multiplier);
+/// output channel `c * multiplier + j`; no activation.
+pub fn depthwise_conv2d(
+    x: &Array3<f32>,
+    kernel: &Array4<f32>,
+    bias: Option<&Array1<f32>>,
+    strides: (usize, usize),
+    dilation: (usize, usize),
+    padding: Padding,
+) -> Array3<f32> {
+    let (h, w, c_in) = x.dim();
+    let (kh, kw, kc, m) = kernel.dim();
+    assert_eq!(kc, c_in);
+    let eff_h = (kh - 1) * dilation.0 + 1;
+    let eff_w = (kw - 1) * dilation.1 + 1;
+    let (oh, top, _) = output_and_padding(h, eff_h, strides.0, padding);
+    let (ow, left, _) = output_and_padding(w, eff_w, strides.1, padding);
+    let mut y = Array3::<f32>::zeros((oh, ow, c_in * m));
+    for oy in 0..oh {
+        for ox in 0..ow {
+            for c in 0..c_in {
+                for j in 0..m {
+                    let mut sum = 0.0f64;
+                    for ky in 0..kh {
+                        for kx in 0..kw {
+                            let iy = (oy * strides.0 + ky * dilation.0) as isize - top as isize;
+                            let ix = (ox * strides.1 + kx * dilation.1) as isize - left as isize;
+                            if iy < 0 || ix < 0 || iy >= h as isize || ix >= w as isize {
+                                continue;
+                            }
+                            sum += f64::from(x[[iy as usize, ix as usize, c]])
+                                * f64::from(kernel[[ky, kx, c, j]]);
+                        }
+                    }
+                    if let Some(b) = bias {
+                        sum += f64::from(b[c * m + j]);
+                    }
+                    y[[oy, ox, c * m + j]] = sum as f32;
+                }
+            }
+        }
+    }
+    y
+}
+
+/// BatchNormalization at inference on the last axis, in f64:
+/// `(x - mean) / sqrt(variance + epsilon) * gamma + beta`.
+pub fn batch_norm(
+    x: &ArrayD<f32>,
+    gamma: Option<&Array1<f32>>,
+    beta: Option<&Array1<f32>>,
+    mean: &Array1<f32>,
+    variance: &Array1<f32>,
+    epsilon: f32,
+) -> ArrayD<f32> {
+    let c = mean.len();
+    let mut y = x.clone();
+    for (i, v) in y.iter_mut().enumerate() {
+        let ch = i % c;
+        let normal = (f64::from(*v) - f64::from(mean[ch]))
+            / (f64::from(variance[ch]) + f64::from(epsilon)).sqrt();
+        let g = gamma.map_or(1.0, |g| f64::from(g[ch]));
+        let b = beta.map_or(0.0, |b| f64::from(b[ch]));
+        *v = (normal * g + b) as f32;
+    }
+    y
+}
+
+/// ZeroPadding2D: `(top, bottom)` rows and `(left, right)` columns of zeros.
+pub fn zero_pad2d(x: &Array3<f32>, rows: (usize, usize), cols: (usize, usize)) -> Array3<f32> {
+    let (h, w, c) = x.dim();
+    let mut y = Array3::<f32>::zeros((h + rows.0 + rows.1, w + cols.0 + cols.1, c));
+    for ((i, j, k), v) in x.indexed_iter() {
+        y[[i + rows.0, j + cols.0, k]] = *v;
+    }
+    y
+}
+
+/// Concatenate on the last axis.
+pub fn concatenate(inputs: &[&Array3<f32>]) -> Array3<f32> {
+    let views: Vec<_> = inputs.iter().map(|x| x.view()).collect();
+    ndarray::concatenate(Axis(2), &views)
+        .expect("same height and width")
+        .as_standard_layout()
+        .to_owned()
+}

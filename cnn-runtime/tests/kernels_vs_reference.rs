@@ -7,9 +7,12 @@
 use cnn_runtime::activation::{self, Activation};
 use cnn_runtime::kernels::conv::{conv2d_dyn, Conv2DGeometry};
 use cnn_runtime::kernels::dense::{dense_dyn, DenseGeometry};
+use cnn_runtime::kernels::depthwise::{depthwise_conv2d_dyn, DepthwiseGeometry};
+use cnn_runtime::kernels::elementwise::{batch_norm, concat_channels, zero_pad2d};
 use cnn_runtime::kernels::pool::{global_pool_dyn, pool2d_dyn, PoolGeometry, PoolOp};
 use cnn_runtime::reference::{self, Padding};
 use cnn_runtime::simd;
+use cnn_runtime::BatchNormParams;
 use ndarray::{Array1, Array2, Array3, Array4, ArrayD, IxDyn};
 use proptest::prelude::*;
 
@@ -268,4 +271,165 @@ proptest! {
         activation::softmax_groups(&mut ours, group);
         assert_close(&ours, expected.as_slice().unwrap(), group);
     }
+}
+
+#[derive(Clone, Debug)]
+struct DepthwiseCase {
+    h: usize,
+    w: usize,
+    c_in: usize,
+    multiplier: usize,
+    k: (usize, usize),
+    strides: (usize, usize),
+    dilation: (usize, usize),
+    padding: Padding,
+    bias: bool,
+}
+
+fn depthwise_case() -> impl Strategy<Value = DepthwiseCase> {
+    (
+        (1usize..11, 1usize..11, 1usize..20, 1usize..4),
+        (1usize..5, 1usize..5),
+        (1usize..4, 1usize..4),
+        (1usize..3, 1usize..3),
+        padding(),
+        any::<bool>(),
+    )
+        .prop_map(
+            |((h, w, c_in, multiplier), k, strides, dilation, padding, bias)| DepthwiseCase {
+                h,
+                w,
+                c_in,
+                multiplier,
+                k,
+                strides,
+                dilation,
+                padding,
+                bias,
+            },
+        )
+        .prop_filter("a valid window must fit", |c| {
+            c.padding == Padding::Same
+                || (c.h > (c.k.0 - 1) * c.dilation.0 && c.w > (c.k.1 - 1) * c.dilation.1)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    #[test]
+    fn depthwise_conv2d_equals_reference(
+        case in depthwise_case(),
+        seed in values(10 * 10 * 19 + 4 * 4 * 19 * 3 + 19 * 3),
+        act in fused_activation(),
+    ) {
+        let c = case;
+        let m = c.multiplier;
+        let x = Array3::from_shape_fn((c.h, c.w, c.c_in), |(i, j, k)| seed[(i * 10 + j) * 19 + k]);
+        let base = 10 * 10 * 19;
+        let kernel = Array4::from_shape_fn((c.k.0, c.k.1, c.c_in, m), |(a, b, d, e)| {
+            seed[base + ((a * 4 + b) * 19 + d) * 3 + e]
+        });
+        let bias = Array1::from_shape_fn(c.c_in * m, |i| seed[base + 4 * 4 * 19 * 3 + i]);
+        let expected = reference::depthwise_conv2d(
+            &x, &kernel, c.bias.then_some(&bias), c.strides, c.dilation, c.padding,
+        );
+        let expected = reference::activation(&expected.into_dyn(), act, 0.0);
+        let eff = ((c.k.0 - 1) * c.dilation.0 + 1, (c.k.1 - 1) * c.dilation.1 + 1);
+        let (out_h, pad_top, _) = reference::output_and_padding(c.h, eff.0, c.strides.0, c.padding);
+        let (out_w, pad_left, _) = reference::output_and_padding(c.w, eff.1, c.strides.1, c.padding);
+        let g = DepthwiseGeometry {
+            h: c.h,
+            w: c.w,
+            c_in: c.c_in,
+            multiplier: m,
+            kh: c.k.0,
+            kw: c.k.1,
+            stride_h: c.strides.0,
+            stride_w: c.strides.1,
+            dilation_h: c.dilation.0,
+            dilation_w: c.dilation.1,
+            pad_top,
+            pad_left,
+            out_h,
+            out_w,
+        };
+        let run = || {
+            let mut out = vec![f32::NAN; g.output_len()];
+            with_activation!(act, |a| depthwise_conv2d_dyn(
+                g,
+                x.as_slice().unwrap(),
+                kernel.as_slice().unwrap(),
+                c.bias.then_some(bias.as_slice().unwrap()),
+                a,
+                &mut out,
+            ));
+            out
+        };
+        for out in [run(), simd::with_portable(run)] {
+            assert_close(&out, expected.as_slice().unwrap(), c.k.0 * c.k.1);
+        }
+    }
+}
+
+#[test]
+fn batch_norm_equals_reference_with_and_without_center_and_scale() {
+    let x: Vec<f32> = (0..3 * 4 * 5)
+        .map(|i| (i as f32 * 0.37).sin() * 3.0)
+        .collect();
+    let params = BatchNormParams::<5> {
+        gamma: [0.5, -1.5, 2.0, 1.0, 0.25],
+        beta: [0.1, -0.2, 0.3, 0.0, 1.0],
+        moving_mean: [0.3, -1.0, 0.0, 2.0, 0.5],
+        moving_variance: [1.0, 0.25, 4.0, 0.01, 2.5],
+    };
+    let arr = |v: &[f32; 5]| Array1::from_vec(v.to_vec());
+    for (scale, center) in [(true, true), (false, true), (true, false), (false, false)] {
+        let mut ours: [[[f32; 5]; 4]; 3] = [[[0.0; 5]; 4]; 3];
+        ours.as_flattened_mut()
+            .as_flattened_mut()
+            .copy_from_slice(&x);
+        batch_norm(&mut ours, &params, 1e-3, scale, center);
+        let expected = reference::batch_norm(
+            &ArrayD::from_shape_vec(IxDyn(&[3, 4, 5]), x.clone()).unwrap(),
+            scale.then(|| arr(&params.gamma)).as_ref(),
+            center.then(|| arr(&params.beta)).as_ref(),
+            &arr(&params.moving_mean),
+            &arr(&params.moving_variance),
+            1e-3,
+        );
+        assert_close(
+            ours.as_flattened().as_flattened(),
+            expected.as_slice().unwrap(),
+            1,
+        );
+    }
+}
+
+#[test]
+fn zero_padding_and_concatenation_equal_reference() {
+    let x = Array3::from_shape_fn((3, 2, 4), |(i, j, k)| (i * 8 + j * 4 + k) as f32);
+    let mut input = [[[0.0f32; 4]; 2]; 3];
+    input
+        .as_flattened_mut()
+        .as_flattened_mut()
+        .copy_from_slice(x.as_slice().unwrap());
+    let mut padded = [[[f32::NAN; 4]; 3]; 6];
+    zero_pad2d::<3, 2, 4, 1, 2, 0, 1, 6, 3>(&input, &mut padded);
+    let expected = reference::zero_pad2d(&x, (1, 2), (0, 1));
+    assert_eq!(
+        padded.as_flattened().as_flattened(),
+        expected.as_slice().unwrap()
+    );
+
+    let y = x.mapv(|v| -v);
+    let mut joined = [[[f32::NAN; 8]; 2]; 3];
+    concat_channels::<3, 2, 4, 8, 0>(&input, &mut joined);
+    let negated = input.map(|row| row.map(|px| px.map(|v| -v)));
+    concat_channels::<3, 2, 4, 8, 4>(&negated, &mut joined);
+    let expected = reference::concatenate(&[&x, &y]);
+    assert_eq!(
+        joined.as_flattened().as_flattened(),
+        expected.as_slice().unwrap()
+    );
 }

@@ -46,11 +46,11 @@ const _: fn() = || {
     plain::<::cnn_runtime::DenseParams<128, 10>>();
 };
 impl SeedMnist {
-    /// Input shape: (height, width, channels), channels last like Keras.
-    pub const INPUT_SHAPE: [usize; 3] = [28, 28, 1];
+    /// Input shape: `[h, w, c]` (channels last, like Keras), or `[n]` for a vector.
+    pub const INPUT_SHAPE: &'static [usize] = &[28, 28, 1];
     /// Output shape: `[n]` for a vector, `[h, w, c]` for a feature map.
     pub const OUTPUT_SHAPE: &'static [usize] = &[10];
-    /// Trainable parameters, counted as Keras counts them.
+    /// Parameters, counted as Keras counts them (trainable and not).
     pub const PARAMS: usize = 113386;
     /// Floating-point operations per image (2 per multiply-accumulate).
     pub const FLOPS: u64 = 2827008;
@@ -169,7 +169,7 @@ impl SeedMnist {
     pub fn forward_into<'s>(
         &self,
         input: &[[[f32; 1]; 28]; 28],
-        scratch: &'s mut ::cnn_runtime::Scratch<21632, 5408>,
+        scratch: &'s mut ::cnn_runtime::Scratch<27040>,
     ) -> &'s [f32; 10] {
         <Self as ::cnn_runtime::Model>::forward_into(self, input, scratch)
     }
@@ -189,8 +189,8 @@ impl SeedMnist {
 impl ::cnn_runtime::Model for SeedMnist {
     type Input = [[[f32; 1]; 28]; 28];
     type Output = [f32; 10];
-    type Scratch = ::cnn_runtime::Scratch<21632, 5408>;
-    const INPUT_SHAPE: [usize; 3] = Self::INPUT_SHAPE;
+    type Scratch = ::cnn_runtime::Scratch<27040>;
+    const INPUT_SHAPE: &'static [usize] = Self::INPUT_SHAPE;
     const OUTPUT_SHAPE: &'static [usize] = Self::OUTPUT_SHAPE;
     const PARAMS: usize = Self::PARAMS;
     const FLOPS: u64 = Self::FLOPS;
@@ -206,10 +206,14 @@ impl ::cnn_runtime::Model for SeedMnist {
         input: &Self::Input,
         scratch: &'s mut Self::Scratch,
     ) -> &'s Self::Output {
-        let (a, b) = scratch.buffers();
+        let arena = scratch.arena();
         {
-            let x: &[[[f32; 1]; 28]; 28] = input;
-            let y: &mut [[[f32; 32]; 26]; 26] = ::cnn_runtime::memory::view_mut(&mut *a);
+            let x: &[[[f32; 1]; 28]; 28] = ::cnn_runtime::memory::view(input);
+            let y = ::cnn_runtime::memory::at_mut::<
+                [[[f32; 32]; 26]; 26],
+                0,
+                27040,
+            >(&mut *arena);
             ::cnn_runtime::kernels::conv::conv2d::<
                 28,
                 28,
@@ -237,8 +241,13 @@ impl ::cnn_runtime::Model for SeedMnist {
             );
         }
         {
-            let x: &[[[f32; 32]; 26]; 26] = ::cnn_runtime::memory::view(&*a);
-            let y: &mut [[[f32; 32]; 13]; 13] = ::cnn_runtime::memory::view_mut(&mut *b);
+            let (x, y) = ::cnn_runtime::memory::read_write::<
+                [[[f32; 32]; 26]; 26],
+                0,
+                [[[f32; 32]; 13]; 13],
+                21632,
+                27040,
+            >(&mut *arena);
             ::cnn_runtime::kernels::pool::pool2d::<
                 26,
                 26,
@@ -256,8 +265,13 @@ impl ::cnn_runtime::Model for SeedMnist {
             >(::cnn_runtime::kernels::pool::PoolOp::Max, x, y);
         }
         {
-            let x: &[[[f32; 32]; 13]; 13] = ::cnn_runtime::memory::view(&*b);
-            let y: &mut [[[f32; 32]; 11]; 11] = ::cnn_runtime::memory::view_mut(&mut *a);
+            let (x, y) = ::cnn_runtime::memory::read_write::<
+                [[[f32; 32]; 13]; 13],
+                21632,
+                [[[f32; 32]; 11]; 11],
+                0,
+                27040,
+            >(&mut *arena);
             ::cnn_runtime::kernels::conv::conv2d::<
                 13,
                 13,
@@ -285,8 +299,13 @@ impl ::cnn_runtime::Model for SeedMnist {
             );
         }
         {
-            let x: &[[[f32; 32]; 11]; 11] = ::cnn_runtime::memory::view(&*a);
-            let y: &mut [[[f32; 32]; 5]; 5] = ::cnn_runtime::memory::view_mut(&mut *b);
+            let (x, y) = ::cnn_runtime::memory::read_write::<
+                [[[f32; 32]; 11]; 11],
+                0,
+                [[[f32; 32]; 5]; 5],
+                3872,
+                27040,
+            >(&mut *arena);
             ::cnn_runtime::kernels::pool::pool2d::<
                 11,
                 11,
@@ -304,8 +323,13 @@ impl ::cnn_runtime::Model for SeedMnist {
             >(::cnn_runtime::kernels::pool::PoolOp::Max, x, y);
         }
         {
-            let x: &[f32; 800] = ::cnn_runtime::memory::view(&*b);
-            let y: &mut [f32; 128] = ::cnn_runtime::memory::view_mut(&mut *a);
+            let (x, y) = ::cnn_runtime::memory::read_write::<
+                [f32; 800],
+                3872,
+                [f32; 128],
+                0,
+                27040,
+            >(&mut *arena);
             ::cnn_runtime::kernels::dense::dense(
                 x,
                 &self.l5_dense.kernel,
@@ -315,8 +339,13 @@ impl ::cnn_runtime::Model for SeedMnist {
             );
         }
         {
-            let x: &[f32; 128] = ::cnn_runtime::memory::view(&*a);
-            let y: &mut [f32; 10] = ::cnn_runtime::memory::view_mut(&mut *b);
+            let (x, y) = ::cnn_runtime::memory::read_write::<
+                [f32; 128],
+                0,
+                [f32; 10],
+                128,
+                27040,
+            >(&mut *arena);
             ::cnn_runtime::kernels::dense::dense(
                 x,
                 &self.l6_dense_1.kernel,
@@ -325,35 +354,99 @@ impl ::cnn_runtime::Model for SeedMnist {
                 y,
             );
             ::cnn_runtime::activation::softmax_groups(
-                &mut ::cnn_runtime::memory::prefix_mut::<10, _>(b)[..],
+                ::cnn_runtime::memory::flat_mut(y),
                 10,
             );
         }
-        ::cnn_runtime::memory::view::<[f32; 10], _>(b)
+        ::cnn_runtime::memory::at::<[f32; 10], 128, 27040>(arena)
     }
     fn tensor(&self, index: usize) -> ::core::option::Option<&[f32]> {
         match index {
-            0 => ::core::option::Option::Some(self.l0_conv2d.kernel_flat()),
-            1 => ::core::option::Option::Some(&self.l0_conv2d.bias[..]),
-            2 => ::core::option::Option::Some(self.l2_conv2d_1.kernel_flat()),
-            3 => ::core::option::Option::Some(&self.l2_conv2d_1.bias[..]),
-            4 => ::core::option::Option::Some(self.l5_dense.kernel_flat()),
-            5 => ::core::option::Option::Some(&self.l5_dense.bias[..]),
-            6 => ::core::option::Option::Some(self.l6_dense_1.kernel_flat()),
-            7 => ::core::option::Option::Some(&self.l6_dense_1.bias[..]),
+            0 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat(&self.l0_conv2d.kernel),
+                )
+            }
+            1 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat(&self.l0_conv2d.bias),
+                )
+            }
+            2 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat(&self.l2_conv2d_1.kernel),
+                )
+            }
+            3 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat(&self.l2_conv2d_1.bias),
+                )
+            }
+            4 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat(&self.l5_dense.kernel),
+                )
+            }
+            5 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat(&self.l5_dense.bias),
+                )
+            }
+            6 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat(&self.l6_dense_1.kernel),
+                )
+            }
+            7 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat(&self.l6_dense_1.bias),
+                )
+            }
             _ => ::core::option::Option::None,
         }
     }
     fn tensor_mut(&mut self, index: usize) -> ::core::option::Option<&mut [f32]> {
         match index {
-            0 => ::core::option::Option::Some(self.l0_conv2d.kernel_flat_mut()),
-            1 => ::core::option::Option::Some(&mut self.l0_conv2d.bias[..]),
-            2 => ::core::option::Option::Some(self.l2_conv2d_1.kernel_flat_mut()),
-            3 => ::core::option::Option::Some(&mut self.l2_conv2d_1.bias[..]),
-            4 => ::core::option::Option::Some(self.l5_dense.kernel_flat_mut()),
-            5 => ::core::option::Option::Some(&mut self.l5_dense.bias[..]),
-            6 => ::core::option::Option::Some(self.l6_dense_1.kernel_flat_mut()),
-            7 => ::core::option::Option::Some(&mut self.l6_dense_1.bias[..]),
+            0 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat_mut(&mut self.l0_conv2d.kernel),
+                )
+            }
+            1 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat_mut(&mut self.l0_conv2d.bias),
+                )
+            }
+            2 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat_mut(&mut self.l2_conv2d_1.kernel),
+                )
+            }
+            3 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat_mut(&mut self.l2_conv2d_1.bias),
+                )
+            }
+            4 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat_mut(&mut self.l5_dense.kernel),
+                )
+            }
+            5 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat_mut(&mut self.l5_dense.bias),
+                )
+            }
+            6 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat_mut(&mut self.l6_dense_1.kernel),
+                )
+            }
+            7 => {
+                ::core::option::Option::Some(
+                    ::cnn_runtime::memory::flat_mut(&mut self.l6_dense_1.bias),
+                )
+            }
             _ => ::core::option::Option::None,
         }
     }

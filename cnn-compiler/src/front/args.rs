@@ -121,6 +121,10 @@ impl<'d> Args<'d> {
         self.diags.len() > self.diags_before
     }
 
+    pub fn has(&self, name: &str) -> bool {
+        self.values.iter().any(|(n, _)| *n == name)
+    }
+
     pub fn take(&mut self, name: &str) -> Option<Spanned<Value>> {
         let i = self.values.iter().position(|(n, _)| *n == name)?;
         Some(self.values.remove(i).1)
@@ -313,6 +317,80 @@ impl<'d> Args<'d> {
             return None;
         }
         Some(x as f32)
+    }
+
+    /// An integer, negative ones included (an axis).
+    pub fn integer(&mut self, value: Spanned<Value>, name: &str) -> Option<Spanned<i64>> {
+        match value.value {
+            Value::Int(i) if i.unsigned_abs() <= u128::from(MAX_SIZE) => {
+                Some(Spanned::new(i as i64, value.loc))
+            }
+            _ => {
+                self.wrong_type(&value, name, "an integer");
+                None
+            }
+        }
+    }
+
+    /// A target shape: `(7, 7, 32)`, `(-1,)` (one `-1` is inferred).
+    pub fn shape(&mut self, value: Spanned<Value>, name: &str) -> Option<Spanned<Vec<i64>>> {
+        let items = match &value.value {
+            Value::Tuple(items) => items.clone(),
+            Value::Int(_) => vec![value.clone()],
+            _ => {
+                self.wrong_type(
+                    &value,
+                    name,
+                    "a tuple of sizes such as `(7, 7, 32)` or `(-1,)`",
+                );
+                return None;
+            }
+        };
+        let mut dims = Vec::with_capacity(items.len());
+        for item in items {
+            dims.push(self.integer(item, name)?.value);
+        }
+        Some(Spanned::new(dims, value.loc))
+    }
+
+    /// ZeroPadding2D's `padding`: `1`, `(1, 2)` (rows, columns) or
+    /// `((top, bottom), (left, right))`, as `[top, bottom, left, right]`.
+    pub fn padding_sizes(&mut self, value: Spanned<Value>) -> Option<[usize; 4]> {
+        let size = |args: &mut Self, v: &Spanned<Value>| match v.value {
+            Value::Int(i) if (0..=i128::from(MAX_SIZE)).contains(&i) => Some(i as usize),
+            _ => {
+                args.wrong_type(v, "padding", "a size of 0 or more");
+                None
+            }
+        };
+        match &value.value {
+            Value::Int(_) => {
+                let n = size(self, &value)?;
+                Some([n; 4])
+            }
+            Value::Tuple(pair) if pair.len() == 2 => match (&pair[0].value, &pair[1].value) {
+                (Value::Tuple(rows), Value::Tuple(cols)) if rows.len() == 2 && cols.len() == 2 => {
+                    Some([
+                        size(self, &rows[0])?,
+                        size(self, &rows[1])?,
+                        size(self, &cols[0])?,
+                        size(self, &cols[1])?,
+                    ])
+                }
+                _ => {
+                    let (h, w) = (size(self, &pair[0])?, size(self, &pair[1])?);
+                    Some([h, h, w, w])
+                }
+            },
+            _ => {
+                self.wrong_type(
+                    &value,
+                    "padding",
+                    "`1`, `(rows, columns)` or `((top, bottom), (left, right))`",
+                );
+                None
+            }
+        }
     }
 
     pub fn string(&mut self, value: Spanned<Value>, name: &str) -> Option<Spanned<String>> {

@@ -2,18 +2,25 @@
 //!
 //! ```text
 //! #[attrs] pub struct Name;     (optional)
-//! input(H, W, C);
+//! input(H, W, C);               (or `input(N)` for a flat vector)
 //! weights = "file";             (optional)
 //! Layer(args) Layer ...         (separated by whitespace, `,` or `;`)
 //! ```
+//!
+//! Graphs read like Keras' functional API: `x = Layer(args) Layer ...;` names
+//! the result of a chain of layers, a layer reads named tensors with a second
+//! pair of parentheses, `Conv2D(16, 1x1)(x)`, and merges name what they merge,
+//! `Add(x, y)` (or Keras' `Add()([x, y])`). A layer without inputs reads the
+//! result of the layer before it; `input` names the model's input.
 
 use super::args::{Args, Schema};
-use super::value::{loc_of, parse_value, Value};
+use super::value::{loc_of, parse_value, split_commas, Value};
 use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::names::closest;
 use crate::spec::{
-    Activation, Class, Conv2DSpec, DenseSpec, LayerKind, LayerSpec, ModelSpec, Padding, Pair,
-    PoolOp, PoolSpec, Spanned, LEAKY_RELU_LAYER_SLOPE,
+    Activation, BatchNormSpec, Class, Conv2DSpec, DenseSpec, DepthwiseSpec, LayerKind, LayerSpec,
+    ModelSpec, Padding, Pair, PoolOp, PoolSpec, Ref, SeparableSpec, Spanned,
+    LEAKY_RELU_LAYER_SLOPE,
 };
 use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -35,19 +42,74 @@ pub fn parse(tokens: TokenStream, diags: &mut Diagnostics) -> Option<ModelSpec> 
         vis: header.vis,
         ident: header.ident,
         input: None,
+        input_name: None,
+        functional: false,
+        output: None,
         input_invalid: false,
         weights: None,
         layers: Vec::new(),
         loc: whole,
     };
-    for item in split_items(header.rest, diags) {
-        let (before, layers) = (diags.len(), spec.layers.len());
-        add_item(&mut spec, item, diags);
-        if spec.layers.len() > layers {
-            diags.tag_layer(before, layers);
+    let mut graph = Tensors::new();
+    for entry in split_items(header.rest, diags) {
+        match entry {
+            Entry::Item(item) => {
+                let (before, layers) = (diags.len(), spec.layers.len());
+                add_item(&mut spec, &mut graph, item, diags);
+                if spec.layers.len() > layers {
+                    diags.tag_layer(before, layers);
+                }
+            }
+            Entry::Bind(name) => {
+                spec.functional = true;
+                graph.names.insert(name.to_string(), graph.current.clone());
+            }
         }
     }
     Some(spec)
+}
+
+/// The tensors a model description has named so far, and the result of the
+/// last layer (what a layer without inputs reads).
+struct Tensors {
+    names: std::collections::HashMap<String, Ref>,
+    current: Ref,
+}
+
+impl Tensors {
+    fn new() -> Self {
+        let mut names = std::collections::HashMap::new();
+        names.insert("input".to_string(), Ref::Input);
+        Tensors {
+            names,
+            current: Ref::Input,
+        }
+    }
+
+    /// The tensor a name in an input list refers to; reports unknown names.
+    fn lookup(&self, ident: &Ident, diags: &mut Diagnostics) -> Option<Spanned<Ref>> {
+        let name = ident.to_string();
+        let loc = Loc::span(ident.span());
+        match self.names.get(&name) {
+            Some(r) => Some(Spanned::new(r.clone(), loc)),
+            None => {
+                let d = Diagnostic::new(loc, format!("no tensor is named `{name}`"));
+                diags.push(match closest(&name, self.names.keys().map(String::as_str)) {
+                    Some(near) => d.help(format!("did you mean `{near}`?")),
+                    None => d.help(format!(
+                        "name a result first: `{name} = Conv2D(16, 3x3) ReLU;`, or read the model's input as `input`"
+                    )),
+                });
+                None
+            }
+        }
+    }
+}
+
+/// A top-level entry: a layer (or setting), or the end of `name = ...;`.
+enum Entry {
+    Item(Item),
+    Bind(Ident),
 }
 
 /// Attributes, visibility and `struct Name;`, then the rest untouched.
@@ -88,12 +150,17 @@ impl Parse for Header {
     }
 }
 
-/// One top-level entry: `name`, `name(args)` or `name = value`.
+/// One top-level entry: `name`, `name(args)`, `name(args)(inputs)` or
+/// `setting = value`.
 struct Item {
     ident: Ident,
     args: Option<proc_macro2::Group>,
+    inputs: Option<proc_macro2::Group>,
     assigned: Option<Vec<TokenTree>>,
 }
+
+/// Top-level `name = value` entries; any other `name = ...` names a result.
+const SETTINGS: [&str; 1] = ["weights"];
 
 /// Top-level tokens, with the invisible groups `macro_rules!` may add opened up.
 fn flatten(tokens: TokenStream) -> Vec<TokenTree> {
@@ -113,14 +180,20 @@ fn is_separator(token: &TokenTree) -> bool {
     matches!(token, TokenTree::Punct(p) if p.as_char() == ',' || p.as_char() == ';')
 }
 
-fn split_items(tokens: TokenStream, diags: &mut Diagnostics) -> Vec<Item> {
+fn split_items(tokens: TokenStream, diags: &mut Diagnostics) -> Vec<Entry> {
     let tokens = flatten(tokens);
-    let mut items = Vec::new();
+    let mut entries = Vec::new();
+    let mut binding: Option<Ident> = None;
     let mut i = 0;
     while i < tokens.len() {
         let token = &tokens[i];
         i += 1;
         if is_separator(token) {
+            if matches!(token, TokenTree::Punct(p) if p.as_char() == ';') {
+                if let Some(name) = binding.take() {
+                    entries.push(Entry::Bind(name));
+                }
+            }
             continue;
         }
         let TokenTree::Ident(ident) = token else {
@@ -133,12 +206,41 @@ fn split_items(tokens: TokenStream, diags: &mut Diagnostics) -> Vec<Item> {
         let mut item = Item {
             ident: ident.clone(),
             args: None,
+            inputs: None,
             assigned: None,
         };
+        let is_group = |t: Option<&TokenTree>| matches!(t, Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis);
         match tokens.get(i) {
             Some(TokenTree::Group(g)) if g.delimiter() == Delimiter::Parenthesis => {
                 item.args = Some(g.clone());
                 i += 1;
+                if let (true, Some(TokenTree::Group(g))) = (is_group(tokens.get(i)), tokens.get(i))
+                {
+                    item.inputs = Some(g.clone());
+                    i += 1;
+                }
+            }
+            Some(TokenTree::Punct(p))
+                if p.as_char() == '=' && !SETTINGS.contains(&ident.to_string().as_str()) =>
+            {
+                // `x = Layer ...;` names the result of the layers up to `;`.
+                i += 1;
+                if let Some(previous) = binding.replace(ident.clone()) {
+                    diags.push(
+                        Diagnostic::new(
+                            Loc::span(ident.span()),
+                            format!("`{previous} = ...` is not ended before `{ident} = ...`"),
+                        )
+                        .help("end each `name = Layer ...` with `;`"),
+                    );
+                }
+                if !matches!(tokens.get(i), Some(TokenTree::Ident(_))) {
+                    diags.push(
+                        Diagnostic::new(Loc::span(ident.span()), format!("expected layers after `{ident} =`"))
+                            .help(format!("`{ident} = Conv2D(16, 3x3) ReLU;` names the result of those layers `{ident}`")),
+                    );
+                }
+                continue;
             }
             Some(TokenTree::Punct(p)) if p.as_char() == '=' => {
                 let start = i + 1;
@@ -151,16 +253,22 @@ fn split_items(tokens: TokenStream, diags: &mut Diagnostics) -> Vec<Item> {
             }
             _ => {}
         }
-        items.push(item);
+        entries.push(Entry::Item(item));
     }
-    items
+    if let Some(name) = binding {
+        entries.push(Entry::Bind(name));
+    }
+    entries
 }
 
-fn add_item(spec: &mut ModelSpec, item: Item, diags: &mut Diagnostics) {
+fn add_item(spec: &mut ModelSpec, graph: &mut Tensors, item: Item, diags: &mut Diagnostics) {
     let loc = Loc::span(item.ident.span());
     let word = item.ident.to_string();
     match (word.as_str(), &item.assigned) {
-        ("input", None) => add_input(spec, item, diags),
+        ("input", None) => {
+            add_input(spec, item, diags);
+            graph.current = Ref::Input;
+        }
         ("weights", Some(value)) => add_weights(spec, loc, value, diags),
         ("weights", None) => diags.push(
             Diagnostic::new(loc, "`weights` is a setting, not a layer")
@@ -170,7 +278,10 @@ fn add_item(spec: &mut ModelSpec, item: Item, diags: &mut Diagnostics) {
             Diagnostic::new(loc, format!("unknown setting `{word}`"))
                 .help("the only top-level setting is `weights = \"file\";`"),
         ),
-        _ => add_layer(spec, item, diags),
+        _ => {
+            add_layer(spec, graph, item, diags);
+            graph.current = Ref::Layer(spec.layers.len() - 1);
+        }
     }
 }
 
@@ -201,32 +312,40 @@ fn add_input(spec: &mut ModelSpec, item: Item, diags: &mut Diagnostics) {
     let before = diags.len();
     let input = parse_input(tokens, full, diags);
     spec.input_invalid = input.is_none() || diags.len() > before;
-    spec.input = input.filter(|_| !spec.input_invalid);
+    if let Some((dims, name)) = input.filter(|_| !spec.input_invalid) {
+        spec.input = Some(dims);
+        spec.input_name = name;
+    }
 }
 
-/// `input(28, 28, 1)`, `input((28, 28, 1))` or `input(shape = (28, 28, 1))`
-/// (as in `keras.Input(shape=...)`).
+/// `input(28, 28, 1)`, `input((28, 28, 1))`, `input(shape = (28, 28, 1))`
+/// (as in `keras.Input(shape=...)`), or `input(784)` for a flat vector;
+/// `name = "..."` names it (Keras' `InputLayer`).
 fn parse_input(
     tokens: Vec<TokenTree>,
     full: Loc,
     diags: &mut Diagnostics,
-) -> Option<Spanned<[usize; 3]>> {
+) -> Option<(Spanned<Vec<usize>>, Option<String>)> {
     const INPUT: Schema = Schema {
         positional: &["height", "width", "channels"],
-        keywords: &["height", "width", "channels", "shape"],
+        keywords: &["height", "width", "channels", "shape", "name"],
         aliases: &[],
     };
     const DIMS: [&str; 3] = ["height", "width", "channels"];
     let mut args = Args::bind("input", &INPUT, tokens, diags);
+    let name = args
+        .take("name")
+        .and_then(|v| args.string(v, "name"))
+        .map(|n| n.value);
     let dims: Vec<Spanned<Value>> = match (args.take("shape"), args.take("height")) {
         (Some(v), None) | (None, Some(v)) if matches!(v.value, Value::Tuple(_)) => {
             let Value::Tuple(dims) = v.value else {
                 unreachable!("matched above")
             };
-            if dims.len() != 3 {
+            if dims.len() != 3 && dims.len() != 1 {
                 args.diags().push(
-                    Diagnostic::new(v.loc, format!("`input` needs 3 sizes (height, width, channels), found {}", dims.len()))
-                        .help("images are channels-last like Keras: `input(28, 28, 1)`; a flat vector of N values is `input(1, 1, N)`"),
+                    Diagnostic::new(v.loc, format!("`input` needs 3 sizes (height, width, channels) or 1 (a flat vector), found {}", dims.len()))
+                        .help("images are channels-last like Keras: `input(28, 28, 1)`; a flat vector of N values is `input(N)`"),
                 );
                 return None;
             }
@@ -243,6 +362,7 @@ fn parse_input(
             args.diags().error(loc, message);
             return None;
         }
+        (None, Some(h)) if !args.has("width") && !args.has("channels") => vec![h],
         (None, Some(h)) => {
             let w = args.require("width", full, "a width");
             let c = args.require("channels", full, "a number of channels");
@@ -256,17 +376,14 @@ fn parse_input(
             return None;
         }
     };
+    let names: &[&str] = if dims.len() == 1 { &["size"] } else { &DIMS };
     let sizes: Vec<Option<Spanned<usize>>> = dims
         .into_iter()
-        .zip(DIMS)
+        .zip(names)
         .map(|(v, name)| args.size(v, name))
         .collect();
-    match sizes[..] {
-        [Some(ref h), Some(ref w), Some(ref c)] => {
-            Some(Spanned::new([h.value, w.value, c.value], full))
-        }
-        _ => None,
-    }
+    let sizes: Option<Vec<usize>> = sizes.into_iter().map(|s| s.map(|s| s.value)).collect();
+    Some((Spanned::new(sizes?, full), name))
 }
 
 fn add_weights(spec: &mut ModelSpec, loc: Loc, value: &[TokenTree], diags: &mut Diagnostics) {
@@ -304,7 +421,7 @@ fn all_names() -> impl Iterator<Item = &'static str> {
         .chain(["input", "weights"])
 }
 
-fn add_layer(spec: &mut ModelSpec, item: Item, diags: &mut Diagnostics) {
+fn add_layer(spec: &mut ModelSpec, graph: &Tensors, item: Item, diags: &mut Diagnostics) {
     let loc = Loc::span(item.ident.span());
     let word = item.ident.to_string();
     let Some(class) = Class::from_dsl_name(&word) else {
@@ -324,14 +441,30 @@ fn add_layer(spec: &mut ModelSpec, item: Item, diags: &mut Diagnostics) {
             class: None,
             kind: None,
             name: None,
+            inputs: None,
             loc,
         });
         return;
     };
-    let tokens = item
+    let mut tokens: Vec<TokenTree> = item
         .args
         .map(|g| g.stream().into_iter().collect())
         .unwrap_or_default();
+    let mut inputs = None;
+    if let Some(group) = &item.inputs {
+        inputs = Some(input_list(group.stream(), graph, diags));
+    } else if class.is_merge() {
+        // `Add(x, y)`: a merge's positional arguments are what it merges.
+        let (named, rest) = merge_operands(tokens);
+        tokens = rest;
+        if !named.is_empty() {
+            inputs = Some(input_list(named.into_iter().collect(), graph, diags));
+        }
+    }
+    match &inputs {
+        Some(_) => spec.functional = true,
+        None => inputs = Some(vec![Spanned::new(graph.current.clone(), loc)]),
+    }
     let mut args = Args::bind(&word, schema(class), tokens, diags);
     let name = args.take("name").and_then(|v| args.string(v, "name"));
     if let Some(name) = &name {
@@ -348,8 +481,45 @@ fn add_layer(spec: &mut ModelSpec, item: Item, diags: &mut Diagnostics) {
         class: Some(class),
         kind,
         name,
+        inputs,
         loc,
     });
+}
+
+/// The tensors in `(x, y)` or Keras' `([x, y])`.
+fn input_list(tokens: TokenStream, graph: &Tensors, diags: &mut Diagnostics) -> Vec<Spanned<Ref>> {
+    let mut refs = Vec::new();
+    for piece in split_commas(tokens.into_iter().collect()) {
+        match &piece[..] {
+            [TokenTree::Ident(ident)] => refs.extend(graph.lookup(ident, diags)),
+            [TokenTree::Group(g)] if g.delimiter() == Delimiter::Bracket => {
+                refs.extend(input_list(g.stream(), graph, diags));
+            }
+            _ => diags.push(
+                Diagnostic::new(loc_of(&piece), "expected the name of a tensor")
+                    .help("a layer reads tensors named earlier: `Conv2D(16, 3x3)(x)`, `Add(x, y)`"),
+            ),
+        }
+    }
+    refs
+}
+
+/// Splits a merge's arguments into the tensors it merges (bare names and
+/// `[x, y]` lists) and its options.
+fn merge_operands(tokens: Vec<TokenTree>) -> (Vec<TokenTree>, Vec<TokenTree>) {
+    let comma = || TokenTree::Punct(proc_macro2::Punct::new(',', proc_macro2::Spacing::Alone));
+    let (mut named, mut rest) = (Vec::new(), Vec::new());
+    for piece in split_commas(tokens) {
+        let operand = match &piece[..] {
+            [TokenTree::Ident(i)] => !matches!(i.to_string().as_str(), "true" | "false"),
+            [TokenTree::Group(g)] => g.delimiter() == Delimiter::Bracket,
+            _ => false,
+        };
+        let out = if operand { &mut named } else { &mut rest };
+        out.extend(piece);
+        out.push(comma());
+    }
+    (named, rest)
 }
 
 /// The arguments `class` takes; the Keras JSON front-end reads its options too.
@@ -394,10 +564,77 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             keywords: &["activation", "name"],
             aliases: &[],
         },
+        Class::ReLU => &Schema {
+            positional: &["max_value", "negative_slope", "threshold"],
+            keywords: &["max_value", "negative_slope", "threshold", "name"],
+            aliases: &[],
+        },
+        Class::BatchNormalization => &Schema {
+            positional: &["axis", "momentum", "epsilon", "center", "scale"],
+            keywords: &["axis", "momentum", "epsilon", "center", "scale", "name"],
+            aliases: &[],
+        },
+        Class::DepthwiseConv2D => &Schema {
+            positional: &["kernel_size", "activation"],
+            keywords: &[
+                "kernel_size",
+                "strides",
+                "padding",
+                "depth_multiplier",
+                "dilation_rate",
+                "use_bias",
+                "activation",
+                "name",
+            ],
+            aliases: &[
+                ("dilation", "dilation_rate"),
+                ("kernel", "kernel_size"),
+                ("multiplier", "depth_multiplier"),
+            ],
+        },
+        Class::SeparableConv2D => &Schema {
+            positional: &["filters", "kernel_size", "activation"],
+            keywords: &[
+                "filters",
+                "kernel_size",
+                "strides",
+                "padding",
+                "depth_multiplier",
+                "dilation_rate",
+                "use_bias",
+                "activation",
+                "name",
+            ],
+            aliases: &[
+                ("dilation", "dilation_rate"),
+                ("kernel", "kernel_size"),
+                ("multiplier", "depth_multiplier"),
+            ],
+        },
+        Class::ZeroPadding2D => &Schema {
+            positional: &["padding"],
+            keywords: &["padding", "name"],
+            aliases: &[],
+        },
+        Class::Rescaling => &Schema {
+            positional: &["scale", "offset"],
+            keywords: &["scale", "offset", "name"],
+            aliases: &[],
+        },
+        Class::Reshape => &Schema {
+            positional: &["target_shape"],
+            keywords: &["target_shape", "name"],
+            aliases: &[],
+        },
+        Class::Concatenate => &Schema {
+            positional: &["axis"],
+            keywords: &["axis", "name"],
+            aliases: &[],
+        },
         Class::GlobalMaxPooling2D
         | Class::GlobalAveragePooling2D
         | Class::Flatten
-        | Class::ReLU
+        | Class::Add
         | Class::Softmax => &Schema {
             positional: &[],
             keywords: &["name"],
@@ -482,7 +719,86 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 .and_then(|v| a.number(v, "rate", 0.0..=1.0));
             LayerKind::Dropout { rate: rate? }
         }
-        Class::ReLU => LayerKind::Activation(Activation::Relu),
+        Class::ReLU => LayerKind::Activation(relu_layer(a)?),
+        Class::BatchNormalization => {
+            let axis = a
+                .take("axis")
+                .and_then(|v| a.integer(v, "axis"))
+                .unwrap_or_else(|| Spanned::new(-1, loc));
+            // Momentum only matters when training.
+            let _ = a
+                .take("momentum")
+                .and_then(|v| a.number(v, "momentum", 0.0..=1.0));
+            let epsilon = match a.take("epsilon") {
+                Some(v) => a.number(v, "epsilon", 0.0..=f64::from(f32::MAX))?,
+                None => 1e-3,
+            };
+            let center = a
+                .take("center")
+                .and_then(|v| a.boolean(v, "center"))
+                .unwrap_or(true);
+            let scale = a
+                .take("scale")
+                .and_then(|v| a.boolean(v, "scale"))
+                .unwrap_or(true);
+            LayerKind::BatchNorm(BatchNormSpec {
+                epsilon,
+                center,
+                scale,
+                axis,
+            })
+        }
+        Class::DepthwiseConv2D => LayerKind::DepthwiseConv2D(depthwise(a, loc)?),
+        Class::SeparableConv2D => {
+            let filters = a
+                .require("filters", loc, "a number of filters")
+                .and_then(|v| a.size(v, "filters"));
+            let depthwise = depthwise(a, loc);
+            LayerKind::SeparableConv2D(SeparableSpec {
+                filters: filters?,
+                depthwise: depthwise?,
+            })
+        }
+        Class::ZeroPadding2D => {
+            let [top, bottom, left, right] = match a.take("padding") {
+                Some(v) => a.padding_sizes(v)?,
+                None => [1; 4],
+            };
+            LayerKind::ZeroPadding2D {
+                top,
+                bottom,
+                left,
+                right,
+            }
+        }
+        Class::Rescaling => {
+            let any = -f64::from(f32::MAX)..=f64::from(f32::MAX);
+            let scale = a
+                .require("scale", loc, "a scale")
+                .and_then(|v| a.number(v, "scale", any.clone()));
+            let offset = match a.take("offset") {
+                Some(v) => a.number(v, "offset", any),
+                None => Some(0.0),
+            };
+            LayerKind::Rescaling {
+                scale: scale?,
+                offset: offset?,
+            }
+        }
+        Class::Reshape => {
+            let target = a
+                .require("target_shape", loc, "a target shape")
+                .and_then(|v| a.shape(v, "target_shape"));
+            LayerKind::Reshape(target?)
+        }
+        Class::Add => LayerKind::Add,
+        Class::Concatenate => {
+            let axis = a
+                .take("axis")
+                .and_then(|v| a.integer(v, "axis"))
+                .unwrap_or_else(|| Spanned::new(-1, loc));
+            LayerKind::Concatenate { axis }
+        }
         Class::Softmax => LayerKind::Activation(Activation::Softmax),
         Class::LeakyReLU => {
             let slope = match a.take("negative_slope") {
@@ -497,6 +813,63 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 .and_then(|v| a.activation(v));
             LayerKind::Activation(f?)
         }
+    })
+}
+
+/// The depthwise options DepthwiseConv2D and SeparableConv2D share.
+fn depthwise(a: &mut Args, loc: Loc) -> Option<DepthwiseSpec> {
+    let ones = Spanned::new(Pair::square(1), loc);
+    let kernel = a
+        .require("kernel_size", loc, "a kernel size")
+        .and_then(|v| a.pair(v, "kernel_size"));
+    let strides = a.take("strides").and_then(|v| a.pair(v, "strides"));
+    let dilation = a
+        .take("dilation_rate")
+        .and_then(|v| a.pair(v, "dilation_rate"));
+    let multiplier = match a.take("depth_multiplier") {
+        Some(v) => a.size(v, "depth_multiplier"),
+        None => Some(Spanned::new(1, loc)),
+    };
+    let (padding, use_bias, activation) = (padding(a), use_bias(a), activation(a));
+    Some(DepthwiseSpec {
+        kernel: kernel?,
+        strides: strides.unwrap_or_else(|| ones.clone()),
+        padding,
+        dilation: dilation.unwrap_or(ones),
+        multiplier: multiplier?,
+        use_bias,
+        activation,
+    })
+}
+
+/// Keras' `ReLU` layer: plain, relu6, leaky, or with all three options.
+fn relu_layer(a: &mut Args) -> Option<Activation> {
+    let range = 0.0..=f64::from(f32::MAX);
+    let max_value = match a.take("max_value") {
+        Some(Spanned {
+            value: Value::Ident(none),
+            ..
+        }) if none == "None" => None,
+        Some(v) => Some(a.number(v, "max_value", range.clone())?),
+        None => None,
+    };
+    let negative_slope = match a.take("negative_slope") {
+        Some(v) => a.number(v, "negative_slope", range)?,
+        None => 0.0,
+    };
+    let threshold = match a.take("threshold") {
+        Some(v) => a.number(v, "threshold", -f64::from(f32::MAX)..=f64::from(f32::MAX))?,
+        None => 0.0,
+    };
+    Some(match (max_value, negative_slope, threshold) {
+        (None, s, t) if s == 0.0 && t == 0.0 => Activation::Relu,
+        (Some(m), s, t) if m == 6.0 && s == 0.0 && t == 0.0 => Activation::Relu6,
+        (None, s, 0.0) => Activation::LeakyRelu(s),
+        (max_value, negative_slope, threshold) => Activation::ReluWith {
+            max_value,
+            negative_slope,
+            threshold,
+        },
     })
 }
 

@@ -11,6 +11,8 @@
 
 pub mod conv;
 pub mod dense;
+pub mod depthwise;
+pub mod elementwise;
 pub mod pool;
 
 /// Output size of a sliding window along one axis, TensorFlow's rule for an

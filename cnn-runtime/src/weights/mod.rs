@@ -73,10 +73,26 @@ pub(crate) struct Found<'a> {
 
 /// Checks every tensor against the model's specs, then fills a zeroed model.
 /// Nothing is returned unless every tensor matched.
+///
+/// A tensor is found by its name or, as Keras 3 names the variables of a
+/// Sequential model, by `{model}.{name}` when every tensor of the file has
+/// that one prefix.
 pub(crate) fn build<M: Model>(found: Vec<Found<'_>>) -> Result<Box<M>, WeightsError> {
     let mut order = Vec::with_capacity(M::TENSORS.len());
+    let prefix = model_prefix(&found);
+    let stored = |name: &str| {
+        found.iter().position(|t| t.name == name).or_else(|| {
+            let prefix = prefix.as_deref()?;
+            found.iter().position(|t| {
+                t.name
+                    .strip_prefix(prefix)
+                    .and_then(|rest| rest.strip_prefix('.'))
+                    == Some(name)
+            })
+        })
+    };
     for spec in M::TENSORS {
-        let Some(i) = found.iter().position(|t| t.name == spec.name) else {
+        let Some(i) = stored(spec.name) else {
             let mut present: Vec<String> = found.iter().map(|t| t.name.clone()).collect();
             present.sort();
             return Err(WeightsError::new(WeightsErrorKind::MissingTensor {
@@ -103,7 +119,9 @@ pub(crate) fn build<M: Model>(found: Vec<Found<'_>>) -> Result<Box<M>, WeightsEr
     }
     if let Some(extra) = found
         .iter()
-        .find(|t| !M::TENSORS.iter().any(|s| s.name == t.name))
+        .enumerate()
+        .find(|(i, _)| !order.contains(i))
+        .map(|(_, t)| t)
     {
         return Err(WeightsError::new(WeightsErrorKind::UnexpectedTensor {
             name: extra.name.to_string(),
@@ -116,4 +134,19 @@ pub(crate) fn build<M: Model>(found: Vec<Found<'_>>) -> Result<Box<M>, WeightsEr
         }
     }
     Ok(model)
+}
+
+/// The prefix before the first `.` when every tensor name has the same one
+/// and more dots after it (`bn_dw.conv2d.kernel`).
+fn model_prefix(found: &[Found<'_>]) -> Option<String> {
+    let (prefix, _) = found.first()?.name.split_once('.')?;
+    found
+        .iter()
+        .all(|t| {
+            t.name
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.strip_prefix('.'))
+                .is_some_and(|rest| rest.contains('.'))
+        })
+        .then(|| prefix.to_string())
 }

@@ -1,0 +1,165 @@
+//! The graph fixtures (BatchNorm, depthwise and separable convolutions,
+//! residual `Add`, `Concatenate`, ResNet-8, DS-CNN, MobileNetV1) through the
+//! Keras JSON front-end: Keras' `model.summary()` byte for byte, and every
+//! layer's name, class, inputs, output shape, parameters and weight tensors
+//! as Keras' manifest lists them.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+const GRAPH_FIXTURES: [&str; 6] = [
+    "bn_dw",
+    "flat_input",
+    "inception",
+    "resnet8",
+    "dscnn",
+    "mobilenet_v1_vww",
+];
+
+fn dir(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures")
+        .join(name)
+}
+
+fn read(name: &str, file: &str) -> String {
+    std::fs::read_to_string(dir(name).join(file)).unwrap()
+}
+
+fn plan_from_json(name: &str) -> cnn_compiler::plan::Plan {
+    let model = cnn_compiler::front::keras_json::parse(&read(name, "config.json"))
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+    let source = format!("pub struct {}; {}", model.type_name(), model.body);
+    cnn_compiler::compile(source.parse().unwrap())
+        .unwrap_or_else(|d| panic!("{name}: {d}\n{}", model.body))
+}
+
+fn usizes(v: &Value) -> Vec<usize> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x.as_u64().unwrap() as usize)
+        .collect()
+}
+
+#[test]
+fn json_configs_give_keras_summaries() {
+    for name in GRAPH_FIXTURES {
+        let plan = plan_from_json(name);
+        let expected = read(name, "summary.txt");
+        assert_eq!(cnn_compiler::summary::render(&plan), expected, "{name}");
+    }
+}
+
+#[test]
+fn layers_params_and_tensors_equal_the_manifest() {
+    for name in GRAPH_FIXTURES {
+        let plan = plan_from_json(name);
+        let manifest: Value = serde_json::from_str(&read(name, "manifest.json")).unwrap();
+        assert_eq!(
+            plan.input.dims(),
+            usizes(&manifest["input_shape"]),
+            "{name}"
+        );
+        assert_eq!(
+            plan.output().dims(),
+            usizes(&manifest["output_shape"]),
+            "{name}"
+        );
+        assert_eq!(
+            plan.params(),
+            manifest["total_params"].as_u64().unwrap(),
+            "{name}"
+        );
+        assert_eq!(
+            plan.non_trainable_params(),
+            manifest["non_trainable_params"].as_u64().unwrap(),
+            "{name}"
+        );
+        let layers: Vec<&Value> = manifest["layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|l| l["class"] != "InputLayer")
+            .collect();
+        assert_eq!(plan.layers.len(), layers.len(), "{name}");
+        // Keras 3 prefixes a Sequential model's variables with its name.
+        let prefix = format!("{}.", manifest["keras_model_name"].as_str().unwrap());
+        for (ours, keras) in plan.layers.iter().zip(layers) {
+            let what = format!("{name} {}", ours.name);
+            assert_eq!(ours.name, keras["name"].as_str().unwrap(), "{what}");
+            assert_eq!(
+                ours.class.keras_name(),
+                keras["class"].as_str().unwrap(),
+                "{what}"
+            );
+            assert_eq!(ours.output.dims(), usizes(&keras["output_shape"]), "{what}");
+            assert_eq!(ours.params, keras["params"].as_u64().unwrap(), "{what}");
+            let inbound: Vec<&str> = ours
+                .inputs
+                .iter()
+                .map(|o| plan.tensor_name(o.tensor))
+                .collect();
+            let keras_inbound: Vec<&str> = keras["inbound"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v.as_str().unwrap())
+                .collect();
+            assert_eq!(inbound, keras_inbound, "{what}");
+            let mut tensors: Vec<(String, Vec<usize>)> = keras["tensors"]
+                .as_object()
+                .unwrap()
+                .iter()
+                .map(|(k, v)| (k.strip_prefix(&prefix).unwrap_or(k).to_string(), usizes(v)))
+                .collect();
+            tensors.sort();
+            let mut ours = ours.tensors();
+            ours.sort();
+            assert_eq!(ours, tensors, "{what}");
+        }
+    }
+}
+
+fn plan_from_dsl(name: &str) -> cnn_compiler::plan::Plan {
+    let source = read(name, "model.cnn");
+    cnn_compiler::compile(source.parse().unwrap()).unwrap_or_else(|d| panic!("{name}: {d}"))
+}
+
+/// The `cnn!` form of each graph fixture (`model.cnn`, written for this
+/// repository) is the model Keras' JSON describes: the same layers in the
+/// same order, reading the same tensors, with the same shapes and
+/// parameters. (Keras numbered the fixtures' layer names per session; the
+/// DSL's are the names a fresh session gives.)
+#[test]
+fn dsl_models_are_the_keras_graphs() {
+    for name in GRAPH_FIXTURES {
+        let (dsl, json) = (plan_from_dsl(name), plan_from_json(name));
+        assert_eq!(dsl.input, json.input, "{name}");
+        assert_eq!(dsl.output_tensor, json.output_tensor, "{name}");
+        assert_eq!(dsl.params(), json.params(), "{name}");
+        assert_eq!(
+            dsl.non_trainable_params(),
+            json.non_trainable_params(),
+            "{name}"
+        );
+        assert_eq!(dsl.layers.len(), json.layers.len(), "{name}");
+        for (ours, keras) in dsl.layers.iter().zip(&json.layers) {
+            let what = format!("{name}: {} / {}", ours.name, keras.name);
+            assert_eq!(ours.class, keras.class, "{what}");
+            assert_eq!(ours.op, keras.op, "{what}");
+            assert_eq!(ours.inputs, keras.inputs, "{what}");
+            assert_eq!(ours.output, keras.output, "{what}");
+            assert_eq!(
+                (ours.params, ours.macs),
+                (keras.params, keras.macs),
+                "{what}"
+            );
+        }
+    }
+    // Where the DSL names layers as Keras did, the summaries are Keras' too.
+    for name in ["bn_dw", "inception"] {
+        let summary = cnn_compiler::summary::render(&plan_from_dsl(name));
+        assert_eq!(summary, read(name, "summary.txt"), "{name}");
+    }
+}

@@ -1,0 +1,122 @@
+//! Layers that touch each value once: BatchNormalization, Rescaling, the
+//! merges (`Add`, `Concatenate`), zero padding and copies. Each is memory-bound;
+//! the loops run over contiguous values for the compiler to vectorise.
+
+use crate::memory::{flat, flat_mut, Plain};
+use crate::params::BatchNormParams;
+
+/// Keras' BatchNormalization at inference, in place, over the last axis of a
+/// tensor of `C` channels, computed as TensorFlow does:
+/// `inv = gamma / sqrt(moving_variance + epsilon)`,
+/// `x * inv + (beta - moving_mean * inv)`. `scale = false` takes `gamma` as 1,
+/// `center = false` takes `beta` as 0.
+#[inline]
+pub fn batch_norm<T: Plain, const C: usize>(
+    values: &mut T,
+    params: &BatchNormParams<C>,
+    epsilon: f32,
+    scale: bool,
+    center: bool,
+) {
+    const {
+        assert!(C > 0, "at least one channel");
+        assert!(
+            (core::mem::size_of::<T>() / 4).is_multiple_of(C),
+            "the tensor is made of whole pixels of C channels"
+        );
+    }
+    let mut mul = [0.0f32; C];
+    let mut add = [0.0f32; C];
+    for c in 0..C {
+        let mut inv = 1.0 / libm::sqrtf(params.moving_variance[c] + epsilon);
+        if scale {
+            inv *= params.gamma[c];
+        }
+        let beta = if center { params.beta[c] } else { 0.0 };
+        mul[c] = inv;
+        add[c] = beta - params.moving_mean[c] * inv;
+    }
+    for pixel in flat_mut(values).chunks_exact_mut(C) {
+        for ((x, m), a) in pixel.iter_mut().zip(&mul).zip(&add) {
+            *x = *x * m + a;
+        }
+    }
+}
+
+/// Keras' Rescaling, in place: `x * scale + offset`.
+#[inline]
+pub fn rescale<T: Plain>(values: &mut T, scale: f32, offset: f32) {
+    for x in flat_mut(values) {
+        *x = *x * scale + offset;
+    }
+}
+
+/// `output = input`.
+#[inline]
+pub fn copy<T: Plain + Copy>(input: &T, output: &mut T) {
+    *output = *input;
+}
+
+/// `sum += term`, value by value: `Add` of several tensors is a copy of the
+/// first, then this for each other one, in Keras' order.
+#[inline]
+pub fn add_assign<T: Plain>(sum: &mut T, term: &T) {
+    for (s, t) in flat_mut(sum).iter_mut().zip(flat(term)) {
+        *s += t;
+    }
+}
+
+/// Keras' ZeroPadding2D: `input` inside a border of zeros, `PT` rows on top,
+/// `PB` below, `PL` columns left and `PR` right.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+pub fn zero_pad2d<
+    const H: usize,
+    const W: usize,
+    const C: usize,
+    const PT: usize,
+    const PB: usize,
+    const PL: usize,
+    const PR: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    input: &[[[f32; C]; W]; H],
+    output: &mut [[[f32; C]; OW]; OH],
+) {
+    const {
+        assert!(OH == H + PT + PB, "output height");
+        assert!(OW == W + PL + PR, "output width");
+    }
+    for (y, row) in output.iter_mut().enumerate() {
+        match y.checked_sub(PT).and_then(|iy| input.get(iy)) {
+            Some(in_row) => {
+                row[..PL].fill([0.0; C]);
+                row[PL..PL + W].copy_from_slice(in_row);
+                row[PL + W..].fill([0.0; C]);
+            }
+            None => row.fill([0.0; C]),
+        }
+    }
+}
+
+/// One input of Keras' Concatenate on the channel axis: its `C` channels of
+/// every pixel go to channels `AT..AT + C` of the `CO`-channel output.
+#[inline]
+pub fn concat_channels<
+    const H: usize,
+    const W: usize,
+    const C: usize,
+    const CO: usize,
+    const AT: usize,
+>(
+    input: &[[[f32; C]; W]; H],
+    output: &mut [[[f32; CO]; W]; H],
+) {
+    const { assert!(AT + C <= CO, "the input's channels fit in the output") }
+    for (in_row, out_row) in input.iter().zip(output.iter_mut()) {
+        for (x, y) in in_row.iter().zip(out_row.iter_mut()) {
+            y[AT..AT + C].copy_from_slice(x);
+        }
+    }
+}

@@ -174,6 +174,26 @@ fn held_out_digits_match_keras() {
     );
 }
 
+/// The graph fixtures from the Keras Python that built them (the functional
+/// API, `layers.add`, arithmetic in arguments).
+mod from_python {
+    cnn_runtime::include_keras! { pub struct BnDw; "fixtures/bn_dw/keras_source.py" }
+    cnn_runtime::include_keras! { pub struct Inception; "fixtures/inception/keras_source.py" }
+    cnn_runtime::include_keras! { pub struct Resnet8; "fixtures/resnet8/keras_source.py" }
+    cnn_runtime::include_keras! { pub struct Dscnn; "fixtures/dscnn/keras_source.py" }
+    cnn_runtime::include_keras! { pub struct FlatInput; "fixtures/flat_input/keras_source.py" }
+    cnn_runtime::include_keras! { pub struct MobilenetV1Vww; "fixtures/mobilenet_v1_vww/keras_source.py" }
+}
+
+parity! {
+    bn_dw_python in "bn_dw": from_python::BnDw,
+    flat_input_python in "flat_input": from_python::FlatInput,
+    inception_python in "inception": from_python::Inception,
+    resnet8_python in "resnet8": from_python::Resnet8,
+    dscnn_python in "dscnn": from_python::Dscnn,
+    mobilenet_v1_vww_python in "mobilenet_v1_vww": from_python::MobilenetV1Vww,
+}
+
 /// Keras' weight files load by name into the models with Keras' layer names:
 /// a Sequential model's variables carry the model's name (`bn_dw.conv2d.kernel`).
 #[test]

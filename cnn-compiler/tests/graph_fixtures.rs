@@ -126,6 +126,58 @@ fn plan_from_dsl(name: &str) -> cnn_compiler::plan::Plan {
     cnn_compiler::compile(source.parse().unwrap()).unwrap_or_else(|d| panic!("{name}: {d}"))
 }
 
+fn plan_from_python(name: &str) -> cnn_compiler::plan::Plan {
+    let keras = cnn_compiler::front::keras_py::parse(&read(name, "keras_source.py"))
+        .unwrap_or_else(|e| panic!("{name}: {e:?}"));
+    let source = format!(
+        "pub struct {}; {}",
+        keras.model.type_name(),
+        keras.model.body
+    );
+    cnn_compiler::compile(source.parse().unwrap())
+        .unwrap_or_else(|d| panic!("{name}: {d}\n{}", keras.model.body))
+}
+
+/// Two plans are the same model: layers in the same order, reading the same
+/// tensors, with the same shapes and parameters (names aside).
+fn assert_same_graph(
+    name: &str,
+    ours: &cnn_compiler::plan::Plan,
+    keras: &cnn_compiler::plan::Plan,
+) {
+    assert_eq!(ours.input, keras.input, "{name}");
+    assert_eq!(ours.output_tensor, keras.output_tensor, "{name}");
+    assert_eq!(ours.params(), keras.params(), "{name}");
+    assert_eq!(
+        ours.non_trainable_params(),
+        keras.non_trainable_params(),
+        "{name}"
+    );
+    assert_eq!(ours.layers.len(), keras.layers.len(), "{name}");
+    for (a, b) in ours.layers.iter().zip(&keras.layers) {
+        let what = format!("{name}: {} / {}", a.name, b.name);
+        assert_eq!(a.class, b.class, "{what}");
+        assert_eq!(a.op, b.op, "{what}");
+        assert_eq!(a.inputs, b.inputs, "{what}");
+        assert_eq!(a.output, b.output, "{what}");
+        assert_eq!((a.params, a.macs), (b.params, b.macs), "{what}");
+    }
+}
+
+/// The Keras Python that built each graph fixture (`keras_source.py`,
+/// functional API included) goes through the Python front-end to the model
+/// Keras' JSON describes, and gives Keras' summary where the names agree.
+#[test]
+fn python_sources_are_the_keras_graphs() {
+    for name in GRAPH_FIXTURES {
+        assert_same_graph(name, &plan_from_python(name), &plan_from_json(name));
+    }
+    for name in ["bn_dw", "inception"] {
+        let summary = cnn_compiler::summary::render(&plan_from_python(name));
+        assert_eq!(summary, read(name, "summary.txt"), "{name}");
+    }
+}
+
 /// The `cnn!` form of each graph fixture (`model.cnn`, written for this
 /// repository) is the model Keras' JSON describes: the same layers in the
 /// same order, reading the same tensors, with the same shapes and
@@ -134,28 +186,7 @@ fn plan_from_dsl(name: &str) -> cnn_compiler::plan::Plan {
 #[test]
 fn dsl_models_are_the_keras_graphs() {
     for name in GRAPH_FIXTURES {
-        let (dsl, json) = (plan_from_dsl(name), plan_from_json(name));
-        assert_eq!(dsl.input, json.input, "{name}");
-        assert_eq!(dsl.output_tensor, json.output_tensor, "{name}");
-        assert_eq!(dsl.params(), json.params(), "{name}");
-        assert_eq!(
-            dsl.non_trainable_params(),
-            json.non_trainable_params(),
-            "{name}"
-        );
-        assert_eq!(dsl.layers.len(), json.layers.len(), "{name}");
-        for (ours, keras) in dsl.layers.iter().zip(&json.layers) {
-            let what = format!("{name}: {} / {}", ours.name, keras.name);
-            assert_eq!(ours.class, keras.class, "{what}");
-            assert_eq!(ours.op, keras.op, "{what}");
-            assert_eq!(ours.inputs, keras.inputs, "{what}");
-            assert_eq!(ours.output, keras.output, "{what}");
-            assert_eq!(
-                (ours.params, ours.macs),
-                (keras.params, keras.macs),
-                "{what}"
-            );
-        }
+        assert_same_graph(name, &plan_from_dsl(name), &plan_from_json(name));
     }
     // Where the DSL names layers as Keras did, the summaries are Keras' too.
     for name in ["bn_dw", "inception"] {

@@ -54,6 +54,9 @@ enum Expr {
     Name(String),
     Tuple(Vec<Node>),
     Call(Box<Call>),
+    /// `a * b`, `a / b`, `a // b`, `a + b`, `a - b`, `a[i]`: computed when the
+    /// value is used, over constants assigned above.
+    Binary(char, Box<Node>, Box<Node>),
 }
 
 #[derive(Clone, Debug)]
@@ -67,6 +70,8 @@ struct Call {
     func: String,
     func_pos: Pos,
     args: Vec<Arg>,
+    /// For a call of a call's result, `layers.Dense(10)(x)`: the inner call.
+    callee: Option<Box<Call>>,
 }
 
 #[derive(Clone, Debug)]
@@ -247,15 +252,17 @@ fn name_or_call(i: Span) -> IResult<Span, Node> {
             return Ok((rest, node));
         };
         let (after, (args, _)) = items(after_open, ')').map_err(commit)?;
-        let func = match &node.expr {
-            Expr::Name(n) => n.clone(),
-            _ => "<call result>".to_string(),
+        let (func, callee) = match node.expr {
+            Expr::Name(n) => (n, None),
+            Expr::Call(inner) => ("<call result>".to_string(), Some(inner)),
+            _ => ("<call result>".to_string(), None),
         };
         node = Node {
             expr: Expr::Call(Box::new(Call {
                 func,
                 func_pos: node.pos,
                 args,
+                callee,
             })),
             pos: pos(&start, &after),
         };
@@ -272,8 +279,85 @@ fn commit<E>(e: nom::Err<E>) -> nom::Err<E> {
     }
 }
 
+fn atom(i: Span) -> IResult<Span, Node> {
+    let (mut rest, mut node) = alt((number, string, sequence, name_or_call)).parse(i)?;
+    // Indexing: `input_shape[0]`.
+    loop {
+        let (after, _) = ws(rest)?;
+        let Ok((after, _)) = char::<Span, nom::error::Error<Span>>('[')(after) else {
+            return Ok((rest, node));
+        };
+        let at = pos(&after, &after);
+        let (after, _) = ws(after)?;
+        let (after, index) = expr(after).map_err(commit)?;
+        let (after, _) = ws(after)?;
+        let (after, _) = char(']')(after).map_err(commit)?;
+        node = Node {
+            expr: Expr::Binary('[', Box::new(node), Box::new(index)),
+            pos: at,
+        };
+        rest = after;
+    }
+}
+
+/// `-x`, or an atom.
+fn unary(i: Span) -> IResult<Span, Node> {
+    let start = i;
+    if let Ok((rest, _)) = char::<Span, nom::error::Error<Span>>('-')(i) {
+        if !rest.fragment().starts_with(|c: char| c.is_ascii_digit()) {
+            let (rest, _) = ws(rest)?;
+            let (rest, operand) = unary(rest)?;
+            let zero = Node {
+                expr: Expr::Int(0),
+                pos: pos(&start, &rest),
+            };
+            let node = Node {
+                expr: Expr::Binary('-', Box::new(zero), Box::new(operand)),
+                pos: pos(&start, &rest),
+            };
+            return Ok((rest, node));
+        }
+    }
+    atom(i)
+}
+
+/// Operands joined by operators of one precedence level, left to right.
+fn binary<'a>(
+    i: Span<'a>,
+    operators: &[(&str, char)],
+    operand: fn(Span<'a>) -> IResult<Span<'a>, Node>,
+) -> IResult<Span<'a>, Node> {
+    let (mut rest, mut node) = operand(i)?;
+    loop {
+        let (after, _) = ws(rest)?;
+        let Some(&(text, op)) = operators
+            .iter()
+            .find(|(text, _)| after.fragment().starts_with(text))
+        else {
+            return Ok((rest, node));
+        };
+        // `//` is not `/`; `==` or `+=` would not be an operand.
+        let (after_op, op_span) = tag(text)(after)?;
+        if after_op.fragment().starts_with(['=', '/']) && text != "//" {
+            return Ok((rest, node));
+        }
+        let at = pos(&op_span, &after_op);
+        let (after_op, _) = ws(after_op)?;
+        let (after_rhs, rhs) = operand(after_op).map_err(commit)?;
+        node = Node {
+            expr: Expr::Binary(op, Box::new(node), Box::new(rhs)),
+            pos: at,
+        };
+        rest = after_rhs;
+    }
+}
+
+fn term(i: Span) -> IResult<Span, Node> {
+    binary(i, &[("//", 'f'), ("*", '*'), ("/", '/')], unary)
+}
+
 fn expr(i: Span) -> IResult<Span, Node> {
-    alt((number, string, sequence, name_or_call)).parse(i)
+    binary(i, &[("+", '+'), ("-", '-')], term)
 }
 
 fn statement(i: Span) -> IResult<Span, Stmt> {
@@ -405,9 +489,17 @@ struct Builder {
     vars: HashMap<String, Node>,
     model: Option<String>,
     name: Option<String>,
-    input: Option<([i64; 3], Pos)>,
+    input: Option<(Vec<i64>, Pos)>,
     body: String,
     layers: Vec<Pos>,
+    /// The functional API: Python variables holding tensors, and the DSL
+    /// name of each (`input`, `t3`).
+    tensors: HashMap<String, String>,
+    input_name: Option<String>,
+    /// `keras.Model(inputs, outputs)`: the output variable and where.
+    output: Option<(String, Pos)>,
+    /// The DSL name of the last layer's result.
+    last: Option<String>,
 }
 
 /// Converts Keras Python code to the DSL.
@@ -419,6 +511,10 @@ pub fn parse(text: &str) -> Result<KerasText, TextError> {
         input: None,
         body: String::new(),
         layers: Vec::new(),
+        tensors: HashMap::new(),
+        input_name: None,
+        output: None,
+        last: None,
     };
     for stmt in parse_statements(text)? {
         match stmt {
@@ -435,14 +531,31 @@ pub fn parse(text: &str) -> Result<KerasText, TextError> {
     if b.model.is_none() {
         return Err(err(
             start,
-            "no Sequential model: expected `model = keras.Sequential(...)`",
+            "no model: expected `model = keras.Sequential(...)` or `model = keras.Model(inputs, outputs)`",
         ));
+    }
+    if let Some((output, pos)) = &b.output {
+        if b.tensors.get(output) != b.last.as_ref() {
+            return Err(err(
+                *pos,
+                format!("the output `{output}` is not the last layer's result: only a model's last layer can be its output"),
+            ));
+        }
     }
     let Some((dims, input)) = b.input else {
         return Err(err(start, "the model has no input shape: give `keras.Input(shape=(H, W, C))` or `input_shape=` on the first layer"));
     };
-    let body = format!("input({}, {}, {});\n{}", dims[0], dims[1], dims[2], b.body);
-    let name = b.name.unwrap_or_else(|| "sequential".to_string());
+    let dims: Vec<String> = dims.iter().map(ToString::to_string).collect();
+    let input_name = b
+        .input_name
+        .map_or(String::new(), |n| format!(", name = {n:?}"));
+    let body = format!("input({}{input_name});\n{}", dims.join(", "), b.body);
+    let default = if b.output.is_some() {
+        "functional"
+    } else {
+        "sequential"
+    };
+    let name = b.name.unwrap_or_else(|| default.to_string());
     Ok(KerasText {
         model: KerasModel { name, body },
         layers: b.layers,
@@ -476,11 +589,43 @@ impl Builder {
                     }
                     Ok(())
                 }
-                "Input" | "InputLayer" => Err(err(
-                    call.func_pos,
-                    "`Input` assigned to a variable is the functional API, which is not supported yet: \
-                     put `keras.Input(shape=...)` first in `Sequential([...])`",
-                )),
+                "Input" | "InputLayer" => {
+                    if self.tensors.values().any(|t| t == "input") {
+                        return Err(err(call.func_pos, "a second input: only models with one input are supported"));
+                    }
+                    self.input_layer(call)?;
+                    self.tensors.insert(name, "input".to_string());
+                    Ok(())
+                }
+                "Model" | "Functional" => {
+                    if self.model.is_some() {
+                        return Err(err(call.func_pos, "a second model: only one model per block"));
+                    }
+                    self.model = Some(name);
+                    self.functional_model(call)
+                }
+                "<call result>" => {
+                    let Some(layer) = &call.callee else {
+                        return Err(err(call.func_pos, "expected a layer applied to tensors"));
+                    };
+                    let dsl = self.layer_call(layer, &call.args, call.func_pos)?;
+                    self.tensors.insert(name, dsl);
+                    Ok(())
+                }
+                merge @ ("add" | "concatenate") => {
+                    let class = if merge == "add" { "Add" } else { "Concatenate" };
+                    let (inputs, options): (Vec<Arg>, Vec<Arg>) =
+                        call.args.iter().cloned().partition(|a| a.keyword.is_none());
+                    let layer = Call {
+                        func: class.to_string(),
+                        func_pos: call.func_pos,
+                        args: options,
+                        callee: None,
+                    };
+                    let dsl = self.layer_call(&layer, &inputs, call.func_pos)?;
+                    self.tensors.insert(name, dsl);
+                    Ok(())
+                }
                 _ => Err(err(
                     call.func_pos,
                     format!("`{name} = {}(...)` is not supported yet: only Sequential models, built with `Sequential([...])` or `.add(...)`", call.func),
@@ -535,6 +680,117 @@ impl Builder {
         }
     }
 
+    /// `keras.Input(shape=..., name=...)`.
+    fn input_layer(&mut self, call: &Call) -> Result<(), TextError> {
+        for a in &call.args {
+            match a.keyword.as_ref().map(|(k, _)| k.as_str()) {
+                None | Some("shape") => self.input_shape(&a.value, false)?,
+                Some("batch_shape") => self.input_shape(&a.value, true)?,
+                Some("name") => self.input_name = Some(self.string(&a.value)?),
+                Some("dtype") => {}
+                Some(other) => {
+                    return Err(err(
+                        a.value.pos,
+                        format!("`Input` option `{other}` is not supported yet"),
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `keras.Model(inputs, outputs, name=...)`.
+    fn functional_model(&mut self, call: &Call) -> Result<(), TextError> {
+        let mut positional = 0;
+        for a in &call.args {
+            let key = match a.keyword.as_ref().map(|(k, _)| k.as_str()) {
+                Some(k) => k,
+                None => {
+                    positional += 1;
+                    match positional {
+                        1 => "inputs",
+                        2 => "outputs",
+                        _ => "name",
+                    }
+                }
+            };
+            match key {
+                "inputs" => {
+                    let node = single(&a.value);
+                    if !matches!(&node.expr, Expr::Name(n) if self.tensors.get(n).is_some_and(|t| t == "input"))
+                    {
+                        return Err(err(
+                            node.pos,
+                            "the model's inputs must be its `keras.Input(...)`",
+                        ));
+                    }
+                }
+                "outputs" => {
+                    let node = single(&a.value);
+                    let Expr::Name(output) = &node.expr else {
+                        return Err(err(
+                            node.pos,
+                            "expected the variable holding the model's output",
+                        ));
+                    };
+                    self.output = Some((output.clone(), node.pos));
+                }
+                "name" => self.name = Some(self.string(&a.value)?),
+                "trainable" => {}
+                other => {
+                    return Err(err(
+                        a.value.pos,
+                        format!("model option `{other}` is not supported yet"),
+                    ))
+                }
+            }
+        }
+        if self.output.is_none() {
+            return Err(err(
+                call.func_pos,
+                "the model needs its outputs: `keras.Model(inputs, outputs)`",
+            ));
+        }
+        Ok(())
+    }
+
+    /// `layer(...)(tensors)` in the functional API: a DSL line
+    /// `tN = Layer(args)(inputs);`, and its DSL name.
+    fn layer_call(&mut self, layer: &Call, tensors: &[Arg], pos: Pos) -> Result<String, TextError> {
+        let mut inputs = Vec::new();
+        for a in tensors {
+            let items = match &a.value.expr {
+                Expr::Tuple(items) => items.clone(),
+                _ => vec![a.value.clone()],
+            };
+            for item in items {
+                let Expr::Name(var) = &item.expr else {
+                    return Err(err(item.pos, "expected a tensor: a variable assigned a layer's result or `keras.Input(...)`"));
+                };
+                let Some(dsl) = self.tensors.get(var) else {
+                    return Err(err(item.pos, format!("`{var}` is not a tensor: assign it a layer's result or `keras.Input(...)` first")));
+                };
+                inputs.push(dsl.clone());
+            }
+        }
+        if inputs.is_empty() {
+            return Err(err(pos, "the layer is applied to no tensor"));
+        }
+        let args = self.layer_args(layer)?;
+        let dsl = format!("t{}", self.layers.len());
+        self.layers.push(layer.func_pos);
+        writeln!(
+            self.body,
+            "{dsl} = {}({})({});",
+            last_segment(&layer.func),
+            args.join(", "),
+            inputs.join(", ")
+        )
+        .expect("writing to a String");
+        self.last = Some(dsl.clone());
+        Ok(dsl)
+    }
+
     /// One layer call, e.g. `layers.Conv2D(32, (3, 3), activation='relu')`.
     fn layer(&mut self, node: &Node) -> Result<(), TextError> {
         let Expr::Call(call) = &node.expr else {
@@ -559,6 +815,16 @@ impl Builder {
             }
             return Ok(());
         }
+        let args = self.layer_args(call)?;
+        self.layers.push(call.func_pos);
+        writeln!(self.body, "{class}({})", args.join(", ")).expect("writing to a String");
+        Ok(())
+    }
+
+    /// A layer's arguments as DSL text; the input shape, if given there, is
+    /// recorded.
+    fn layer_args(&mut self, call: &Call) -> Result<Vec<String>, TextError> {
+        let class = last_segment(&call.func);
         if Class::from_dsl_name(class).is_none() {
             return Err(err(
                 call.func_pos,
@@ -584,14 +850,12 @@ impl Builder {
                 None => args.push(self.value(&a.value)?),
             }
         }
-        self.layers.push(call.func_pos);
-        writeln!(self.body, "{class}({})", args.join(", ")).expect("writing to a String");
-        Ok(())
+        Ok(args)
     }
 
     /// `(28, 28, 1)`, or with `batch` a leading `None`.
     fn input_shape(&mut self, node: &Node, batch: bool) -> Result<(), TextError> {
-        let node = self.resolve(node);
+        let node = &self.eval(node)?;
         let Expr::Tuple(items) = &node.expr else {
             return Err(err(
                 node.pos,
@@ -603,24 +867,24 @@ impl Builder {
         );
         let dims: Vec<i64> = items[skip..]
             .iter()
-            .map(|n| match self.resolve(n).expr {
+            .map(|n| match n.expr {
                 Expr::Int(v) => Ok(v),
                 _ => Err(err(n.pos, "an input size must be an integer")),
             })
             .collect::<Result<_, _>>()?;
-        let [h, w, c] = dims[..] else {
+        if dims.len() != 3 && dims.len() != 1 {
             return Err(err(
                 node.pos,
                 format!(
-                    "the input shape has {} sizes; images need (height, width, channels)",
+                    "the input shape has {} sizes; images need (height, width, channels), vectors (n,)",
                     dims.len()
                 ),
             ));
-        };
+        }
         if self.input.is_some() {
             return Err(err(node.pos, "the input shape is given twice"));
         }
-        self.input = Some(([h, w, c], node.pos));
+        self.input = Some((dims, node.pos));
         Ok(())
     }
 
@@ -631,8 +895,48 @@ impl Builder {
         }
     }
 
+    /// A value with names resolved and arithmetic computed.
+    fn eval(&self, node: &Node) -> Result<Node, TextError> {
+        self.eval_depth(node, 0)
+    }
+
+    fn eval_depth(&self, node: &Node, depth: usize) -> Result<Node, TextError> {
+        if depth > MAX_NESTING {
+            return Err(err(
+                node.pos,
+                "constants defined in terms of each other too deeply",
+            ));
+        }
+        let node = self.resolve(node);
+        let expr = match &node.expr {
+            Expr::Tuple(items) => Expr::Tuple(
+                items
+                    .iter()
+                    .map(|i| self.eval_depth(i, depth + 1))
+                    .collect::<Result<_, _>>()?,
+            ),
+            Expr::Binary(op, a, b) => {
+                let (a, b) = (
+                    self.eval_depth(a, depth + 1)?,
+                    self.eval_depth(b, depth + 1)?,
+                );
+                arithmetic(*op, &a, &b).ok_or_else(|| {
+                    err(
+                        node.pos,
+                        format!("cannot compute this `{}` here", operator(*op)),
+                    )
+                })?
+            }
+            other => other.clone(),
+        };
+        Ok(Node {
+            expr,
+            pos: node.pos,
+        })
+    }
+
     fn string(&self, node: &Node) -> Result<String, TextError> {
-        match &self.resolve(node).expr {
+        match &self.eval(node)?.expr {
             Expr::Str(s) => Ok(s.clone()),
             _ => Err(err(node.pos, "expected a string")),
         }
@@ -640,7 +944,7 @@ impl Builder {
 
     /// A Python value as DSL text.
     fn value(&self, node: &Node) -> Result<String, TextError> {
-        let node = self.resolve(node);
+        let node = &self.eval(node)?;
         Ok(match &node.expr {
             Expr::Int(n) => n.to_string(),
             Expr::Float(x) => format!("{x:?}"),
@@ -665,7 +969,68 @@ impl Builder {
                     format!("`{}(...)` as an argument is not supported yet", call.func),
                 ))
             }
+            Expr::Binary(..) => unreachable!("computed by eval"),
         })
+    }
+}
+
+fn operator(op: char) -> &'static str {
+    match op {
+        '+' => "+",
+        '-' => "-",
+        '*' => "*",
+        '/' => "/",
+        'f' => "//",
+        _ => "[]",
+    }
+}
+
+/// Python's arithmetic on two computed values; `None` where Python would
+/// fail or the result is not a plain number (or a tuple item).
+fn arithmetic(op: char, a: &Node, b: &Node) -> Option<Expr> {
+    if op == '[' {
+        let (Expr::Tuple(items), Expr::Int(i)) = (&a.expr, &b.expr) else {
+            return None;
+        };
+        let len = items.len() as i64;
+        let i = if *i < 0 { *i + len } else { *i };
+        return items.get(usize::try_from(i).ok()?).map(|n| n.expr.clone());
+    }
+    match (&a.expr, &b.expr) {
+        (Expr::Int(x), Expr::Int(y)) => Some(match op {
+            '+' => Expr::Int(x.checked_add(*y)?),
+            '-' => Expr::Int(x.checked_sub(*y)?),
+            '*' => Expr::Int(x.checked_mul(*y)?),
+            '/' if *y != 0 => Expr::Float(*x as f64 / *y as f64),
+            'f' if *y != 0 => Expr::Int(x.checked_div_euclid(*y)?),
+            _ => return None,
+        }),
+        (Expr::Int(_) | Expr::Float(_), Expr::Int(_) | Expr::Float(_)) => {
+            let float = |e: &Expr| match e {
+                Expr::Int(i) => *i as f64,
+                Expr::Float(x) => *x,
+                _ => f64::NAN,
+            };
+            let (x, y) = (float(&a.expr), float(&b.expr));
+            let value = match op {
+                '+' => x + y,
+                '-' => x - y,
+                '*' => x * y,
+                '/' if y != 0.0 => x / y,
+                'f' if y != 0.0 => (x / y).floor(),
+                _ => return None,
+            };
+            Some(Expr::Float(value))
+        }
+        _ => None,
+    }
+}
+
+/// `x` itself, or the one item of `[x]`.
+fn single(node: &Node) -> &Node {
+    match &node.expr {
+        Expr::Tuple(items) if items.len() == 1 => &items[0],
+        _ => node,
     }
 }
 
@@ -772,10 +1137,10 @@ model = keras.Sequential([
                 .unwrap_err();
         assert_eq!((e.pos.line, e.pos.column), (2, 24));
         let functional = "inputs = keras.Input(shape=(8, 8, 1))\nx = layers.Dense(3)(inputs)";
-        assert!(parse(functional)
-            .unwrap_err()
-            .message
-            .contains("functional API"));
+        assert!(parse(functional).unwrap_err().message.contains("no model"));
+        let e = parse("inputs = keras.Input(shape=(8, 8, 1))\nx = layers.Dense(3)(y)").unwrap_err();
+        assert!(e.message.contains("`y` is not a tensor"), "{}", e.message);
+        assert_eq!((e.pos.line, e.pos.column), (2, 21));
         let e = parse(
             "model = Sequential()\nmodel.add(Dense(3, kernel_initializer='he_normal', foo=bar))",
         )

@@ -214,11 +214,7 @@ fn infer_shapes(
                 produced.push(None);
                 let loc = error.loc.unwrap_or(layer.loc);
                 let mut d = Diagnostic::new(loc, format!("`{name}`: {}", error.message));
-                let reaching = operands
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(" and ");
+                let reaching = listed(&operands);
                 d = d.note(format!(
                     "shapes: {}",
                     chain(
@@ -551,13 +547,12 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
         )),
         LayerKind::Reshape(target) => reshape(input, target),
         LayerKind::Add => {
-            if let Some(other) = operands.iter().find(|s| **s != input) {
-                let shapes: Vec<String> = operands.iter().map(ToString::to_string).collect();
+            if operands.iter().any(|s| *s != input) {
                 return Err(ShapeError::new(
                     None,
                     format!(
-                        "Add needs tensors of one shape, but receives {} (first {input}, then {other})",
-                        shapes.join(", ")
+                        "Add needs tensors of one shape, but receives {}",
+                        listed(operands)
                     ),
                 )
                 .help("project the smaller one first, e.g. with a strided 1x1 `Conv2D` to the same channels"));
@@ -586,13 +581,11 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
                     }
                     (Shape::Vector(_), Shape::Vector(n)) => channels += n as u128,
                     _ => {
-                        let shapes: Vec<String> =
-                            operands.iter().map(ToString::to_string).collect();
                         return Err(ShapeError::new(
                             None,
                             format!(
                                 "Concatenate needs maps of one height and width (or vectors), but receives {}",
-                                shapes.join(", ")
+                                listed(operands)
                             ),
                         )
                         .help("only the channels may differ: resize the branches to one height and width first"));
@@ -607,6 +600,15 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
             elements(&output.dims(), "output")?;
             Ok(Planned::new(Op::Concatenate, output))
         }
+    }
+}
+
+/// `a, b and c`.
+fn listed(shapes: &[Shape]) -> String {
+    let shapes: Vec<String> = shapes.iter().map(ToString::to_string).collect();
+    match shapes.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => shapes.join(""),
     }
 }
 

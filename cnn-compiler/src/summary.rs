@@ -150,6 +150,18 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
         .collect()
 }
 
+/// The static memory plan in one line: the scratch `forward` needs
+/// (`SCRATCH_BYTES`) beside the bytes of all activations, which a plan
+/// without reuse would need.
+pub fn memory_line(plan: &Plan) -> String {
+    let memory = crate::memory::plan_memory(plan);
+    format!(
+        " Scratch: {} B (SCRATCH_BYTES), for activations of {} B in all",
+        group_thousands(4 * memory.arena as u64),
+        group_thousands(4 * memory.activations as u64)
+    )
+}
+
 /// `113386` → `113,386`.
 pub fn group_thousands(n: u64) -> String {
     let digits = n.to_string();

@@ -194,3 +194,54 @@ fn dsl_models_are_the_keras_graphs() {
         assert_eq!(summary, read(name, "summary.txt"), "{name}");
     }
 }
+
+/// The memory plan never lets a layer write over a tensor that is still to
+/// be read (other than the input an element-wise layer overwrites in place),
+/// and every region fits in the arena.
+#[test]
+fn memory_plans_never_overwrite_live_tensors() {
+    use cnn_compiler::memory::{plan_memory, Location};
+    use cnn_compiler::plan::OpMemory;
+    for name in GRAPH_FIXTURES {
+        for plan in [plan_from_json(name), plan_from_dsl(name)] {
+            let memory = plan_memory(&plan);
+            let n = plan.layers.len();
+            let mut last_read = vec![0usize; n + 1];
+            for (i, layer) in plan.layers.iter().enumerate() {
+                for o in &layer.inputs {
+                    last_read[o.tensor] = last_read[o.tensor].max(i);
+                }
+            }
+            last_read[plan.output_tensor] = usize::MAX;
+            let region = |t: usize| match memory.tensors[t] {
+                Location::Arena(at) => Some(at..at + plan.tensor_shape(t).len()),
+                Location::Input => None,
+            };
+            for (i, layer) in plan.layers.iter().enumerate() {
+                let out = i + 1;
+                let Some(written) = region(out) else { continue };
+                assert!(written.end <= memory.arena, "{name}: {}", layer.name);
+                if layer.op.memory() == OpMemory::Alias {
+                    continue;
+                }
+                let in_place = layer.op.memory() == OpMemory::Elementwise
+                    && memory.tensors[layer.inputs[0].tensor] == memory.tensors[out];
+                // Tensors produced before this layer and read by it or later.
+                for t in 0..out {
+                    if last_read[t] < i || memory.tensors[t] == memory.tensors[out] && in_place {
+                        continue;
+                    }
+                    if let Some(live) = region(t) {
+                        let overlap = live.start < written.end && written.start < live.end;
+                        assert!(
+                            !overlap,
+                            "{name}: `{}` writes over tensor {t} ({}), still to be read",
+                            layer.name,
+                            plan.tensor_name(t)
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -76,6 +76,7 @@ fn main() -> ExitCode {
         Mode::Check => ExitCode::SUCCESS,
         Mode::Summary => {
             print!("{}", cnn_compiler::summary::render(&plan));
+            println!("{}", cnn_compiler::summary::memory_line(&plan));
             ExitCode::SUCCESS
         }
         Mode::Generate(output) => {

@@ -227,8 +227,8 @@ fn memory_plans_never_overwrite_live_tensors() {
                 let in_place = layer.op.memory() == OpMemory::Elementwise
                     && memory.tensors[layer.inputs[0].tensor] == memory.tensors[out];
                 // Tensors produced before this layer and read by it or later.
-                for t in 0..out {
-                    if last_read[t] < i || memory.tensors[t] == memory.tensors[out] && in_place {
+                for (t, &last) in last_read.iter().enumerate().take(out) {
+                    if last < i || memory.tensors[t] == memory.tensors[out] && in_place {
                         continue;
                     }
                     if let Some(live) = region(t) {

@@ -17,8 +17,12 @@ pub struct Problem {
 /// Compiles `text`, read from the file called `name`.
 pub fn compile(name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
     if name.ends_with(".py") {
-        let keras =
-            keras_py::parse(text).map_err(|e| vec![text_problem(text, e.pos, e.message)])?;
+        let keras = keras_py::parse_all(text).map_err(|errors| {
+            errors
+                .into_iter()
+                .map(|e| text_problem(text, e.pos, e.message))
+                .collect::<Vec<_>>()
+        })?;
         let dsl = format!(
             "pub struct {}; {}",
             keras.model.type_name(),

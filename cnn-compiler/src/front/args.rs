@@ -260,7 +260,8 @@ impl<'d> Args<'d> {
 
     pub fn padding(&mut self, value: Spanned<Value>) -> Option<Padding> {
         match &value.value {
-            Value::Ident(s) | Value::Str(s) => match s.as_str() {
+            // Keras lower-cases it: `'Same'` is `same`.
+            Value::Ident(s) | Value::Str(s) => match s.to_ascii_lowercase().as_str() {
                 "valid" => Some(Padding::Valid),
                 "same" => Some(Padding::Same),
                 other => {

@@ -84,6 +84,9 @@ enum Stmt {
     Skip,
     Assign(String, Pos, Node),
     Expr(Node),
+    /// A statement the reader does not follow (a loop, a function, ...):
+    /// its keyword and where.
+    Unsupported(String, Pos),
 }
 
 fn pos(start: &Span, end: &Span) -> Pos {
@@ -146,11 +149,32 @@ fn number(i: Span) -> IResult<Span, Node> {
     ))
 }
 
+/// `'...'`, `"..."`, triple-quoted strings over several lines, with an
+/// optional `r`, `b`, `u` or `f` prefix (the text is taken as written).
 fn string(i: Span) -> IResult<Span, Node> {
     let start = i;
+    let (i, _) = take_while(|c: char| "rRbBuUfF".contains(c))(i)?;
+    if i.location_offset() - start.location_offset() > 2 {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            start,
+            nom::error::ErrorKind::Char,
+        )));
+    }
     let (rest, quote) = one_of("'\"")(i)?;
-    let (rest, body) = take_while(|c: char| c != quote && c != '\n')(rest)?;
-    let (rest, _) = char(quote)(rest)?;
+    let triple: String = std::iter::repeat_n(quote, 3).collect();
+    let (rest, body) = if i.fragment().starts_with(&triple) {
+        let (rest, _) = tag(&triple[1..])(rest)?;
+        let end = rest.fragment().find(&triple).ok_or_else(|| {
+            nom::Err::Failure(nom::error::Error::new(start, nom::error::ErrorKind::Char))
+        })?;
+        let (rest, body) = take_count(rest, end)?;
+        let (rest, _) = tag(triple.as_str())(rest)?;
+        (rest, body)
+    } else {
+        let (rest, body) = take_while(|c: char| c != quote && c != '\n')(rest)?;
+        let (rest, _) = char(quote)(rest)?;
+        (rest, body)
+    };
     let expr = Expr::Str(body.fragment().to_string());
     Ok((
         rest,
@@ -159,6 +183,11 @@ fn string(i: Span) -> IResult<Span, Node> {
             pos: pos(&start, &rest),
         },
     ))
+}
+
+/// The first `n` bytes.
+fn take_count(i: Span, n: usize) -> IResult<Span, Span> {
+    nom::bytes::complete::take(n)(i)
 }
 
 /// `(a, b)` or `[a, b]` (a tuple either way), or `(a)` (just `a`).
@@ -360,12 +389,31 @@ fn expr(i: Span) -> IResult<Span, Node> {
     binary(i, &[("+", '+'), ("-", '-')], term)
 }
 
+/// Python's compound statements and others the reader does not follow.
+const BLOCK_KEYWORDS: [&str; 12] = [
+    "for", "while", "if", "def", "class", "with", "try", "async", "return", "global", "del",
+    "lambda",
+];
+
 fn statement(i: Span) -> IResult<Span, Stmt> {
+    if i.fragment().starts_with('@') {
+        return block(i, i, "@");
+    }
     let (rest, word) = opt(ident).parse(i)?;
     if let Some(word) = word {
         if matches!(*word.fragment(), "import" | "from") {
-            let (rest, _) = take_while(|c: char| c != '\n')(rest)?;
+            // To the end of the line, or of the parentheses it opens.
+            let text = rest.fragment();
+            let line_end = text.find('\n').unwrap_or(text.len());
+            let end = match text[..line_end].find('(') {
+                Some(_) => text.find(')').map_or(line_end, |e| e + 1),
+                None => line_end,
+            };
+            let (rest, _) = take_count(rest, end)?;
             return Ok((rest, Stmt::Skip));
+        }
+        if BLOCK_KEYWORDS.contains(word.fragment()) {
+            return block(i, rest, word.fragment());
         }
         // `name = value` (but not `name == value` or `name.attr(...)`).
         let (after, _) = ws(rest)?;
@@ -383,6 +431,26 @@ fn statement(i: Span) -> IResult<Span, Stmt> {
     }
     let (rest, node) = expr(i)?;
     Ok((rest, Stmt::Expr(node)))
+}
+
+/// A statement the reader does not follow, from `start` (its keyword ends at
+/// `rest`): its header line and the indented block under it are skipped.
+fn block<'a>(start: Span<'a>, rest: Span<'a>, keyword: &str) -> IResult<Span<'a>, Stmt> {
+    let at = pos(&start, &rest);
+    let text = rest.fragment();
+    let mut end = text.find('\n').unwrap_or(text.len());
+    while end < text.len() {
+        let next = &text[end + 1..];
+        let line_len = next.find('\n').unwrap_or(next.len());
+        let line = &next[..line_len];
+        if line.trim().is_empty() || line.starts_with([' ', '\t']) {
+            end += 1 + line_len;
+        } else {
+            break;
+        }
+    }
+    let (rest, _) = take_count(rest, end)?;
+    Ok((rest, Stmt::Unsupported(keyword.to_string(), at)))
 }
 
 /// Deeper bracket nesting than any Keras model needs is refused up front: the
@@ -414,31 +482,68 @@ fn check_nesting(text: &str) -> Result<(), TextError> {
     Ok(())
 }
 
-fn parse_statements(text: &str) -> Result<Vec<Stmt>, TextError> {
-    check_nesting(text)?;
+/// Every statement, and a syntax error for each one that cannot be read (the
+/// reader then goes on at the next line that is not indented).
+fn parse_statements(text: &str) -> (Vec<Stmt>, Vec<TextError>) {
+    if let Err(e) = check_nesting(text) {
+        return (Vec::new(), vec![e]);
+    }
     let mut i = Span::new(text);
     let mut out = Vec::new();
+    let mut errors = Vec::new();
     loop {
-        let (rest, _) = ws(i).map_err(|_| syntax_error(i))?;
+        let Ok((rest, _)) = ws(i) else {
+            errors.push(syntax_error(i));
+            return (out, errors);
+        };
         if rest.fragment().is_empty() {
-            return Ok(out);
+            return (out, errors);
         }
-        let (rest, stmt) = statement(rest).map_err(|e| match e {
+        let parsed = statement(rest).map_err(|e| match e {
             nom::Err::Error(e) | nom::Err::Failure(e) => syntax_error(e.input),
             nom::Err::Incomplete(_) => syntax_error(rest),
-        })?;
-        out.push(stmt);
-        // A statement ends its line (or is followed by `;`).
-        let (after, _) = ws(rest).map_err(|_| syntax_error(rest))?;
-        let between = &text[rest.location_offset()..after.location_offset()];
-        i = if let Ok((next, _)) = char::<Span, nom::error::Error<Span>>(';')(after) {
-            next
-        } else if after.fragment().is_empty() || between.contains('\n') {
-            after
-        } else {
-            return Err(syntax_error(after));
-        };
+        });
+        let next = parsed.and_then(|(after_stmt, stmt)| {
+            // A statement ends its line (or is followed by `;`).
+            let (after, _) = ws(after_stmt).map_err(|_| syntax_error(after_stmt))?;
+            let between = &text[after_stmt.location_offset()..after.location_offset()];
+            let next = if let Ok((next, _)) = char::<Span, nom::error::Error<Span>>(';')(after) {
+                next
+            } else if after.fragment().is_empty() || between.contains('\n') {
+                after
+            } else {
+                return Err(syntax_error(after));
+            };
+            Ok((next, stmt))
+        });
+        match next {
+            Ok((next, stmt)) => {
+                out.push(stmt);
+                i = next;
+            }
+            Err(e) => {
+                errors.push(e);
+                i = next_statement(rest);
+            }
+        }
     }
+}
+
+/// The start of the next line after `at` that is not indented (or the end).
+fn next_statement(at: Span) -> Span {
+    let text = at.fragment();
+    let mut offset = 0;
+    loop {
+        let Some(newline) = text[offset..].find('\n') else {
+            offset = text.len();
+            break;
+        };
+        offset += newline + 1;
+        if !text[offset..].starts_with([' ', '\t', '\n', ')', ']', '}']) {
+            break;
+        }
+    }
+    take_count(at, offset).map_or(at, |(rest, _)| rest)
 }
 
 fn syntax_error(at: Span) -> TextError {
@@ -503,7 +608,13 @@ struct Builder {
 }
 
 /// Converts Keras Python code to the DSL.
+/// Converts Keras Python code to the DSL; the first mistake (see [`parse_all`]).
 pub fn parse(text: &str) -> Result<KerasText, TextError> {
+    parse_all(text).map_err(|mut errors| errors.remove(0))
+}
+
+/// Converts Keras Python code to the DSL, or every mistake in it, in order.
+pub fn parse_all(text: &str) -> Result<KerasText, Vec<TextError>> {
     let mut b = Builder {
         vars: HashMap::new(),
         model: None,
@@ -516,12 +627,27 @@ pub fn parse(text: &str) -> Result<KerasText, TextError> {
         output: None,
         last: None,
     };
-    for stmt in parse_statements(text)? {
-        match stmt {
-            Stmt::Skip => {}
-            Stmt::Assign(name, name_pos, value) => b.assign(name, name_pos, value)?,
-            Stmt::Expr(node) => b.expression(node)?,
+    let (statements, mut errors) = parse_statements(text);
+    for stmt in statements {
+        let done = match stmt {
+            Stmt::Skip => Ok(()),
+            Stmt::Assign(name, name_pos, value) => b.assign(name, name_pos, value),
+            Stmt::Expr(node) => b.expression(node),
+            Stmt::Unsupported(keyword, at) => Err(err(
+                at,
+                format!(
+                    "`{keyword}` is not supported: the model must be built by plain statements \
+                     (write the layers out, without loops, conditions or functions)"
+                ),
+            )),
+        };
+        if let Err(e) = done {
+            errors.push(e);
         }
+    }
+    errors.sort_by_key(|e| (e.pos.line, e.pos.column));
+    if !errors.is_empty() {
+        return Err(errors);
     }
     let start = Pos {
         line: 1,
@@ -529,21 +655,21 @@ pub fn parse(text: &str) -> Result<KerasText, TextError> {
         len: 1,
     };
     if b.model.is_none() {
-        return Err(err(
+        return Err(vec![err(
             start,
             "no model: expected `model = keras.Sequential(...)` or `model = keras.Model(inputs, outputs)`",
-        ));
+        )]);
     }
     if let Some((output, pos)) = &b.output {
         if b.tensors.get(output) != b.last.as_ref() {
-            return Err(err(
+            return Err(vec![err(
                 *pos,
                 format!("the output `{output}` is not the last layer's result: only a model's last layer can be its output"),
-            ));
+            )]);
         }
     }
     let Some((dims, input)) = b.input else {
-        return Err(err(start, "the model has no input shape: give `keras.Input(shape=(H, W, C))` or `input_shape=` on the first layer"));
+        return Err(vec![err(start, "the model has no input shape: give `keras.Input(shape=(H, W, C))` or `input_shape=` on the first layer")]);
     };
     let dims: Vec<String> = dims.iter().map(ToString::to_string).collect();
     let input_name = b
@@ -574,7 +700,7 @@ impl Builder {
                     self.model = Some(name);
                     for a in &call.args {
                         match a.keyword.as_ref().map(|(k, p)| (k.as_str(), *p)) {
-                            None | Some(("layers", _)) => match &a.value.expr {
+                            None | Some(("layers", _)) => match &self.resolve(&a.value).expr.clone() {
                                 Expr::Tuple(items) => {
                                     for item in items {
                                         self.layer(item)?;
@@ -626,10 +752,17 @@ impl Builder {
                     self.tensors.insert(name, dsl);
                     Ok(())
                 }
-                _ => Err(err(
+                // A layer object kept for later is not followed.
+                class if Class::from_dsl_name(class).is_some() => Err(err(
                     call.func_pos,
-                    format!("`{name} = {}(...)` is not supported yet: only Sequential models, built with `Sequential([...])` or `.add(...)`", call.func),
+                    format!("`{name} = {}(...)` keeps a layer in a variable: apply it where it is made, `{name} = {}(...)(x)`, or pass it to `Sequential([...])`", call.func, call.func),
                 )),
+                // Anything else (an optimizer, `model.fit(...)`'s history, data)
+                // has nothing to do with the model: kept as an opaque value.
+                _ => {
+                    self.vars.insert(name, value);
+                    Ok(())
+                }
             };
         }
         let _ = name_pos;
@@ -638,27 +771,23 @@ impl Builder {
     }
 
     fn expression(&mut self, node: Node) -> Result<(), TextError> {
+        // Docstrings, and calls that do not build the model (`print`, seeds,
+        // plots), are skipped.
         let Expr::Call(call) = &node.expr else {
-            return Err(err(
-                node.pos,
-                "expected a statement such as `model.add(...)`",
-            ));
-        };
-        if call.func == "print" {
             return Ok(());
-        }
+        };
         let (target, method) = call
             .func
             .rsplit_once('.')
             .unwrap_or(("", call.func.as_str()));
         if Some(target) != self.model.as_deref() {
-            return Err(err(
-                call.func_pos,
-                format!(
-                    "`{}(...)` is not supported here: expected `model.add(...)`",
-                    call.func
-                ),
-            ));
+            if method == "add" && !target.is_empty() && !self.vars.contains_key(target) {
+                return Err(err(
+                    call.func_pos,
+                    format!("`{}`: no model is named `{target}`", call.func),
+                ));
+            }
+            return Ok(());
         }
         match method {
             "add" => match call.args.as_slice() {
@@ -832,13 +961,36 @@ impl Builder {
             ));
         }
         let mut args = Vec::new();
+        let positional = keras_positional(class);
+        let mut position = 0;
         for a in &call.args {
-            let key = a.keyword.as_ref().map(|(k, _)| k.as_str());
+            let key = match a.keyword.as_ref() {
+                Some((k, _)) => k.as_str(),
+                None => {
+                    let Some(&name) = positional.get(position) else {
+                        return Err(err(
+                            a.value.pos,
+                            format!(
+                                "too many positional arguments: `{class}` takes {} ({})",
+                                positional.len(),
+                                positional.join(", ")
+                            ),
+                        ));
+                    };
+                    position += 1;
+                    name
+                }
+            };
+            // `None` is Keras' "the default" (`activation=None` is linear).
+            let none = matches!(&self.resolve(&a.value).expr, Expr::Name(n) if n == "None");
+            if none && key != "activation" {
+                continue;
+            }
             match key {
-                Some("input_shape") => self.input_shape(&a.value, false)?,
-                Some("batch_input_shape") => self.input_shape(&a.value, true)?,
-                Some(k) if TRAINING_ONLY.contains(&k) => {}
-                Some("data_format") => {
+                "input_shape" => self.input_shape(&a.value, false)?,
+                "batch_input_shape" => self.input_shape(&a.value, true)?,
+                k if TRAINING_ONLY.contains(&k) => {}
+                "data_format" => {
                     if self.string(&a.value)? != "channels_last" {
                         return Err(err(
                             a.value.pos,
@@ -846,8 +998,25 @@ impl Builder {
                         ));
                     }
                 }
-                Some(k) => args.push(format!("{k} = {}", self.value(&a.value)?)),
-                None => args.push(self.value(&a.value)?),
+                // Options whose only supported value is Keras' default.
+                "groups" | "keepdims" | "axis"
+                    if matches!(class, "Conv2D" | "Convolution2D" | "Softmax")
+                        || class.starts_with("Global") =>
+                {
+                    let default = match key {
+                        "groups" => "1",
+                        "keepdims" => "False",
+                        _ => "-1",
+                    };
+                    let value = self.value(&a.value)?;
+                    if value != default && !(key == "axis" && value == "(-1)") {
+                        return Err(err(
+                            a.value.pos,
+                            format!("`{key}={value}` is not supported: only `{key}={default}`"),
+                        ));
+                    }
+                }
+                k => args.push(format!("{k} = {}", self.value(&a.value)?)),
             }
         }
         Ok(args)
@@ -950,6 +1119,13 @@ impl Builder {
             Expr::Float(x) => format!("{x:?}"),
             Expr::Str(s) => format!("{s:?}"),
             Expr::Name(n) if matches!(n.as_str(), "True" | "False" | "None") => n.clone(),
+            // An activation given as the function: `tf.nn.relu`, `keras.activations.softmax`.
+            Expr::Name(n)
+                if n.contains('.')
+                    && crate::spec::Activation::from_name(last_segment(n)).is_some() =>
+            {
+                format!("{:?}", last_segment(n))
+            }
             Expr::Name(n) => {
                 return Err(err(
                     node.pos,
@@ -1026,6 +1202,65 @@ fn arithmetic(op: char, a: &Node, b: &Node) -> Option<Expr> {
     }
 }
 
+/// Keras 3's positional parameters of each layer, in order: a positional
+/// argument in Keras code means what it means to Keras
+/// (`Conv2D(16, 3, 2)` has strides 2).
+fn keras_positional(class: &str) -> &'static [&'static str] {
+    match class {
+        "Conv2D" | "Convolution2D" => &[
+            "filters",
+            "kernel_size",
+            "strides",
+            "padding",
+            "data_format",
+            "dilation_rate",
+            "groups",
+            "activation",
+            "use_bias",
+        ],
+        "SeparableConv2D" | "SeparableConvolution2D" => &[
+            "filters",
+            "kernel_size",
+            "strides",
+            "padding",
+            "data_format",
+            "dilation_rate",
+            "depth_multiplier",
+            "activation",
+            "use_bias",
+        ],
+        "DepthwiseConv2D" => &[
+            "kernel_size",
+            "strides",
+            "padding",
+            "depth_multiplier",
+            "data_format",
+            "dilation_rate",
+            "activation",
+            "use_bias",
+        ],
+        "MaxPooling2D" | "MaxPool2D" | "AveragePooling2D" | "AvgPool2D" => {
+            &["pool_size", "strides", "padding", "data_format"]
+        }
+        "GlobalMaxPooling2D" | "GlobalMaxPool2D" | "GlobalAveragePooling2D" | "GlobalAvgPool2D" => {
+            &["data_format", "keepdims"]
+        }
+        "Flatten" => &["data_format"],
+        "Dense" => &["units", "activation", "use_bias"],
+        "Dropout" => &["rate", "noise_shape", "seed"],
+        "ReLU" => &["max_value", "negative_slope", "threshold"],
+        "LeakyReLU" => &["negative_slope"],
+        "Softmax" => &["axis"],
+        "Activation" => &["activation"],
+        "BatchNormalization" => &["axis", "momentum", "epsilon", "center", "scale"],
+        "ZeroPadding2D" => &["padding", "data_format"],
+        "Rescaling" => &["scale", "offset"],
+        "Reshape" => &["target_shape"],
+        "Concatenate" => &["axis"],
+        _ => &[],
+    }
+}
+
 /// `x` itself, or the one item of `[x]`.
 fn single(node: &Node) -> &Node {
     match &node.expr {
@@ -1097,7 +1332,7 @@ model = keras.Sequential([
         assert_eq!(a.layers.len(), 4);
         assert_eq!((a.layers[0].line, a.layers[0].column), (6, 11));
         assert_eq!((b.layers[1].line, b.layers[1].column), (5, 5));
-        assert!(a.model.body.starts_with("input(28, 28, 1);\nConv2D(32, kernel_size = (3, 3), padding = \"valid\", activation = \"relu\")\n"));
+        assert!(a.model.body.starts_with("input(28, 28, 1);\nConv2D(filters = 32, kernel_size = (3, 3), padding = \"valid\", activation = \"relu\")\n"));
     }
 
     #[test]
@@ -1109,8 +1344,71 @@ model = keras.Sequential([
         let text = "num_classes = 10\nmodel = Sequential()\nmodel.add(Flatten())\nmodel.add(Dense(num_classes))\nmodel.build((None, 4, 4, 2))\n";
         assert_eq!(
             parse(text).unwrap().model.body,
-            "input(4, 4, 2);\nFlatten()\nDense(10)\n"
+            "input(4, 4, 2);\nFlatten()\nDense(units = 10)\n"
         );
+    }
+
+    /// What real Keras scripts hold besides the model: docstrings, imports in
+    /// parentheses, an optimizer, `compile`, `fit`, prints, a layer list in a
+    /// variable, `padding='Same'`, activations as functions, arithmetic.
+    #[test]
+    fn python_around_the_model_is_read_as_python() {
+        let text = r#""""A CNN for MNIST.
+
+It has "quotes" and (brackets) in its docstring.
+"""
+from tensorflow.keras.layers import (
+    Conv2D,
+    Dense,
+)
+import numpy as np
+np.random.seed(42)
+filters = 16
+input_shape = (28, 28, 1)
+net = [
+    keras.Input(shape=input_shape),
+    layers.Rescaling(1./255),
+    Conv2D(2 * filters, 3, 2, 'Same', activation=tf.nn.relu),
+    layers.Flatten(),
+    Dense(10, activation=keras.activations.softmax),
+]
+model = keras.Sequential(net, name="mnist")
+opt = keras.optimizers.Adam(learning_rate=1e-3)
+model.compile(optimizer=opt, loss="categorical_crossentropy")
+history = model.fit(x_train, y_train, epochs=3)
+print(history.history)
+"#;
+        let keras = parse(text).unwrap();
+        assert_eq!(
+            keras.model.body,
+            "input(28, 28, 1);\nRescaling(scale = 0.00392156862745098)\n\
+             Conv2D(filters = 32, kernel_size = 3, strides = 2, padding = \"Same\", activation = \"relu\")\n\
+             Flatten()\nDense(units = 10, activation = \"softmax\")\n"
+        );
+        assert_eq!(keras.model.name, "mnist");
+    }
+
+    /// Keras' signature: a third positional argument of Conv2D is `strides`.
+    /// Every mistake in the file is reported, each at its place; loops and
+    /// conditions say what they are.
+    #[test]
+    fn every_mistake_is_reported_at_its_place() {
+        let text = "model = Sequential()
+model.add(Conv2D(16, 3, 2, 'same', None, 1, 1, 'relu', True, 7))
+for i in range(3):
+    model.add(Dense(8))
+model.add(Lambda(f))
+if big:
+    model.add(Dense(64))
+model.add(Dense(10)
+";
+        let errors = parse_all(text).unwrap_err();
+        let at: Vec<(u32, usize)> = errors.iter().map(|e| (e.pos.line, e.pos.column)).collect();
+        assert_eq!(at, [(2, 62), (3, 1), (5, 11), (6, 1), (9, 1)], "{errors:?}");
+        assert!(errors[0].message.contains("too many positional arguments"));
+        assert!(errors[1].message.starts_with("`for` is not supported"));
+        assert!(errors[2].message.contains("`Lambda` is not supported"));
+        assert!(errors[3].message.starts_with("`if` is not supported"));
     }
 
     #[test]

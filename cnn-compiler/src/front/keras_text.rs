@@ -18,13 +18,15 @@ pub fn expand(
     loc: Loc,
     diags: &mut Diagnostics,
 ) -> Option<TokenStream> {
-    let keras = match keras_py::parse(text) {
+    let keras = match keras_py::parse_all(text) {
         Ok(keras) => keras,
-        Err(e) => {
-            diags.push(Diagnostic::new(
-                loc,
-                keras_py::render(label, text, e.pos, &e.message),
-            ));
+        Err(errors) => {
+            for e in errors {
+                diags.push(Diagnostic::new(
+                    loc,
+                    keras_py::render(label, text, e.pos, &e.message),
+                ));
+            }
             return None;
         }
     };

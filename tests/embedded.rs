@@ -30,6 +30,47 @@ cnn_runtime::cnn! {
     Dense(5, sigmoid)
 }
 
+// A graph model with BatchNorm without beta or gamma, depthwise and separable
+// convolutions; Keras 3 named its variables `bn_dw.{layer}.{variable}`.
+cnn_runtime::cnn! {
+    pub struct BnDw;
+    input(28, 28, 1);
+    weights = "fixtures/bn_dw/weights.safetensors";
+    Rescaling(0.00784313725490196, offset = -1.0)
+    ZeroPadding2D(((1, 2), (0, 1)))
+    Conv2D(16, 3x3, strides = 2, use_bias = false)
+    BatchNormalization
+    ReLU(max_value = 6.0)
+    DepthwiseConv2D(3x3, depth_multiplier = 2, padding = same)
+    BatchNormalization(epsilon = 1e-5, center = false)
+    Activation(relu)
+    SeparableConv2D(24, 3x3, strides = 2, padding = same, activation = relu)
+    BatchNormalization(scale = false)
+    Reshape((-1,))
+    Dense(32)
+    BatchNormalization
+    Dense(10, softmax)
+}
+
+// Residual branches, with the fixture's own layer names.
+cnn_runtime::cnn! {
+    pub struct Inception;
+    input(16, 16, 3, name = "image");
+    weights = "fixtures/inception/weights.safetensors";
+    stem = Conv2D(8, 3x3, padding = same, activation = relu, name = "stem");
+    a = Conv2D(8, 1x1, activation = relu, name = "branch_1x1")(stem);
+    b = Conv2D(6, 1x1, activation = relu, name = "branch_3x3_reduce")(stem)
+        Conv2D(8, 3x3, padding = same, activation = relu, name = "branch_3x3");
+    c = MaxPool(3, strides = 1, padding = same, name = "branch_pool")(stem)
+        Conv2D(4, 1x1, activation = relu, name = "branch_pool_proj");
+    x = Concatenate(a, b, c, name = "mixed") BatchNormalization(name = "mixed_bn");
+    s1 = Conv2D(20, 1x1, name = "proj_1")(x);
+    s2 = Conv2D(20, 3x3, padding = same, name = "proj_3")(x);
+    Add(x, s1, s2, name = "sum") ReLU(name = "sum_relu")
+    GlobalAvgPool(name = "gap")
+    Dense(5, softmax, name = "probs")
+}
+
 fn same_weights<M: Model>(embedded: &M, fixture: &str) {
     let loaded =
         M::from_safetensors_file(fixture_dir(fixture).join("weights.safetensors")).unwrap();
@@ -68,6 +109,10 @@ fn embedded_weights_are_the_files_weights_and_match_keras() {
     same_weights(FeaturesA::embedded(), "features_a");
     assert!(max_difference_to_keras(Seed::embedded(), "seed_mnist") <= 1e-5);
     assert!(max_difference_to_keras(FeaturesA::embedded(), "features_a") <= 1e-5);
+    same_weights(BnDw::embedded(), "bn_dw");
+    same_weights(Inception::embedded(), "inception");
+    assert!(max_difference_to_keras(BnDw::embedded(), "bn_dw") <= 1e-5);
+    assert!(max_difference_to_keras(Inception::embedded(), "inception") <= 1e-5);
     // The conv without bias has an all-zero bias block.
     assert_eq!(FeaturesA::TENSORS[0].name, "conv2d.kernel");
     assert_eq!(FeaturesA::TENSORS[1].name, "conv2d_1.kernel");

@@ -389,3 +389,38 @@ fn npz_archives_stored_compressed_or_f64_load_and_bad_ones_are_rejected() {
         WeightsErrorKind::Corrupt(_)
     ));
 }
+
+cnn_runtime::include_keras! { struct Resnet8; "fixtures/resnet8/config.json" }
+cnn_runtime::include_keras! { struct BnDw; "fixtures/bn_dw/config.json" }
+
+/// A graph model's Keras file (BatchNorm's four variables, separable and
+/// depthwise kernels) loads, saves under Keras' names and reloads bit for bit;
+/// the Keras 3 Sequential file whose names carry the model's prefix too.
+#[test]
+fn graph_weights_round_trip_under_keras_names() {
+    fn round_trip<M: Model>(fixture: &str) {
+        let file = std::fs::read(fixture_dir(fixture).join("weights.safetensors")).unwrap();
+        let model = M::from_safetensors(&file).unwrap();
+        let saved = model.to_safetensors();
+        let again = M::from_safetensors(&saved).unwrap();
+        assert_eq!(tensor_bits(&*model), tensor_bits(&*again), "{fixture}");
+        assert_eq!(again.to_safetensors(), saved, "{fixture}");
+        let keras = SafeTensors::deserialize(&file).unwrap();
+        let ours = SafeTensors::deserialize(&saved).unwrap();
+        for name in ours.names() {
+            let stored = keras
+                .tensor(name)
+                .or_else(|_| keras.tensor(&format!("{fixture}.{name}")))
+                .unwrap();
+            assert_eq!(ours.tensor(name).unwrap().data(), stored.data(), "{name}");
+        }
+    }
+    round_trip::<Resnet8>("resnet8");
+    round_trip::<BnDw>("bn_dw");
+    assert!(BnDw::TENSORS
+        .iter()
+        .any(|t| t.name == "separable_conv2d.depthwise_kernel"));
+    assert!(Resnet8::TENSORS
+        .iter()
+        .any(|t| t.name == "batch_normalization_5.moving_variance"));
+}

@@ -16,6 +16,60 @@ cnn_runtime::cnn! {
     Dense(3, softmax)
 }
 
+// A graph through every new path: depthwise and separable convolutions, the
+// three BatchNorm variants, zero padding, rescaling, a reshape, branches merged
+// by Add and Concatenate, ReLU with options, an in-place and a copying
+// element-wise layer.
+cnn_runtime::cnn! {
+    pub struct Graph;
+    input(36);
+    Reshape((6, 6, 1)) Rescaling(0.5, offset = -0.25)
+    x = ZeroPadding2D(((1, 0), (0, 1))) Conv2D(4, 3x3, use_bias = false) BatchNormalization;
+    a = DepthwiseConv2D(2x2, depth_multiplier = 2, padding = same, activation = relu)(x)
+        BatchNormalization(center = false);
+    b = SeparableConv2D(8, 3x3, padding = same)(x) BatchNormalization(scale = false);
+    y = Conv2D(8, 1x1)(x);
+    s = Add(a, b, y) ReLU(max_value = 1.5, negative_slope = 0.1, threshold = 0.05);
+    Concatenate(s, x) GlobalAvgPool Dense(3, softmax)
+}
+
+/// Weights in -0.9..0.9, with variances kept positive for BatchNorm.
+fn fill<M: Model>(model: &mut M) {
+    let mut step = 0u32;
+    model
+        .load_with(|spec, values| {
+            for v in values {
+                step += 1;
+                let x = ((step * 37 % 19) as f32 - 9.0) / 10.0;
+                *v = if spec.name.ends_with("moving_variance") {
+                    x.abs() + 0.5
+                } else {
+                    x
+                };
+            }
+            Ok::<(), ()>(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_graph_runs_and_forward_into_agrees() {
+    let mut model = Graph::zeroed();
+    fill(&mut *model);
+    let input: [f32; 36] = core::array::from_fn(|i| (i as f32 - 12.0) / 9.0);
+    let out = model.forward(&input);
+    let mut scratch = Graph::new_scratch();
+    assert_eq!(*model.forward_into(&input, &mut scratch), out);
+    assert!((out.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+    assert!(out.iter().all(|p| p.is_finite() && *p > 0.0));
+    assert_eq!(Graph::INPUT_SHAPE, &[36]);
+    let names: Vec<&str> = Graph::TENSORS.iter().map(|t| t.name).collect();
+    assert!(names.contains(&"separable_conv2d.pointwise_kernel"));
+    assert!(names.contains(&"batch_normalization_1.gamma"));
+    assert!(!names.contains(&"batch_normalization_1.beta"));
+    assert!(!names.contains(&"batch_normalization_2.gamma"));
+}
+
 fn model() -> Box<Small> {
     let mut model = Small::zeroed();
     let mut step = 0u32;

@@ -140,13 +140,70 @@ def layer_line(class_name, config, auto_name):
         args.append(repr(float(config["rate"])))
         dsl = "Dropout"
     elif class_name == "ReLU":
-        if config.get("max_value") not in (None, 6, 6.0) or config.get("negative_slope", 0) != 0 \
-                or config.get("threshold", 0) != 0:
-            raise Unsupported(f"layer `{name}`: ReLU with these options is not supported yet")
-        if config.get("max_value") is not None:
-            dsl, args = "Activation", ["relu6"]
+        for key, default in (("max_value", None), ("negative_slope", 0), ("threshold", 0)):
+            if config.get(key, default) not in (default, 0.0 if default == 0 else None):
+                args.append(f"{key} = {float(config[key])!r}")
+        dsl = "ReLU"
+    elif class_name == "BatchNormalization":
+        axis = config.get("axis", -1)
+        if axis not in (-1, [-1], 3, [3]):
+            raise Unsupported(f"layer `{name}`: BatchNormalization over axis {axis} is not supported yet")
+        if config.get("epsilon", 1e-3) != 1e-3:
+            args.append(f"epsilon = {float(config['epsilon'])!r}")
+        for key in ("center", "scale"):
+            if not config.get(key, True):
+                args.append(f"{key} = false")
+        dsl = "BatchNormalization"
+    elif class_name in ("DepthwiseConv2D", "SeparableConv2D"):
+        require(config, name, "data_format", ["channels_last", None])
+        if class_name == "SeparableConv2D":
+            args.append(str(config["filters"]))
+        args.append(size(config["kernel_size"]))
+        if pair(config.get("strides", 1)) != (1, 1):
+            args.append(f"strides = {stride(config['strides'])}")
+        if config.get("padding", "valid") != "valid":
+            args.append(f"padding = {config['padding']}")
+        if config.get("depth_multiplier", 1) != 1:
+            args.append(f"depth_multiplier = {config['depth_multiplier']}")
+        if pair(config.get("dilation_rate", 1)) != (1, 1):
+            args.append(f"dilation = {stride(config['dilation_rate'])}")
+        if not config.get("use_bias", True):
+            args.append("use_bias = false")
+        act = activation(config, name)
+        if act != "linear":
+            args.append(f"activation = {act}")
+        dsl = class_name
+    elif class_name == "ZeroPadding2D":
+        require(config, name, "data_format", ["channels_last", None])
+        padding = config.get("padding", 1)
+        if isinstance(padding, int):
+            rows = cols = (padding, padding)
+        elif all(isinstance(p, int) for p in padding):
+            rows, cols = (padding[0], padding[0]), (padding[1], padding[1])
         else:
-            dsl = "ReLU"
+            rows, cols = tuple(padding[0]), tuple(padding[1])
+        if rows == cols and rows[0] == rows[1]:
+            if rows[0] != 1:
+                args.append(str(rows[0]))
+        else:
+            args.append(f"(({rows[0]}, {rows[1]}), ({cols[0]}, {cols[1]}))")
+        dsl = "ZeroPadding2D"
+    elif class_name == "Rescaling":
+        for key in ("scale", "offset"):
+            if not isinstance(config.get(key, 0.0), (int, float)):
+                raise Unsupported(f"layer `{name}`: a Rescaling {key} per channel is not supported yet")
+        args.append(repr(float(config["scale"])))
+        if config.get("offset", 0.0) != 0.0:
+            args.append(f"offset = {float(config['offset'])!r}")
+        dsl = "Rescaling"
+    elif class_name == "Reshape":
+        shape = tuple(config["target_shape"])
+        args.append(f"({shape[0]},)" if len(shape) == 1 else str(shape))
+        dsl = "Reshape"
+    elif class_name in ("Add", "Concatenate"):
+        if class_name == "Concatenate" and config.get("axis", -1) not in (-1, 3):
+            raise Unsupported(f"layer `{name}`: Concatenate on axis {config['axis']} is not supported yet")
+        dsl = class_name
     elif class_name == "LeakyReLU":
         slope = config.get("negative_slope", config.get("alpha", 0.3))
         if abs(slope - 0.3) > 1e-9:
@@ -171,12 +228,95 @@ def weight_layers(layers):
     return [(l["class_name"], l["config"]) for l in layers if l["class_name"] != "InputLayer"]
 
 
-def spec_from_config(model_config, struct_name=None):
-    """The `cnn!` spec of a Keras Sequential config (`model.to_json()`)."""
-    if model_config.get("class_name") != "Sequential":
-        raise Unsupported(f"{model_config.get('class_name')} models (the functional API) are not "
-                          "supported yet: only Sequential")
+def inbound(layer):
+    """The names of the layers a functional layer reads, in order (Keras 3's
+    `keras_history`, or Keras 2's `[name, node, tensor, kwargs]` lists)."""
+    names = []
+
+    def walk(value):
+        if isinstance(value, dict):
+            history = value.get("config", {}).get("keras_history")
+            if history:
+                names.append(history[0])
+            elif "args" in value:
+                walk(value["args"])
+        elif isinstance(value, list):
+            if len(value) >= 3 and isinstance(value[0], str) and isinstance(value[1], int):
+                names.append(value[0])
+            else:
+                for item in value:
+                    walk(item)
+
+    nodes = layer.get("inbound_nodes", [])
+    if len(nodes) != 1:
+        raise Unsupported(f"layer `{layer['config'].get('name')}` is called {len(nodes)} times: "
+                          "shared layers are not supported")
+    walk(nodes[0])
+    return names
+
+
+def variable(name):
+    """A layer name as a DSL tensor name."""
+    var = re.sub(r"\W", "_", name)
+    keywords = {"input", "weights", "as", "fn", "if", "in", "let", "loop", "match", "mod", "move",
+                "ref", "self", "type", "use", "where", "while", "struct", "true", "false"}
+    return f"t_{var}" if var in keywords or var[0].isdigit() else var
+
+
+def spec_from_functional(model_config, struct_name):
+    """The `cnn!` graph form of a functional model: a layer reads the one before
+    it unless it says otherwise; results read elsewhere are named."""
     config = model_config["config"]
+    layers = config["layers"]
+    inputs = [l for l in layers if l["class_name"] == "InputLayer"]
+    if len(inputs) != 1:
+        raise Unsupported(f"{len(inputs)} inputs: only models with one input are supported")
+    input_name = inputs[0]["config"]["name"]
+    shape = inputs[0]["config"].get("batch_shape") or inputs[0]["config"].get("batch_input_shape")
+    if not shape or len(shape) not in (2, 4):
+        raise Unsupported(f"input shape {shape}: only (None, H, W, C) images or (None, n) vectors")
+    dims = ", ".join(str(d) for d in shape[1:])
+    lines = [f"pub struct {struct_name};", f'input({dims}, name = "{input_name}");']
+    body = [l for l in layers if l["class_name"] != "InputLayer"]
+    reads = {l["config"]["name"]: inbound(l) for l in body}
+    previous = [input_name] + [l["config"]["name"] for l in body]
+    # A result is named when a layer other than the next one reads it.
+    named = set()
+    for i, layer in enumerate(body):
+        sources = reads[layer["config"]["name"]]
+        if sources != [previous[i]]:
+            named.update(sources)
+    counter = Counter()
+    for i, layer in enumerate(body):
+        name = layer["config"]["name"]
+        line = layer_line(layer["class_name"], layer["config"], counter.next(layer["class_name"]))
+        sources = reads[name]
+        # The first layer names the input it reads, as `layer(...)(inputs)` does:
+        # that makes the model functional (its summary lists the InputLayer).
+        if sources != [previous[i]] or i == 0:
+            if not line.endswith(")"):
+                line += "()"
+            line += "(" + ", ".join("input" if s == input_name else variable(s) for s in sources) + ")"
+        if name in named:
+            line = f"{variable(name)} = {line};"
+        lines.append(line)
+    outputs = config.get("output_layers", [])
+    output = outputs[0][0] if outputs and isinstance(outputs[0], list) else (outputs or [None])[0]
+    if output != previous[-1]:
+        raise Unsupported(f"the output `{output}` is not the last layer")
+    return "\n".join(lines) + "\n"
+
+
+def spec_from_config(model_config, struct_name=None):
+    """The `cnn!` spec of a Keras config (`model.to_json()`), Sequential or functional."""
+    config = model_config["config"]
+    class_name = model_config.get("class_name")
+    name = snake_case(config.get("name", "model"))
+    struct_name = struct_name or "".join(p.capitalize() for p in name.split("_"))
+    if class_name in ("Functional", "Model"):
+        return spec_from_functional(model_config, struct_name)
+    if class_name != "Sequential":
+        raise Unsupported(f"{class_name} models are not supported: only Sequential and Functional")
     layers = config["layers"]
     shape = None
     if layers and layers[0]["class_name"] == "InputLayer":
@@ -184,10 +324,10 @@ def spec_from_config(model_config, struct_name=None):
     elif layers:
         build = layers[0].get("build_config", {}).get("input_shape")
         shape = layers[0]["config"].get("batch_input_shape") or build
-    if not shape or len(shape) != 4:
-        raise Unsupported(f"input shape {shape}: only (None, H, W, C) images are supported")
-    struct_name = struct_name or "".join(p.capitalize() for p in snake_case(config.get("name", "model")).split("_"))
-    lines = [f"pub struct {struct_name};", f"input({shape[1]}, {shape[2]}, {shape[3]});"]
+    if not shape or len(shape) not in (2, 4):
+        raise Unsupported(f"input shape {shape}: only (None, H, W, C) images or (None, n) vectors")
+    dims = ", ".join(str(d) for d in shape[1:])
+    lines = [f"pub struct {struct_name};", f"input({dims});"]
     counter = Counter()
     for class_name, layer_config in weight_layers(layers):
         lines.append(layer_line(class_name, layer_config, counter.next(class_name)))
@@ -219,14 +359,26 @@ def weights_from_keras_file(path):
     return model_config, tensors
 
 
+def variables(class_name, config):
+    """Keras' variables of a layer, in the order Keras creates (and saves) them."""
+    bias = ["bias"] if config.get("use_bias", True) else []
+    if class_name in ("Conv2D", "Dense", "DepthwiseConv2D"):
+        return ["kernel"] + bias
+    if class_name == "SeparableConv2D":
+        return ["depthwise_kernel", "pointwise_kernel"] + bias
+    if class_name == "BatchNormalization":
+        return (["gamma"] if config.get("scale", True) else []) \
+            + (["beta"] if config.get("center", True) else []) + ["moving_mean", "moving_variance"]
+    return []
+
+
 def add_tensors(tensors, name, class_name, config, values):
-    if class_name in ("Conv2D", "Dense"):
-        expected = 2 if config.get("use_bias", True) else 1
-        if len(values) != expected:
-            raise Unsupported(f"layer `{name}` has {len(values)} weight tensors, expected {expected}")
-        tensors[f"{name}.kernel"] = values[0]
-        if expected == 2:
-            tensors[f"{name}.bias"] = values[1]
+    names = variables(class_name, config)
+    if names:
+        if len(values) != len(names):
+            raise Unsupported(f"layer `{name}` has {len(values)} weight tensors, expected {len(names)}")
+        for variable_name, value in zip(names, values):
+            tensors[f"{name}.{variable_name}"] = value
     elif values:
         raise Unsupported(f"layer `{name}` ({class_name}) has weights, which is not supported yet")
 

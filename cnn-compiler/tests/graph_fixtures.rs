@@ -245,3 +245,31 @@ fn memory_plans_never_overwrite_live_tensors() {
         }
     }
 }
+
+/// `tools/export_keras.py` prints each graph fixture's `model.to_json()` as
+/// `cnn!` (Keras' layer names kept) that compiles to Keras' own summary.
+/// Needs python3 (`.ci/run` has it); skipped without it outside CI.
+#[test]
+fn exported_graph_specs_give_keras_summaries() {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/export_keras.py");
+    for name in GRAPH_FIXTURES {
+        let out = std::process::Command::new("python3")
+            .arg(&script)
+            .arg(dir(name).join("config.json"))
+            .output();
+        let Ok(out) = out else {
+            assert!(std::env::var_os("CI").is_none(), "CI must provide python3");
+            return;
+        };
+        assert!(
+            out.status.success(),
+            "{name}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let spec = String::from_utf8(out.stdout).unwrap();
+        let plan = cnn_compiler::compile(spec.parse().unwrap())
+            .unwrap_or_else(|d| panic!("{name}: {d}\n{spec}"));
+        let summary = cnn_compiler::summary::render(&plan);
+        assert_eq!(summary, read(name, "summary.txt"), "{name}\n{spec}");
+    }
+}

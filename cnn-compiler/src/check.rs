@@ -99,6 +99,10 @@ fn check_presence(spec: &ModelSpec, diags: &mut Diagnostics) -> Option<Shape> {
                     return None;
                 }
             };
+            if dims.contains(&0) {
+                diags.error(*loc, format!("the input {shape} has a size of 0"));
+                return None;
+            }
             if dims.iter().map(|&d| d as u128).product::<u128>() > MAX_ELEMENTS {
                 diags.error(
                     *loc,

@@ -16,9 +16,15 @@
 //! assert_eq!(plan.output().to_string(), "10");
 //! ```
 //!
-//! Stages, each a function from data to data: [`front::dsl::parse`] (tokens →
-//! [`spec::ModelSpec`]), [`check::check`] (→ [`plan::Plan`]), [`codegen::generate`]
-//! and [`summary::render`]. Mistakes are collected as [`diag::Diagnostics`].
+//! Stages, each a function from data to data, one way: a front-end produces a
+//! [`spec::ModelSpec`] ([`front::dsl::parse`] from tokens; the Keras readers
+//! [`front::keras_json::parse`] and [`front::keras_py::parse`] through
+//! [`front::keras_json::KerasModel::into_spec`], whose layers the DSL's own
+//! option rules check), [`check::check`] makes the [`plan::Plan`] (shapes,
+//! Keras' order), [`memory::plan_memory`] places its tensors, and
+//! [`codegen::generate`] and [`summary::render`] read it. No front-end calls a
+//! later stage; the `expand*` functions here chain them. Mistakes are
+//! collected as [`diag::Diagnostics`].
 
 pub mod check;
 pub mod codegen;
@@ -33,7 +39,7 @@ pub mod plan;
 pub mod spec;
 pub mod summary;
 
-use diag::Diagnostics;
+use diag::{Diagnostic, Diagnostics};
 use front::dsl::Header;
 use plan::Plan;
 use proc_macro2::TokenStream;
@@ -44,6 +50,30 @@ pub fn compile(tokens: TokenStream) -> Result<Plan, Diagnostics> {
     let plan =
         front::dsl::parse(tokens, &mut diags).and_then(|spec| check::check(spec, &mut diags));
     match plan {
+        Some(plan) if diags.is_empty() => Ok(plan),
+        _ => Err(diags),
+    }
+}
+
+/// Checks a Keras model read by [`front::keras_json::parse`] or
+/// [`front::keras_py::parse`], for a public type named after it.
+///
+/// ```
+/// let json = std::fs::read_to_string("../fixtures/resnet8/config.json").unwrap();
+/// let model = cnn_compiler::front::keras_json::parse(&json).unwrap();
+/// let plan = cnn_compiler::compile_keras(model).unwrap();
+/// assert_eq!(plan.params(), 78_666);
+/// ```
+pub fn compile_keras(model: front::keras_json::KerasModel) -> Result<Plan, Diagnostics> {
+    let mut diags = Diagnostics::new();
+    let spec = model.into_spec(
+        TokenStream::new(),
+        quote::quote!(pub),
+        None,
+        diag::Loc::default(),
+        &mut diags,
+    );
+    match check::check(spec, &mut diags) {
         Some(plan) if diags.is_empty() => Ok(plan),
         _ => Err(diags),
     }
@@ -80,20 +110,69 @@ pub fn expand(tokens: TokenStream) -> TokenStream {
 /// diagnostics (on the path) beside a stub of the type.
 pub fn expand_include_keras(tokens: TokenStream) -> TokenStream {
     let mut diags = Diagnostics::new();
-    let header = syn::parse2::<front::dsl::Header>(tokens.clone()).ok();
-    match front::include::expand(tokens, &embed::manifest_dir(), &mut diags) {
-        Some(code) => code,
-        None => {
-            let mut out = diags.to_compile_errors();
-            if let Some(Header {
-                attrs, vis, ident, ..
-            }) = header
-            {
-                out.extend(fallback::stub(attrs, vis, ident, None));
-            }
-            out
+    let header = syn::parse2::<Header>(tokens.clone()).ok();
+    let stub = |diags: &Diagnostics| {
+        let mut out = diags.to_compile_errors();
+        if let Some(Header {
+            attrs, vis, ident, ..
+        }) = header.clone()
+        {
+            out.extend(fallback::stub(attrs, vis, ident, None));
         }
+        out
+    };
+    let Some(file) = front::include::read(tokens, &embed::manifest_dir(), &mut diags) else {
+        return stub(&diags);
+    };
+    let (shown, loc, track) = (file.shown.clone(), file.loc, file.track.clone());
+    let code = match file.kind {
+        front::include::FileKind::Python => {
+            keras_text_model(file.header, &file.text, &shown, loc, &mut diags)
+        }
+        front::include::FileKind::Json => match front::keras_json::parse(&file.text) {
+            Ok(model) => {
+                let Header {
+                    attrs, vis, ident, ..
+                } = file.header;
+                let mut found = Diagnostics::new();
+                let spec = model.into_spec(attrs, vis, ident, loc, &mut found);
+                let plan = check::check(spec, &mut found);
+                for d in found {
+                    let message = format!("`{shown}`: {}", d.message);
+                    diags.push(Diagnostic { loc, message, ..d });
+                }
+                plan.filter(|_| diags.is_empty())
+                    .map(|plan| codegen::generate(&plan, None))
+            }
+            Err(e) => {
+                diags.push(diag::Diagnostic::new(loc, format!("`{shown}`: {e}")));
+                None
+            }
+        },
+    };
+    match code {
+        Some(code) if diags.is_empty() => quote::quote!(#code #track),
+        _ => stub(&diags),
     }
+}
+
+/// Keras Python code: read, checked and generated, every diagnostic quoting
+/// the Keras line it is about.
+fn keras_text_model(
+    header: Header,
+    text: &str,
+    label: &str,
+    loc: diag::Loc,
+    diags: &mut Diagnostics,
+) -> Option<TokenStream> {
+    let (spec, keras) = front::keras_text::spec(header, text, label, loc, diags)?;
+    let mut found = Diagnostics::new();
+    let plan = check::check(spec, &mut found);
+    for d in found {
+        diags.push(front::keras_text::locate(d, &keras, text, label, loc));
+    }
+    plan.filter(|_| diags.is_empty())
+        .map(|plan| codegen::generate(&plan, None))
 }
 
 /// What `cnn_keras!` expands to: the model that Keras Python code (a string
@@ -114,7 +193,7 @@ pub fn expand_keras(tokens: TokenStream) -> TokenStream {
     let code = match syn::parse2::<syn::LitStr>(header.rest.clone()) {
         Ok(text) => {
             let loc = diag::Loc::span(text.span());
-            front::keras_text::expand(header, &text.value(), "Keras code", loc, &mut diags)
+            keras_text_model(header, &text.value(), "Keras code", loc, &mut diags)
         }
         Err(e) => {
             diags.push(diag::Diagnostic::new(
@@ -124,9 +203,12 @@ pub fn expand_keras(tokens: TokenStream) -> TokenStream {
             None
         }
     };
-    code.unwrap_or_else(|| {
-        let mut out = diags.to_compile_errors();
-        out.extend(stub);
-        out
-    })
+    match code {
+        Some(code) if diags.is_empty() => code,
+        _ => {
+            let mut out = diags.to_compile_errors();
+            out.extend(stub);
+            out
+        }
+    }
 }

@@ -212,11 +212,7 @@ fn mutated_keras_source() -> impl Strategy<Value = String> {
 fn keras_text_parses_or_reports(text: &str) {
     match cnn_compiler::front::keras_py::parse(text) {
         Ok(keras) => {
-            let _ = cnn_compiler::compile(
-                format!("pub struct M; {}", keras.model.body)
-                    .parse()
-                    .unwrap_or_default(),
-            );
+            let _ = cnn_compiler::compile_keras(keras.model);
         }
         Err(e) => {
             let lines = text.lines().count().max(1) as u32;

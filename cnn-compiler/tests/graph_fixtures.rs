@@ -29,9 +29,7 @@ fn read(name: &str, file: &str) -> String {
 fn plan_from_json(name: &str) -> cnn_compiler::plan::Plan {
     let model = cnn_compiler::front::keras_json::parse(&read(name, "config.json"))
         .unwrap_or_else(|e| panic!("{name}: {e}"));
-    let source = format!("pub struct {}; {}", model.type_name(), model.body);
-    cnn_compiler::compile(source.parse().unwrap())
-        .unwrap_or_else(|d| panic!("{name}: {d}\n{}", model.body))
+    cnn_compiler::compile_keras(model).unwrap_or_else(|d| panic!("{name}: {d}"))
 }
 
 fn usizes(v: &Value) -> Vec<usize> {
@@ -129,13 +127,7 @@ fn plan_from_dsl(name: &str) -> cnn_compiler::plan::Plan {
 fn plan_from_python(name: &str) -> cnn_compiler::plan::Plan {
     let keras = cnn_compiler::front::keras_py::parse(&read(name, "keras_source.py"))
         .unwrap_or_else(|e| panic!("{name}: {e:?}"));
-    let source = format!(
-        "pub struct {}; {}",
-        keras.model.type_name(),
-        keras.model.body
-    );
-    cnn_compiler::compile(source.parse().unwrap())
-        .unwrap_or_else(|d| panic!("{name}: {d}\n{}", keras.model.body))
+    cnn_compiler::compile_keras(keras.model).unwrap_or_else(|d| panic!("{name}: {d}"))
 }
 
 /// Two plans are the same model: layers in the same order, reading the same

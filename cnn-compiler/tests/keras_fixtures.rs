@@ -127,9 +127,8 @@ fn shapes_padding_params_and_macs_equal_the_manifest() {
 
 /// A Keras front-end's model, compiled as the DSL, prints the fixture's summary.
 fn assert_summary_is_keras(dir: &Path, model: &cnn_compiler::front::keras_json::KerasModel) {
-    let source = format!("pub struct {}; {}", model.type_name(), model.body);
-    let plan = cnn_compiler::compile(source.parse().unwrap())
-        .unwrap_or_else(|d| panic!("{}: {d}\n{}", dir.display(), model.body));
+    let plan = cnn_compiler::compile_keras(model.clone())
+        .unwrap_or_else(|d| panic!("{}: {d}\n{model:?}", dir.display()));
     let expected = std::fs::read_to_string(dir.join("summary.txt")).unwrap();
     assert_eq!(
         cnn_compiler::summary::render(&plan),

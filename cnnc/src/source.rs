@@ -23,12 +23,7 @@ pub fn compile(name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
                 .map(|e| text_problem(text, e.pos, e.message))
                 .collect::<Vec<_>>()
         })?;
-        let dsl = format!(
-            "pub struct {}; {}",
-            keras.model.type_name(),
-            keras.model.body
-        );
-        check_dsl(&dsl).map_err(|diags| {
+        cnn_compiler::compile_keras(keras.model.clone()).map_err(|diags| {
             diags
                 .into_iter()
                 .map(|d| {
@@ -52,8 +47,7 @@ pub fn compile(name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
                 range: None,
             }]
         })?;
-        let dsl = format!("pub struct {}; {}", keras.type_name(), keras.body);
-        check_dsl(&dsl).map_err(|diags| diags.into_iter().map(problem).collect())
+        cnn_compiler::compile_keras(keras).map_err(|diags| diags.into_iter().map(problem).collect())
     } else {
         check_dsl(text).map_err(|diags| {
             diags

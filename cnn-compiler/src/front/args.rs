@@ -31,6 +31,58 @@ impl Schema {
     }
 }
 
+/// One argument as a front-end read it: `key = value`, or a positional value.
+#[derive(Clone, Debug)]
+pub struct Arg {
+    pub keyword: Option<Spanned<String>>,
+    /// `None` when the value could not be read (and that was reported).
+    pub value: Option<Spanned<Value>>,
+    /// The whole argument.
+    pub loc: Loc,
+}
+
+impl Arg {
+    pub fn positional(value: Spanned<Value>) -> Arg {
+        let loc = value.loc;
+        Arg {
+            keyword: None,
+            value: Some(value),
+            loc,
+        }
+    }
+
+    pub fn keyword(key: &str, value: Spanned<Value>) -> Arg {
+        let loc = value.loc;
+        Arg {
+            keyword: Some(Spanned::new(key.to_string(), loc)),
+            value: Some(value),
+            loc,
+        }
+    }
+}
+
+/// The arguments in the tokens between a layer's parentheses.
+pub fn arguments(tokens: Vec<TokenTree>, diags: &mut Diagnostics) -> Vec<Arg> {
+    let mut args = Vec::new();
+    for piece in split_commas(tokens) {
+        let loc = super::value::loc_of(&piece);
+        let (keyword, rest) = match split_keyword(&piece) {
+            Some((key, rest)) => (
+                Some(Spanned::new(key.to_string(), Loc::span(key.span()))),
+                rest,
+            ),
+            None => (None, &piece[..]),
+        };
+        let value = parse_value(rest).map_err(|d| diags.push(d)).ok();
+        args.push(Arg {
+            keyword,
+            value,
+            loc,
+        });
+    }
+    args
+}
+
 /// A layer's arguments by parameter name.
 pub struct Args<'d> {
     layer: String,
@@ -48,22 +100,35 @@ impl<'d> Args<'d> {
         tokens: Vec<TokenTree>,
         diags: &'d mut Diagnostics,
     ) -> Args<'d> {
+        let args = arguments(tokens, diags);
+        Args::bind_values(layer, schema, args, diags)
+    }
+
+    /// Binds arguments already read (by any front-end) to `schema`.
+    pub fn bind_values(
+        layer: &str,
+        schema: &Schema,
+        args: Vec<Arg>,
+        diags: &'d mut Diagnostics,
+    ) -> Args<'d> {
         let diags_before = diags.len();
         let mut values: Vec<(&'static str, Spanned<Value>)> = Vec::new();
         let mut positional = schema.positional.iter();
         let mut seen_keyword = false;
-        for piece in split_commas(tokens) {
-            let (name, value) = if let Some((key, rest)) = split_keyword(&piece) {
+        for Arg {
+            keyword,
+            value,
+            loc,
+        } in args
+        {
+            let name = if let Some(key) = keyword {
                 seen_keyword = true;
-                let key_loc = Loc::span(key.span());
-                let key = key.to_string();
-                let Some(name) = schema.canonical(&key) else {
-                    diags.push(unknown_option(layer, schema, &key, key_loc));
+                let Some(name) = schema.canonical(&key.value) else {
+                    diags.push(unknown_option(layer, schema, &key.value, key.loc));
                     continue;
                 };
-                (name, rest)
+                name
             } else {
-                let loc = super::value::loc_of(&piece);
                 if seen_keyword {
                     diags.error(
                         loc,
@@ -86,15 +151,10 @@ impl<'d> Args<'d> {
                     diags.push(d);
                     continue;
                 };
-                (name, &piece[..])
+                name
             };
-            let value = match parse_value(value) {
-                Ok(v) => v,
-                Err(d) => {
-                    diags.push(d);
-                    continue;
-                }
-            };
+            // A value that could not be read was reported where it was read.
+            let Some(value) = value else { continue };
             if values.iter().any(|(n, _)| *n == name) {
                 diags.push(
                     Diagnostic::new(value.loc, format!("`{name}` is given twice"))

@@ -13,7 +13,7 @@
 //! `Add(x, y)` (or Keras' `Add()([x, y])`). A layer without inputs reads the
 //! result of the layer before it; `input` names the model's input.
 
-use super::args::{Args, Schema};
+use super::args::{arguments, Arg, Args, Schema};
 use super::value::{loc_of, parse_value, split_commas, Value};
 use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::names::closest;
@@ -113,6 +113,7 @@ enum Entry {
 }
 
 /// Attributes, visibility and `struct Name;`, then the rest untouched.
+#[derive(Clone)]
 pub struct Header {
     pub attrs: TokenStream,
     pub vis: TokenStream,
@@ -465,7 +466,39 @@ fn add_layer(spec: &mut ModelSpec, graph: &Tensors, item: Item, diags: &mut Diag
         Some(_) => spec.functional = true,
         None => inputs = Some(vec![Spanned::new(graph.current.clone(), loc)]),
     }
-    let mut args = Args::bind(&word, schema(class), tokens, diags);
+    let call = LayerCall {
+        class,
+        word,
+        args: arguments(tokens, diags),
+        inputs,
+        loc,
+    };
+    spec.layers.push(layer_spec(call, diags));
+}
+
+/// A layer as any front-end read it: its class (as written, for messages),
+/// its arguments, and the tensors it reads (`None`: the previous layer's).
+#[derive(Clone, Debug)]
+pub struct LayerCall {
+    pub class: Class,
+    pub word: String,
+    pub args: Vec<Arg>,
+    pub inputs: Option<Vec<Spanned<Ref>>>,
+    /// Where shape errors about the layer point.
+    pub loc: Loc,
+}
+
+/// A layer's arguments checked against its class: every front-end's layers
+/// go through here, so each option means one thing and is checked once.
+pub fn layer_spec(call: LayerCall, diags: &mut Diagnostics) -> LayerSpec {
+    let LayerCall {
+        class,
+        word,
+        args,
+        inputs,
+        loc,
+    } = call;
+    let mut args = Args::bind_values(&word, schema(class), args, diags);
     let name = args.take("name").and_then(|v| args.string(v, "name"));
     if let Some(name) = &name {
         if name.value.is_empty() || name.value.contains('/') {
@@ -477,13 +510,13 @@ fn add_layer(spec: &mut ModelSpec, graph: &Tensors, item: Item, diags: &mut Diag
     }
     let kind = layer_kind(class, loc, &mut args);
     let kind = if args.failed() { None } else { kind };
-    spec.layers.push(LayerSpec {
+    LayerSpec {
         class: Some(class),
         kind,
         name,
         inputs,
         loc,
-    });
+    }
 }
 
 /// The tensors in `(x, y)` or Keras' `([x, y])`.

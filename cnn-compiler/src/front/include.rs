@@ -1,17 +1,35 @@
 //! `include_keras! { pub struct Net; "model.py" }` (Keras Python code) or
-//! `"model.json"` (Keras' `model.to_json()`): a Keras model from a file,
-//! relative to the crate's `Cargo.toml`.
+//! `"model.json"` (Keras' `model.to_json()`): the model file, relative to the
+//! crate's `Cargo.toml`, read for the front-end its extension names.
 
 use super::dsl::Header;
-use super::keras_json;
 use crate::diag::{Diagnostic, Diagnostics, Loc};
-use proc_macro2::{Ident, Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::quote;
 use std::path::Path;
 
-/// The `cnn!` body the file describes, plus `include_str!` of the file so that
-/// cargo rebuilds when it changes; or what is wrong, with the header for a stub.
-pub fn expand(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Option<TokenStream> {
+/// A Keras model file and what the macro was told about it.
+pub struct ModelFile {
+    pub header: Header,
+    /// The path as written, and where.
+    pub shown: String,
+    pub loc: Loc,
+    pub text: String,
+    pub kind: FileKind,
+    /// `include_str!` of the file, so that cargo rebuilds when it changes.
+    pub track: TokenStream,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FileKind {
+    /// Keras Python code.
+    Python,
+    /// Keras' `model.to_json()`.
+    Json,
+}
+
+/// Reads the file the macro names; `None` after reporting why it cannot.
+pub fn read(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Option<ModelFile> {
     let header = match syn::parse2::<Header>(tokens) {
         Ok(header) => header,
         Err(e) => {
@@ -19,8 +37,7 @@ pub fn expand(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Opti
             return None;
         }
     };
-    let rest = header.rest.clone();
-    let path = match syn::parse2::<PathArg>(rest) {
+    let path = match syn::parse2::<PathArg>(header.rest.clone()) {
         Ok(PathArg(path)) => path,
         Err(e) => {
             diags.push(Diagnostic::new(
@@ -32,6 +49,19 @@ pub fn expand(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Opti
     };
     let loc = Loc::span(path.span());
     let shown = path.value();
+    let kind = if shown.ends_with(".py") {
+        FileKind::Python
+    } else if shown.ends_with(".json") {
+        FileKind::Json
+    } else {
+        diags.push(Diagnostic::new(
+            loc,
+            format!(
+                "`{shown}`: expected Keras Python code (.py) or Keras' `model.to_json()` (.json)"
+            ),
+        ));
+        return None;
+    };
     let file = base.join(&shown);
     let text = match std::fs::read_to_string(&file) {
         Ok(text) => text,
@@ -50,42 +80,17 @@ pub fn expand(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Opti
         // Makes cargo rebuild when the model file changes.
         const _: &str = include_str!(#absolute);
     };
-    if shown.ends_with(".py") {
-        let header = Header {
+    Some(ModelFile {
+        header: Header {
             rest: TokenStream::new(),
             ..header
-        };
-        let code = super::keras_text::expand(header, &text, &shown, loc, diags)?;
-        return Some(quote!(#code #track));
-    }
-    let model = if shown.ends_with(".json") {
-        keras_json::parse(&text)
-    } else {
-        Err("expected Keras Python code (.py) or Keras' `model.to_json()` (.json)".to_string())
-    };
-    let model = match model {
-        Ok(model) => model,
-        Err(e) => {
-            diags.push(Diagnostic::new(loc, format!("`{shown}`: {e}")));
-            return None;
-        }
-    };
-    let body: TokenStream = match model.body.parse() {
-        Ok(body) => body,
-        Err(e) => {
-            diags.push(Diagnostic::new(
-                loc,
-                format!("`{shown}`: a layer name cannot be written in Rust: {e}"),
-            ));
-            return None;
-        }
-    };
-    let ident = header
-        .ident
-        .unwrap_or_else(|| Ident::new(&model.type_name(), Span::call_site()));
-    let (attrs, vis) = (header.attrs, header.vis);
-    let generated = crate::expand(quote!(#attrs #vis struct #ident; #body));
-    Some(quote!(#generated #track))
+        },
+        shown,
+        loc,
+        text,
+        kind,
+        track,
+    })
 }
 
 /// The rest of the input: a string literal, optionally followed by `;` or `,`.

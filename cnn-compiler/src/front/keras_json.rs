@@ -1,21 +1,31 @@
-//! Keras' `model.to_json()` (a Sequential or a functional model) → the `cnn!`
-//! DSL, which the DSL front-end then checks like any hand-written model: a
-//! functional model's layers become `tN = Layer(...)(inputs);` lines. Every option that
-//! changes inference is carried over; training-only ones (initializers,
-//! regularizers, constraints) are dropped; anything else unsupported is an
-//! error that names the layer, never a silent skip.
+//! Keras' `model.to_json()` (a Sequential or a functional model) → the model
+//! description every front-end produces: each layer's options as DSL values,
+//! checked by the DSL's own rules, a functional layer's inputs by name. Every
+//! option that changes inference is carried over; training-only ones
+//! (initializers, regularizers, constraints) are dropped; anything else
+//! unsupported is an error that names the layer, never a silent skip.
 
-use crate::spec::Class;
+use super::args::Arg;
+use super::dsl::{layer_spec, LayerCall};
+use super::value::Value as Dsl;
+use crate::diag::{Diagnostics, Loc};
+use crate::spec::{Class, ModelSpec, Ref, Spanned};
+use proc_macro2::{Ident, Span, TokenStream};
 use serde_json::{Map, Value};
-use std::fmt::Write;
 
-/// A Keras model as DSL text.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A Keras model as read from Keras code or JSON: what the DSL front-end
+/// would read from the same model written as `cnn!`.
+#[derive(Clone, Debug)]
 pub struct KerasModel {
     /// The model's `name`, e.g. `mixed_same`.
     pub name: String,
-    /// `input(...);` and one layer per line, every layer named as in Keras.
-    pub body: String,
+    /// `[h, w, c]` or `[n]`.
+    pub input: Vec<usize>,
+    /// The `InputLayer`'s name, for a functional model.
+    pub input_name: Option<String>,
+    /// Built with the functional API.
+    pub functional: bool,
+    pub layers: Vec<LayerCall>,
 }
 
 impl KerasModel {
@@ -38,9 +48,42 @@ impl KerasModel {
             None => "Model".to_string(),
         }
     }
+
+    /// The model description `check` takes, for the type `ident` (default:
+    /// [`KerasModel::type_name`]); each layer's options are checked here as
+    /// the DSL checks them, and mistakes reported at `loc`.
+    pub fn into_spec(
+        self,
+        attrs: TokenStream,
+        vis: TokenStream,
+        ident: Option<Ident>,
+        loc: Loc,
+        diags: &mut Diagnostics,
+    ) -> ModelSpec {
+        let ident = ident.unwrap_or_else(|| Ident::new(&self.type_name(), Span::call_site()));
+        let mut layers = Vec::with_capacity(self.layers.len());
+        for (i, call) in self.layers.into_iter().enumerate() {
+            let before = diags.len();
+            layers.push(layer_spec(call, diags));
+            diags.tag_layer(before, i);
+        }
+        ModelSpec {
+            attrs,
+            vis,
+            ident: Some(ident),
+            input: Some(Spanned::new(self.input, loc)),
+            input_name: self.input_name,
+            functional: self.functional,
+            output: None,
+            input_invalid: false,
+            weights: None,
+            layers,
+            loc,
+        }
+    }
 }
 
-/// Converts `model.to_json()` text.
+/// Reads `model.to_json()` text.
 pub fn parse(text: &str) -> Result<KerasModel, String> {
     let root: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let class = root["class_name"].as_str().unwrap_or("?");
@@ -48,7 +91,7 @@ pub fn parse(text: &str) -> Result<KerasModel, String> {
     let layers = config["layers"]
         .as_array()
         .ok_or("the model config has no `layers` list")?;
-    let body = match class {
+    let mut model = match class {
         "Sequential" => sequential(layers)?,
         "Functional" | "Model" => functional(config, layers)?,
         other => {
@@ -62,8 +105,8 @@ pub fn parse(text: &str) -> Result<KerasModel, String> {
     } else {
         "functional"
     };
-    let name = config["name"].as_str().unwrap_or(default).to_string();
-    Ok(KerasModel { name, body })
+    model.name = config["name"].as_str().unwrap_or(default).to_string();
+    Ok(model)
 }
 
 fn layer_parts(layer: &Value) -> Result<(&str, &Map<String, Value>, &str), String> {
@@ -78,11 +121,17 @@ fn layer_parts(layer: &Value) -> Result<(&str, &Map<String, Value>, &str), Strin
     Ok((class, config, name))
 }
 
-/// `input(...)` for a batch shape `[null, dims...]`.
-fn input_line(shape: Option<&Value>, name: Option<&str>) -> Result<String, String> {
-    let dims: Vec<u64> = shape
+/// The sizes of a batch shape `[null, dims...]`.
+fn input_dims(shape: Option<&Value>) -> Result<Vec<usize>, String> {
+    let dims: Vec<usize> = shape
         .and_then(Value::as_array)
-        .map(|dims| dims.iter().skip(1).filter_map(Value::as_u64).collect())
+        .map(|dims| {
+            dims.iter()
+                .skip(1)
+                .filter_map(Value::as_u64)
+                .filter_map(|d| usize::try_from(d).ok())
+                .collect()
+        })
         .unwrap_or_default();
     if dims.len() != 3 && dims.len() != 1 {
         return Err(format!(
@@ -90,19 +139,20 @@ fn input_line(shape: Option<&Value>, name: Option<&str>) -> Result<String, Strin
             shape.map_or("(missing)".to_string(), Value::to_string)
         ));
     }
-    let dims: Vec<String> = dims.iter().map(ToString::to_string).collect();
-    let name = name.map_or(String::new(), |n| {
-        format!(", name = {}", Value::String(n.to_string()))
-    });
-    Ok(format!("input({}{name});\n", dims.join(", ")))
+    Ok(dims)
 }
 
-fn sequential(layers: &[Value]) -> Result<String, String> {
-    let mut body = String::new();
-    let mut input_written = false;
+fn sequential(layers: &[Value]) -> Result<KerasModel, String> {
+    let mut model = KerasModel {
+        name: String::new(),
+        input: Vec::new(),
+        input_name: None,
+        functional: false,
+        layers: Vec::new(),
+    };
     for (i, layer) in layers.iter().enumerate() {
         let (class, config, layer_name) = layer_parts(layer)?;
-        if !input_written {
+        if model.input.is_empty() {
             let shape = if class == "InputLayer" {
                 config
                     .get("batch_shape")
@@ -112,30 +162,34 @@ fn sequential(layers: &[Value]) -> Result<String, String> {
                     .get("batch_input_shape")
                     .or_else(|| layer["build_config"].get("input_shape"))
             };
-            let name = (class == "InputLayer").then_some(layer_name);
-            body.push_str(&input_line(shape, name)?);
-            input_written = true;
+            model.input = input_dims(shape)?;
             if class == "InputLayer" {
+                model.input_name = Some(layer_name.to_string());
                 continue;
             }
         }
-        let line = layer_line(class, config)
+        let call = layer_call(class, config, None)
             .map_err(|e| format!("layer {} `{layer_name}` ({class}): {e}", i + 1))?;
-        writeln!(body, "{line}").expect("writing to a String");
+        model.layers.push(call);
     }
-    Ok(body)
+    Ok(model)
 }
 
 /// A functional model: one input, one output, every other layer called once.
-fn functional(config: &Value, layers: &[Value]) -> Result<String, String> {
-    let mut body = String::new();
-    let mut variables: std::collections::HashMap<String, String> = std::collections::HashMap::new();
-    let mut last = None;
+fn functional(config: &Value, layers: &[Value]) -> Result<KerasModel, String> {
+    let mut model = KerasModel {
+        name: String::new(),
+        input: Vec::new(),
+        input_name: None,
+        functional: true,
+        layers: Vec::new(),
+    };
+    let mut known: Vec<&str> = Vec::new();
     for (i, layer) in layers.iter().enumerate() {
         let (class, config, layer_name) = layer_parts(layer)?;
         let context = |e: String| format!("layer {} `{layer_name}` ({class}): {e}", i + 1);
         if class == "InputLayer" {
-            if variables.values().any(|v| v == "input") {
+            if model.input_name.is_some() {
                 return Err(context(
                     "a second input: only models with one input are supported".to_string(),
                 ));
@@ -143,8 +197,9 @@ fn functional(config: &Value, layers: &[Value]) -> Result<String, String> {
             let shape = config
                 .get("batch_shape")
                 .or_else(|| config.get("batch_input_shape"));
-            body.push_str(&input_line(shape, Some(layer_name)).map_err(context)?);
-            variables.insert(layer_name.to_string(), "input".to_string());
+            model.input = input_dims(shape).map_err(context)?;
+            model.input_name = Some(layer_name.to_string());
+            known.push(layer_name);
             continue;
         }
         let nodes = layer["inbound_nodes"]
@@ -158,32 +213,25 @@ fn functional(config: &Value, layers: &[Value]) -> Result<String, String> {
         };
         let mut sources = Vec::new();
         inbound_layers(node, &mut sources);
-        let inputs = sources
-            .iter()
-            .map(|s| {
-                variables
-                    .get(s)
-                    .cloned()
-                    .ok_or_else(|| context(format!("reads `{s}`, which is not an earlier layer")))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if inputs.is_empty() {
+        if let Some(unknown) = sources.iter().find(|s| !known.contains(&s.as_str())) {
+            return Err(context(format!(
+                "reads `{unknown}`, which is not an earlier layer"
+            )));
+        }
+        if sources.is_empty() {
             return Err(context("reads no tensor".to_string()));
         }
-        let line = layer_line(class, config).map_err(context)?;
-        let line = if line.ends_with(')') {
-            line
-        } else {
-            format!("{line}()")
-        };
-        let variable = format!("t{i}");
-        writeln!(body, "{variable} = {line}({});", inputs.join(", ")).expect("writing to a String");
-        variables.insert(layer_name.to_string(), variable);
-        last = Some(layer_name);
+        let inputs = sources
+            .into_iter()
+            .map(|s| Spanned::new(Ref::Name(s), Loc::default()))
+            .collect();
+        let call = layer_call(class, config, Some(inputs)).map_err(context)?;
+        model.layers.push(call);
+        known.push(layer_name);
     }
     let outputs = flat_names(&config["output_layers"]);
-    match (outputs.as_slice(), last) {
-        ([output], Some(last)) if output == last => Ok(body),
+    match (outputs.as_slice(), known.last()) {
+        ([output], Some(last)) if output == last => Ok(model),
         ([output], _) => Err(format!(
             "the output `{output}` is not the last layer: only a model's last layer can be its output"
         )),
@@ -263,15 +311,18 @@ pub(crate) const TRAINING_ONLY: &[&str] = &[
     "pointwise_constraint",
 ];
 
-/// One DSL line: `Conv2D(filters = 32, ..., name = "conv2d")`.
-fn layer_line(class: &str, config: &Map<String, Value>) -> Result<String, String> {
+/// One layer: its class and options, as the DSL reads them.
+fn layer_call(
+    class: &str,
+    config: &Map<String, Value>,
+    inputs: Option<Vec<Spanned<Ref>>>,
+) -> Result<LayerCall, String> {
     // The DSL accepts Keras' class names, and its schema lists the options
     // each layer takes: the same ones Keras' config calls them.
     let Some(layer_class) = Class::from_dsl_name(class) else {
         return Err(format!("{class} is not supported yet"));
     };
     let options = super::dsl::schema(layer_class).keywords;
-    let dsl = class.to_string();
     let mut args = Vec::new();
     for (key, value) in config {
         let key = key.as_str();
@@ -280,7 +331,7 @@ fn layer_line(class: &str, config: &Map<String, Value>) -> Result<String, String
         }
         if options.contains(&key) {
             if let Some(value) = option_value(key, value)? {
-                args.push(format!("{key} = {value}"));
+                args.push(Arg::keyword(key, value));
             }
             continue;
         }
@@ -298,7 +349,9 @@ fn layer_line(class: &str, config: &Map<String, Value>) -> Result<String, String
             ("BatchNormalization", "renorm_clipping", Value::Null) => true,
             ("BatchNormalization", "renorm_momentum", _) => true,
             ("LeakyReLU", "alpha", v) => {
-                args.push(format!("negative_slope = {v}"));
+                if let Some(v) = option_value(key, v)? {
+                    args.push(Arg::keyword("negative_slope", v));
+                }
                 true
             }
             _ => false,
@@ -308,27 +361,42 @@ fn layer_line(class: &str, config: &Map<String, Value>) -> Result<String, String
         }
     }
     if let Some(name) = config.get("name").and_then(Value::as_str) {
-        args.push(format!("name = {}", Value::String(name.to_string())));
+        args.push(Arg::keyword("name", located(Dsl::Str(name.to_string()))));
     }
-    Ok(if args.is_empty() {
-        dsl
-    } else {
-        format!("{dsl}({})", args.join(", "))
+    Ok(LayerCall {
+        class: layer_class,
+        word: class.to_string(),
+        args,
+        inputs,
+        loc: Loc::default(),
     })
 }
 
+fn located(value: Dsl) -> Spanned<Dsl> {
+    Spanned::new(value, Loc::default())
+}
+
 /// A JSON option as a DSL value; `None` to leave the DSL's default.
-fn option_value(key: &str, value: &Value) -> Result<Option<String>, String> {
-    Ok(Some(match value {
-        Value::Null if key == "activation" => "linear".to_string(),
+fn option_value(key: &str, value: &Value) -> Result<Option<Spanned<Dsl>>, String> {
+    Ok(Some(located(match value {
+        Value::Null if key == "activation" => Dsl::Str("linear".to_string()),
         // Keras' "none": the DSL's default (`strides` the pool size, no `max_value`).
         Value::Null => return Ok(None),
-        Value::Number(n) => n.to_string(),
-        Value::Bool(b) => b.to_string(),
-        Value::String(s) => Value::String(s.clone()).to_string(),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => Dsl::Int(i128::from(i)),
+            None => Dsl::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::Bool(b) => Dsl::Ident(b.to_string()),
+        Value::String(s) => Dsl::Str(s.clone()),
         Value::Array(items) => {
-            let items: Vec<String> = items.iter().map(Value::to_string).collect();
-            format!("({})", items.join(", "))
+            let mut values = Vec::with_capacity(items.len());
+            for item in items {
+                match option_value(key, item)? {
+                    Some(v) => values.push(v),
+                    None => return Err(format!("cannot read option `{key}` = {value}")),
+                }
+            }
+            Dsl::Tuple(values)
         }
         // A serialised activation object: `{"class_name": ..., "config": {"name": "relu"}}`.
         Value::Object(o) if key == "activation" => {
@@ -338,10 +406,10 @@ fn option_value(key: &str, value: &Value) -> Result<Option<String>, String> {
                 .or_else(|| o.get("class_name"))
                 .and_then(Value::as_str)
                 .ok_or_else(|| format!("cannot read activation {value}"))?;
-            Value::String(name.to_string()).to_string()
+            Dsl::Str(name.to_string())
         }
         other => return Err(format!("cannot read option `{key}` = {other}")),
-    }))
+    })))
 }
 
 #[cfg(test)]
@@ -353,7 +421,10 @@ mod tests {
         let named = |name: &str| {
             KerasModel {
                 name: name.to_string(),
-                body: String::new(),
+                input: Vec::new(),
+                input_name: None,
+                functional: false,
+                layers: Vec::new(),
             }
             .type_name()
         };

@@ -6,8 +6,12 @@
 //! trailing commas are fine. Every layer keeps its position in the text so
 //! that any diagnostic about it can point at its line and column.
 
+use super::args::Arg as DslArg;
+use super::dsl::LayerCall;
 use super::keras_json::{KerasModel, TRAINING_ONLY};
-use crate::spec::Class;
+use super::value::Value as Dsl;
+use crate::diag::Loc;
+use crate::spec::{Class, Ref, Spanned};
 use nom::branch::alt;
 use nom::bytes::complete::{tag, take_while, take_while1};
 use nom::character::complete::{char, digit1, one_of};
@@ -17,7 +21,6 @@ use nom::sequence::pair;
 use nom::{IResult, Parser};
 use nom_locate::LocatedSpan;
 use std::collections::HashMap;
-use std::fmt::Write;
 
 type Span<'a> = LocatedSpan<&'a str>;
 
@@ -40,7 +43,7 @@ pub struct TextError {
 #[derive(Clone, Debug)]
 pub struct KerasText {
     pub model: KerasModel,
-    /// For each layer of `model.body`, in order, the position of its class name.
+    /// For each layer of `model.layers`, in order, the position of its class name.
     pub layers: Vec<Pos>,
     /// Where the input shape was given.
     pub input: Pos,
@@ -595,32 +598,31 @@ struct Builder {
     model: Option<String>,
     name: Option<String>,
     input: Option<(Vec<i64>, Pos)>,
-    body: String,
+    calls: Vec<LayerCall>,
     layers: Vec<Pos>,
-    /// The functional API: Python variables holding tensors, and the DSL
-    /// name of each (`input`, `t3`).
-    tensors: HashMap<String, String>,
+    /// The functional API: Python variables holding tensors, and which
+    /// tensor each is.
+    tensors: HashMap<String, Ref>,
     input_name: Option<String>,
     /// `keras.Model(inputs, outputs)`: the output variable and where.
     output: Option<(String, Pos)>,
-    /// The DSL name of the last layer's result.
-    last: Option<String>,
+    /// The last layer's result.
+    last: Option<Ref>,
 }
 
-/// Converts Keras Python code to the DSL.
-/// Converts Keras Python code to the DSL; the first mistake (see [`parse_all`]).
+/// Reads Keras Python code; the first mistake (see [`parse_all`]).
 pub fn parse(text: &str) -> Result<KerasText, TextError> {
     parse_all(text).map_err(|mut errors| errors.remove(0))
 }
 
-/// Converts Keras Python code to the DSL, or every mistake in it, in order.
+/// Reads Keras Python code, or every mistake in it, in order.
 pub fn parse_all(text: &str) -> Result<KerasText, Vec<TextError>> {
     let mut b = Builder {
         vars: HashMap::new(),
         model: None,
         name: None,
         input: None,
-        body: String::new(),
+        calls: Vec::new(),
         layers: Vec::new(),
         tensors: HashMap::new(),
         input_name: None,
@@ -671,19 +673,27 @@ pub fn parse_all(text: &str) -> Result<KerasText, Vec<TextError>> {
     let Some((dims, input)) = b.input else {
         return Err(vec![err(start, "the model has no input shape: give `keras.Input(shape=(H, W, C))` or `input_shape=` on the first layer")]);
     };
-    let dims: Vec<String> = dims.iter().map(ToString::to_string).collect();
-    let input_name = b
-        .input_name
-        .map_or(String::new(), |n| format!(", name = {n:?}"));
-    let body = format!("input({}{input_name});\n{}", dims.join(", "), b.body);
-    let default = if b.output.is_some() {
+    let Some(dims) = dims
+        .iter()
+        .map(|&d| usize::try_from(d).ok().filter(|&d| d > 0))
+        .collect::<Option<Vec<usize>>>()
+    else {
+        return Err(vec![err(input, "input sizes must be at least 1")]);
+    };
+    let functional = b.output.is_some();
+    let default = if functional {
         "functional"
     } else {
         "sequential"
     };
-    let name = b.name.unwrap_or_else(|| default.to_string());
     Ok(KerasText {
-        model: KerasModel { name, body },
+        model: KerasModel {
+            name: b.name.unwrap_or_else(|| default.to_string()),
+            input: dims,
+            input_name: b.input_name,
+            functional,
+            layers: b.calls,
+        },
         layers: b.layers,
         input,
     })
@@ -716,11 +726,11 @@ impl Builder {
                     Ok(())
                 }
                 "Input" | "InputLayer" => {
-                    if self.tensors.values().any(|t| t == "input") {
+                    if self.tensors.values().any(|t| *t == Ref::Input) {
                         return Err(err(call.func_pos, "a second input: only models with one input are supported"));
                     }
                     self.input_layer(call)?;
-                    self.tensors.insert(name, "input".to_string());
+                    self.tensors.insert(name, Ref::Input);
                     Ok(())
                 }
                 "Model" | "Functional" => {
@@ -846,7 +856,7 @@ impl Builder {
             match key {
                 "inputs" => {
                     let node = single(&a.value);
-                    if !matches!(&node.expr, Expr::Name(n) if self.tensors.get(n).is_some_and(|t| t == "input"))
+                    if !matches!(&node.expr, Expr::Name(n) if self.tensors.get(n) == Some(&Ref::Input))
                     {
                         return Err(err(
                             node.pos,
@@ -883,9 +893,9 @@ impl Builder {
         Ok(())
     }
 
-    /// `layer(...)(tensors)` in the functional API: a DSL line
-    /// `tN = Layer(args)(inputs);`, and its DSL name.
-    fn layer_call(&mut self, layer: &Call, tensors: &[Arg], pos: Pos) -> Result<String, TextError> {
+    /// `layer(...)(tensors)` in the functional API: the layer, reading those
+    /// tensors, and the tensor it makes.
+    fn layer_call(&mut self, layer: &Call, tensors: &[Arg], pos: Pos) -> Result<Ref, TextError> {
         let mut inputs = Vec::new();
         for a in tensors {
             let items = match &a.value.expr {
@@ -896,28 +906,39 @@ impl Builder {
                 let Expr::Name(var) = &item.expr else {
                     return Err(err(item.pos, "expected a tensor: a variable assigned a layer's result or `keras.Input(...)`"));
                 };
-                let Some(dsl) = self.tensors.get(var) else {
+                let Some(tensor) = self.tensors.get(var) else {
                     return Err(err(item.pos, format!("`{var}` is not a tensor: assign it a layer's result or `keras.Input(...)` first")));
                 };
-                inputs.push(dsl.clone());
+                inputs.push(Spanned::new(tensor.clone(), Loc::default()));
             }
         }
         if inputs.is_empty() {
             return Err(err(pos, "the layer is applied to no tensor"));
         }
-        let args = self.layer_args(layer)?;
-        let dsl = format!("t{}", self.layers.len());
-        self.layers.push(layer.func_pos);
-        writeln!(
-            self.body,
-            "{dsl} = {}({})({});",
-            last_segment(&layer.func),
-            args.join(", "),
-            inputs.join(", ")
-        )
-        .expect("writing to a String");
-        self.last = Some(dsl.clone());
-        Ok(dsl)
+        self.push_layer(layer, Some(inputs))?;
+        let tensor = Ref::Layer(self.calls.len() - 1);
+        self.last = Some(tensor.clone());
+        Ok(tensor)
+    }
+
+    /// Adds a layer: its class and arguments as the DSL reads them.
+    fn push_layer(
+        &mut self,
+        call: &Call,
+        inputs: Option<Vec<Spanned<Ref>>>,
+    ) -> Result<(), TextError> {
+        let args = self.layer_args(call)?;
+        let word = last_segment(&call.func);
+        let class = Class::from_dsl_name(word).expect("layer_args checked the class");
+        self.calls.push(LayerCall {
+            class,
+            word: word.to_string(),
+            args,
+            inputs,
+            loc: Loc::default(),
+        });
+        self.layers.push(call.func_pos);
+        Ok(())
     }
 
     /// One layer call, e.g. `layers.Conv2D(32, (3, 3), activation='relu')`.
@@ -944,15 +965,12 @@ impl Builder {
             }
             return Ok(());
         }
-        let args = self.layer_args(call)?;
-        self.layers.push(call.func_pos);
-        writeln!(self.body, "{class}({})", args.join(", ")).expect("writing to a String");
-        Ok(())
+        self.push_layer(call, None)
     }
 
-    /// A layer's arguments as DSL text; the input shape, if given there, is
-    /// recorded.
-    fn layer_args(&mut self, call: &Call) -> Result<Vec<String>, TextError> {
+    /// A layer's arguments as DSL values, each by keyword; the input shape,
+    /// if given there, is recorded.
+    fn layer_args(&mut self, call: &Call) -> Result<Vec<DslArg>, TextError> {
         let class = last_segment(&call.func);
         if Class::from_dsl_name(class).is_none() {
             return Err(err(
@@ -1008,15 +1026,29 @@ impl Builder {
                         "keepdims" => "False",
                         _ => "-1",
                     };
-                    let value = self.value(&a.value)?;
-                    if value != default && !(key == "axis" && value == "(-1)") {
+                    let is_default = match (key, &self.eval(&a.value)?.expr) {
+                        ("groups", Expr::Int(1)) => true,
+                        ("keepdims", Expr::Name(n)) => n == "False",
+                        ("axis", Expr::Int(-1)) => true,
+                        ("axis", Expr::Tuple(items)) => {
+                            matches!(
+                                items.as_slice(),
+                                [Node {
+                                    expr: Expr::Int(-1),
+                                    ..
+                                }]
+                            )
+                        }
+                        _ => false,
+                    };
+                    if !is_default {
                         return Err(err(
                             a.value.pos,
-                            format!("`{key}={value}` is not supported: only `{key}={default}`"),
+                            format!("`{key}` is not supported: only `{key}={default}`"),
                         ));
                     }
                 }
-                k => args.push(format!("{k} = {}", self.value(&a.value)?)),
+                k => args.push(DslArg::keyword(k, self.value(&a.value)?)),
             }
         }
         Ok(args)
@@ -1111,20 +1143,22 @@ impl Builder {
         }
     }
 
-    /// A Python value as DSL text.
-    fn value(&self, node: &Node) -> Result<String, TextError> {
+    /// A Python value as a DSL value.
+    fn value(&self, node: &Node) -> Result<Spanned<Dsl>, TextError> {
         let node = &self.eval(node)?;
-        Ok(match &node.expr {
-            Expr::Int(n) => n.to_string(),
-            Expr::Float(x) => format!("{x:?}"),
-            Expr::Str(s) => format!("{s:?}"),
-            Expr::Name(n) if matches!(n.as_str(), "True" | "False" | "None") => n.clone(),
+        let value = match &node.expr {
+            Expr::Int(n) => Dsl::Int(i128::from(*n)),
+            Expr::Float(x) => Dsl::Float(*x),
+            Expr::Str(s) => Dsl::Str(s.clone()),
+            Expr::Name(n) if matches!(n.as_str(), "True" | "False" | "None") => {
+                Dsl::Ident(n.clone())
+            }
             // An activation given as the function: `tf.nn.relu`, `keras.activations.softmax`.
             Expr::Name(n)
                 if n.contains('.')
                     && crate::spec::Activation::from_name(last_segment(n)).is_some() =>
             {
-                format!("{:?}", last_segment(n))
+                Dsl::Str(last_segment(n).to_string())
             }
             Expr::Name(n) => {
                 return Err(err(
@@ -1132,13 +1166,12 @@ impl Builder {
                     format!("unknown name `{n}`: only constants assigned above can be used"),
                 ))
             }
-            Expr::Tuple(items) => {
-                let items: Vec<String> = items
+            Expr::Tuple(items) => Dsl::Tuple(
+                items
                     .iter()
                     .map(|i| self.value(i))
-                    .collect::<Result<_, _>>()?;
-                format!("({})", items.join(", "))
-            }
+                    .collect::<Result<_, _>>()?,
+            ),
             Expr::Call(call) => {
                 return Err(err(
                     call.func_pos,
@@ -1146,7 +1179,8 @@ impl Builder {
                 ))
             }
             Expr::Binary(..) => unreachable!("computed by eval"),
-        })
+        };
+        Ok(Spanned::new(value, Loc::default()))
     }
 }
 
@@ -1303,6 +1337,43 @@ pub fn render(label: &str, source: &str, pos: Pos, message: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The layers read, written as DSL lines, to compare with what is expected.
+    fn text(model: &KerasModel) -> String {
+        fn value(v: &Dsl) -> String {
+            match v {
+                Dsl::Int(i) => i.to_string(),
+                Dsl::Float(x) => format!("{x:?}"),
+                Dsl::Str(s) => format!("{s:?}"),
+                Dsl::Ident(s) => s.clone(),
+                Dsl::Kernel(h, w) => format!("{h}x{w}"),
+                Dsl::Tuple(items) => {
+                    let items: Vec<String> = items.iter().map(|i| value(&i.value)).collect();
+                    format!("({})", items.join(", "))
+                }
+            }
+        }
+        let dims: Vec<String> = model.input.iter().map(ToString::to_string).collect();
+        let mut out = format!("input({});\n", dims.join(", "));
+        for call in &model.layers {
+            let args: Vec<String> = call
+                .args
+                .iter()
+                .map(|a| {
+                    let key = a
+                        .keyword
+                        .as_ref()
+                        .map_or(String::new(), |k| format!("{} = ", k.value));
+                    format!(
+                        "{key}{}",
+                        a.value.as_ref().map_or(String::new(), |v| value(&v.value))
+                    )
+                })
+                .collect();
+            out.push_str(&format!("{}({})\n", call.word, args.join(", ")));
+        }
+        out
+    }
+
     #[test]
     fn both_keras_forms_give_the_same_body() {
         let add = "
@@ -1327,23 +1398,23 @@ model = keras.Sequential([
 ";
         let a = parse(add).unwrap();
         let b = parse(list).unwrap();
-        assert_eq!(a.model.body, b.model.body);
+        assert_eq!(text(&a.model), text(&b.model));
         assert_eq!(b.model.name, "seed");
         assert_eq!(a.layers.len(), 4);
         assert_eq!((a.layers[0].line, a.layers[0].column), (6, 11));
         assert_eq!((b.layers[1].line, b.layers[1].column), (5, 5));
-        assert!(a.model.body.starts_with("input(28, 28, 1);\nConv2D(filters = 32, kernel_size = (3, 3), padding = \"valid\", activation = \"relu\")\n"));
+        assert!(text(&a.model).starts_with("input(28, 28, 1);\nConv2D(filters = 32, kernel_size = (3, 3), padding = \"valid\", activation = \"relu\")\n"));
     }
 
     #[test]
     fn constants_and_build_are_understood() {
-        let text = "num_classes = 10\nshape = (32, 32, 3)\nmodel = Sequential()\nmodel.add(Dense(num_classes))\nmodel.build((None,) + ())\n";
-        // `+` is not part of the grammar: an error at its place.
-        let e = parse(text).unwrap_err();
+        let source = "num_classes = 10\nshape = (32, 32, 3)\nmodel = Sequential()\nmodel.add(Dense(num_classes))\nmodel.build((None,) + ())\n";
+        // Tuples do not add up: an error at the `+`.
+        let e = parse(source).unwrap_err();
         assert_eq!((e.pos.line, e.pos.column), (5, 21));
-        let text = "num_classes = 10\nmodel = Sequential()\nmodel.add(Flatten())\nmodel.add(Dense(num_classes))\nmodel.build((None, 4, 4, 2))\n";
+        let source = "num_classes = 10\nmodel = Sequential()\nmodel.add(Flatten())\nmodel.add(Dense(num_classes))\nmodel.build((None, 4, 4, 2))\n";
         assert_eq!(
-            parse(text).unwrap().model.body,
+            text(&parse(source).unwrap().model),
             "input(4, 4, 2);\nFlatten()\nDense(units = 10)\n"
         );
     }
@@ -1353,7 +1424,7 @@ model = keras.Sequential([
     /// variable, `padding='Same'`, activations as functions, arithmetic.
     #[test]
     fn python_around_the_model_is_read_as_python() {
-        let text = r#""""A CNN for MNIST.
+        let source = r#""""A CNN for MNIST.
 
 It has "quotes" and (brackets) in its docstring.
 """
@@ -1378,9 +1449,9 @@ model.compile(optimizer=opt, loss="categorical_crossentropy")
 history = model.fit(x_train, y_train, epochs=3)
 print(history.history)
 "#;
-        let keras = parse(text).unwrap();
+        let keras = parse(source).unwrap();
         assert_eq!(
-            keras.model.body,
+            text(&keras.model),
             "input(28, 28, 1);\nRescaling(scale = 0.00392156862745098)\n\
              Conv2D(filters = 32, kernel_size = 3, strides = 2, padding = \"Same\", activation = \"relu\")\n\
              Flatten()\nDense(units = 10, activation = \"softmax\")\n"

@@ -1,23 +1,23 @@
 //! Keras Python code given to a macro (`cnn_keras!`, or `include_keras!` of a
-//! `.py` file): parsed, converted to the DSL and checked, with every mistake
-//! shown at its line and column of the Keras code.
+//! `.py` file) or to `cnnc`: read into the model description, with every
+//! diagnostic about it (from reading, the options or the shapes) shown at its
+//! line and column of the Keras code.
 
 use super::dsl::Header;
 use super::keras_py::{self, KerasText, Pos};
 use crate::diag::{Diagnostic, Diagnostics, Loc};
-use crate::{check, codegen};
-use proc_macro2::{Ident, Span, TokenStream};
-use quote::quote;
+use crate::spec::ModelSpec;
 
-/// The generated model for Keras code `text` (called `label` in messages);
-/// diagnostics point at `loc` (the string or path) and quote the Keras code.
-pub fn expand(
+/// The model Keras code `text` (called `label` in messages) builds, for the
+/// type `header` names; mistakes point at `loc` (the string or the path) and
+/// quote the Keras code.
+pub fn spec(
     header: Header,
     text: &str,
     label: &str,
     loc: Loc,
     diags: &mut Diagnostics,
-) -> Option<TokenStream> {
+) -> Option<(ModelSpec, KerasText)> {
     let keras = match keras_py::parse_all(text) {
         Ok(keras) => keras,
         Err(errors) => {
@@ -30,34 +30,21 @@ pub fn expand(
             return None;
         }
     };
-    let ident = header
-        .ident
-        .unwrap_or_else(|| Ident::new(&keras.model.type_name(), Span::call_site()));
-    let (attrs, vis) = (header.attrs, header.vis);
-    let body: TokenStream = match keras.model.body.parse() {
-        Ok(body) => body,
-        Err(e) => {
-            diags.error(
-                loc,
-                format!("{label}: cannot turn the Keras code into Rust tokens: {e}"),
-            );
-            return None;
-        }
-    };
     let mut found = Diagnostics::new();
-    let plan = super::dsl::parse(quote!(#attrs #vis struct #ident; #body), &mut found)
-        .and_then(|spec| check::check(spec, &mut found));
-    if !found.is_empty() {
-        for d in found {
-            diags.push(locate(d, &keras, text, label, loc));
-        }
-        return None;
+    let spec =
+        keras
+            .model
+            .clone()
+            .into_spec(header.attrs, header.vis, header.ident, loc, &mut found);
+    for d in found {
+        diags.push(locate(d, &keras, text, label, loc));
     }
-    plan.map(|plan| codegen::generate(&plan, None))
+    Some((spec, keras))
 }
 
-/// A diagnostic about the generated DSL, moved onto the Keras code.
-fn locate(d: Diagnostic, keras: &KerasText, text: &str, label: &str, loc: Loc) -> Diagnostic {
+/// A diagnostic about the model, moved onto the Keras code: at the line of
+/// the layer it is about, or of the input.
+pub fn locate(d: Diagnostic, keras: &KerasText, text: &str, label: &str, loc: Loc) -> Diagnostic {
     let pos: Option<Pos> = match d.layer {
         Some(i) => keras.layers.get(i).copied(),
         None => Some(keras.input),

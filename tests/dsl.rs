@@ -190,3 +190,40 @@ fn works_inside_macro_rules() {
     assert_eq!(FromMacroRules::OUTPUT_SHAPE, &[7]);
     assert_eq!(FromMacroRules::PARAMS, 9 * 7 + 7);
 }
+
+// keras.applications' classifier top: global pooling that keeps the 1x1
+// dimensions, a 1x1 convolution, a reshape to the class vector.
+cnn! {
+    pub struct KeepDims;
+    input(4, 4, 3);
+    GlobalAvgPool(keepdims = true) Conv2D(5, 1x1) Reshape((5,)) Softmax
+}
+
+cnn! {
+    pub struct Flat;
+    input(4, 4, 3);
+    GlobalAvgPool Dense(5) Softmax
+}
+
+#[test]
+fn global_pooling_keeps_dimensions_when_asked() {
+    use cnn_runtime::Model;
+    assert_eq!(KeepDims::LAYERS[0].output_shape, &[1, 1, 3]);
+    assert_eq!(KeepDims::OUTPUT_SHAPE, &[5]);
+    // A 1x1 convolution on the kept 1x1 map is Dense on the pooled vector:
+    // the same weights (the same bytes) give the same outputs.
+    let mut kept = KeepDims::zeroed();
+    let mut flat = Flat::zeroed();
+    let mut fill = |_: &cnn_runtime::TensorSpec, values: &mut [f32]| {
+        for (i, v) in values.iter_mut().enumerate() {
+            *v = (i as f32 * 0.37).sin();
+        }
+        Ok::<(), ()>(())
+    };
+    kept.load_with(&mut fill).unwrap();
+    flat.load_with(&mut fill).unwrap();
+    let input: [[[f32; 3]; 4]; 4] = core::array::from_fn(|y| {
+        core::array::from_fn(|x| core::array::from_fn(|c| (y * 12 + x * 3 + c) as f32 / 48.0))
+    });
+    assert_eq!(kept.forward(&input), flat.forward(&input));
+}

@@ -465,10 +465,15 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
             };
             Ok(Planned::new(op, Shape::Map { h: oh, w: ow, c }))
         }
-        LayerKind::GlobalPool(op) => {
+        LayerKind::GlobalPool { op, keepdims } => {
             let help = "remove the `Flatten` before it: global pooling itself reduces each channel to one value";
             let (_, _, c) = feature_map(input, class, Some(help))?;
-            Ok(Planned::new(Op::GlobalPool(*op), Shape::Vector(c)))
+            let output = if *keepdims {
+                Shape::Map { h: 1, w: 1, c }
+            } else {
+                Shape::Vector(c)
+            };
+            Ok(Planned::new(Op::GlobalPool(*op), output))
         }
         LayerKind::Flatten => Ok(Planned::new(Op::Flatten, Shape::Vector(input.len()))),
         LayerKind::Dense(dense) => {

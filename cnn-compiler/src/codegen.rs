@@ -678,9 +678,12 @@ fn layer_statements(
             let op = pool_op(*op);
             quote!(::cnn_runtime::kernels::pool::pool2d::<#(#sizes),*>(#op, x, y);)
         }
-        (Op::GlobalPool(op), Shape::Map { .. }, _) => {
+        (Op::GlobalPool(op), Shape::Map { .. }, output) => {
+            // One value per channel, whether Keras keeps the 1x1 dimensions or not.
             let op = pool_op(*op);
-            quote!(::cnn_runtime::kernels::pool::global_pool(#op, x, y);)
+            let values = array_type(Shape::Vector(output.len()));
+            let bind = arena.read_write(source, &in_ty, out, &values);
+            return quote!({ #bind ::cnn_runtime::kernels::pool::global_pool(#op, x, y); });
         }
         (
             Op::Dense {

@@ -205,7 +205,11 @@ impl fmt::Display for Class {
 pub enum LayerKind {
     Conv2D(Conv2DSpec),
     Pool(PoolSpec),
-    GlobalPool(PoolOp),
+    /// With Keras' `keepdims`, the output is a 1x1 map rather than a vector.
+    GlobalPool {
+        op: PoolOp,
+        keepdims: bool,
+    },
     Flatten,
     Dense(DenseSpec),
     Dropout {

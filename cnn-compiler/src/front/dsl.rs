@@ -664,11 +664,12 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             keywords: &["axis", "name"],
             aliases: &[],
         },
-        Class::GlobalMaxPooling2D
-        | Class::GlobalAveragePooling2D
-        | Class::Flatten
-        | Class::Add
-        | Class::Softmax => &Schema {
+        Class::GlobalMaxPooling2D | Class::GlobalAveragePooling2D => &Schema {
+            positional: &[],
+            keywords: &["keepdims", "name"],
+            aliases: &[],
+        },
+        Class::Flatten | Class::Add | Class::Softmax => &Schema {
             positional: &[],
             keywords: &["name"],
             aliases: &[],
@@ -732,8 +733,17 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 padding,
             })
         }
-        Class::GlobalMaxPooling2D => LayerKind::GlobalPool(PoolOp::Max),
-        Class::GlobalAveragePooling2D => LayerKind::GlobalPool(PoolOp::Avg),
+        Class::GlobalMaxPooling2D | Class::GlobalAveragePooling2D => LayerKind::GlobalPool {
+            op: if class == Class::GlobalMaxPooling2D {
+                PoolOp::Max
+            } else {
+                PoolOp::Avg
+            },
+            keepdims: a
+                .take("keepdims")
+                .and_then(|v| a.boolean(v, "keepdims"))
+                .unwrap_or(false),
+        },
         Class::Flatten => LayerKind::Flatten,
         Class::Dense => {
             let units = a

@@ -340,9 +340,6 @@ fn layer_call(
             (_, "data_format", Value::String(f)) => f == "channels_last",
             (_, "data_format", Value::Null) => true,
             ("Conv2D", "groups", v) => v.as_u64() == Some(1),
-            ("GlobalMaxPooling2D" | "GlobalAveragePooling2D", "keepdims", v) => {
-                v == &Value::Bool(false)
-            }
             ("Dropout", "noise_shape", Value::Null) => true,
             ("Softmax", "axis", v) => v.as_i64() == Some(-1) || v == &serde_json::json!([-1]),
             ("BatchNormalization", "synchronized" | "renorm", v) => v == &Value::Bool(false),

@@ -1017,18 +1017,10 @@ impl Builder {
                     }
                 }
                 // Options whose only supported value is Keras' default.
-                "groups" | "keepdims" | "axis"
-                    if matches!(class, "Conv2D" | "Convolution2D" | "Softmax")
-                        || class.starts_with("Global") =>
-                {
-                    let default = match key {
-                        "groups" => "1",
-                        "keepdims" => "False",
-                        _ => "-1",
-                    };
+                "groups" | "axis" if matches!(class, "Conv2D" | "Convolution2D" | "Softmax") => {
+                    let default = if key == "groups" { "1" } else { "-1" };
                     let is_default = match (key, &self.eval(&a.value)?.expr) {
                         ("groups", Expr::Int(1)) => true,
-                        ("keepdims", Expr::Name(n)) => n == "False",
                         ("axis", Expr::Int(-1)) => true,
                         ("axis", Expr::Tuple(items)) => {
                             matches!(

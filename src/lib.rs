@@ -13,17 +13,15 @@ pub fn fixture_dir(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The names of all Keras fixtures in the repository, sorted.
+/// The names of all Keras fixtures in the repository, sorted (not the
+/// held-out `applications`, a folder of its own).
 pub fn fixture_names() -> Vec<String> {
     let mut names: Vec<String> =
         std::fs::read_dir(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures"))
             .expect("the fixtures folder is part of the repository")
             .filter_map(|entry| {
                 let entry = entry.ok()?;
-                entry
-                    .file_type()
-                    .ok()?
-                    .is_dir()
+                (entry.file_type().ok()?.is_dir() && entry.path().join("manifest.json").exists())
                     .then(|| entry.file_name().to_string_lossy().into_owned())
             })
             .collect();

@@ -55,9 +55,10 @@ cnn_runtime::include_keras! { pub struct FeaturesB; "fixtures/features_b/keras_s
 #[test]
 fn the_pasted_seed_cell_is_the_seed_model() {
     let keras = std::fs::read_to_string(fixture_dir("seed_mnist").join("summary.txt")).unwrap();
+    // No `name=`: Keras calls the model "sequential", and so does the summary.
     assert_eq!(
         Mnist::summary(),
-        keras.replacen("\"seed_mnist\"", "\"mnist\"", 1)
+        keras.replacen("\"seed_mnist\"", "\"sequential\"", 1)
     );
     assert_eq!(Mnist::PARAMS, 113_386);
     assert_eq!(Mnist::TENSORS, models::SeedMnist::TENSORS);
@@ -83,8 +84,11 @@ mod from_files {
 
     #[test]
     fn the_seed_cells_give_keras_summaries() {
+        // Without `name=`, Keras calls a model "sequential".
         let keras = |name: &str| {
-            std::fs::read_to_string(cnn_examples::fixture_dir(name).join("summary.txt")).unwrap()
+            std::fs::read_to_string(cnn_examples::fixture_dir(name).join("summary.txt"))
+                .unwrap()
+                .replacen(&format!("\"{name}\""), "\"sequential\"", 1)
         };
         assert_eq!(SeedMnist::summary(), keras("seed_mnist"));
         assert_eq!(SeedMnist::PARAMS, 113_386);

@@ -46,7 +46,9 @@ pub fn check(spec: ModelSpec, diags: &mut Diagnostics) -> Option<Plan> {
     Some(Plan {
         attrs: spec.attrs,
         vis: spec.vis,
-        model_name: to_snake_case(&ident.to_string()),
+        model_name: spec
+            .model_name
+            .unwrap_or_else(|| to_snake_case(&ident.to_string())),
         ident,
         input: input?,
         input_name,

@@ -27,6 +27,9 @@ pub struct ModelSpec {
     pub vis: TokenStream,
     /// `struct Name;`, if given; the type is then called `Name`, else `Model`.
     pub ident: Option<Ident>,
+    /// The name `summary()` prints: Keras' model name, from a Keras
+    /// front-end; else the type's name in snake_case, as Keras names models.
+    pub model_name: Option<String>,
     /// `input(H, W, C)`, or `input(N)` for a flat vector.
     pub input: Option<Spanned<Vec<usize>>>,
     /// The input's name (Keras' `InputLayer`), if given.

@@ -265,3 +265,38 @@ fn exported_graph_specs_give_keras_summaries() {
         assert_eq!(summary, read(name, "summary.txt"), "{name}\n{spec}");
     }
 }
+
+/// Held-out networks from `keras.applications` (MobileNet, MobileNetV2,
+/// ResNet50, DenseNet121, InceptionV3, Xception), built by real Keras
+/// (`tools/make_application_fixtures.py`): their JSON compiles to the model
+/// whose summary Keras printed.
+#[test]
+fn keras_applications_give_keras_summaries() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/applications");
+    let mut names: Vec<_> = std::fs::read_dir(&root)
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.path().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "densenet121",
+            "inception_v3",
+            "mobilenet",
+            "mobilenet_v2",
+            "resnet50",
+            "xception"
+        ]
+    );
+    for name in names {
+        let json = std::fs::read_to_string(root.join(&name).join("config.json")).unwrap();
+        let model =
+            cnn_compiler::front::keras_json::parse(&json).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let plan = cnn_compiler::compile_keras(model).unwrap_or_else(|d| panic!("{name}: {d}"));
+        let expected = std::fs::read_to_string(root.join(&name).join("summary.txt")).unwrap();
+        assert_eq!(cnn_compiler::summary::render(&plan), expected, "{name}");
+    }
+}

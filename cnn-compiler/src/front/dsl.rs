@@ -41,6 +41,7 @@ pub fn parse(tokens: TokenStream, diags: &mut Diagnostics) -> Option<ModelSpec> 
         attrs: header.attrs,
         vis: header.vis,
         ident: header.ident,
+        model_name: None,
         input: None,
         input_name: None,
         functional: false,

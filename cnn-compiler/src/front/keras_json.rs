@@ -71,6 +71,7 @@ impl KerasModel {
             attrs,
             vis,
             ident: Some(ident),
+            model_name: Some(self.name),
             input: Some(Spanned::new(self.input, loc)),
             input_name: self.input_name,
             functional: self.functional,

@@ -52,6 +52,25 @@ const VOCABULARY: &[&str] = &[
     "shape",
     "rate",
     "negative_slope",
+    "x",
+    "y",
+    "Add",
+    "Concatenate",
+    "BatchNormalization",
+    "DepthwiseConv2D",
+    "SeparableConv2D",
+    "ZeroPadding2D",
+    "Rescaling",
+    "Reshape",
+    "keepdims",
+    "axis",
+    "depth_multiplier",
+    "max_value",
+    "threshold",
+    "-1",
+    "(x)",
+    "(x, y)",
+    "[x, y]",
     "=",
     ",",
     ";",
@@ -136,9 +155,21 @@ const SEED: &str = "pub struct Mnist; input(28, 28, 1); \
     Conv2D(32, 3x3, relu) MaxPool(2) Conv2D(32, 3x3, strides = 2, padding = same) \
     AvgPool(2, strides = 1) GlobalMaxPool Dropout(0.5) Dense(128, relu) Dense(10, softmax)";
 
+/// A graph with every new layer, branches and merges.
+const GRAPH_SEED: &str = "pub struct Net; input(64); Reshape((8, 8, 1)) Rescaling(0.5, offset = -1) \
+    x = ZeroPadding2D(((1, 0), (0, 1))) Conv2D(8, 3x3, use_bias = false) BatchNormalization ReLU(max_value = 6); \
+    y = DepthwiseConv2D(3x3, depth_multiplier = 2, padding = same)(x) BatchNormalization(center = false) \
+        SeparableConv2D(8, 3x3, padding = same, activation = relu); \
+    z = Conv2D(8, 1x1)(x); \
+    s = Add(x, y); Concatenate(s, y, axis = -1) GlobalAvgPool(keepdims = true) Flatten Dense(3, softmax)";
+
 /// Valid-model token strings with tokens deleted, replaced or inserted.
 fn mutated_seed() -> impl Strategy<Value = String> {
-    let words: Vec<String> = SEED
+    mutated(SEED)
+}
+
+fn mutated(seed: &str) -> impl Strategy<Value = String> {
+    let words: Vec<String> = seed
         .replace('(', " ( ")
         .replace(')', " ) ")
         .replace(',', " , ")
@@ -178,6 +209,40 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    #[test]
+    fn mutated_graphs_never_panic(source in mutated(GRAPH_SEED)) {
+        compiles_or_reports(&source);
+    }
+
+    #[test]
+    fn mutated_functional_keras_code_never_panics(
+        text in mutated_text(include_str!("../../fixtures/resnet8/keras_source.py"))
+    ) {
+        keras_text_parses_or_reports(&text);
+    }
+
+    #[test]
+    fn mutated_keras_json_never_panics(
+        text in mutated_text(include_str!("../../fixtures/inception/config.json"))
+    ) {
+        if let Ok(model) = cnn_compiler::front::keras_json::parse(&text) {
+            let _ = cnn_compiler::compile_keras(model);
+        }
+    }
+}
+
+/// The graph seed is a model whose `z` branch is never used: an error that
+/// names it, and nothing else wrong.
+#[test]
+fn the_graph_seed_reports_its_unused_branch() {
+    let diags = cnn_compiler::compile(GRAPH_SEED.parse().unwrap()).unwrap_err();
+    let messages: Vec<String> = diags.iter().map(|d| d.message.clone()).collect();
+    assert_eq!(messages, ["the output of `conv2d_1` is never used"]);
+}
+
 #[test]
 fn the_unmutated_seed_compiles() {
     let plan = cnn_compiler::compile(SEED.parse().unwrap()).unwrap();
@@ -186,9 +251,11 @@ fn the_unmutated_seed_compiles() {
 
 /// Keras Python code with characters deleted, replaced or inserted.
 fn mutated_keras_source() -> impl Strategy<Value = String> {
-    let source: Vec<char> = include_str!("../../fixtures/features_a/keras_source.py")
-        .chars()
-        .collect();
+    mutated_text(include_str!("../../fixtures/features_a/keras_source.py"))
+}
+
+fn mutated_text(text: &str) -> impl Strategy<Value = String> {
+    let source: Vec<char> = text.chars().collect();
     let n = source.len();
     let alphabet: Vec<char> = "()[],.=:'\"#\n _-0123456789abcxyzLSD".chars().collect();
     let edit = (0..n, 0..3u8, prop::sample::select(alphabet));

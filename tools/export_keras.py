@@ -90,6 +90,20 @@ class Counter:
         return prefix if n == 0 else f"{prefix}_{n}"
 
 
+def window_options(config):
+    """A convolution's strides, padding, dilation and bias, where not the defaults."""
+    options = []
+    if pair(config.get("strides", 1)) != (1, 1):
+        options.append(f"strides = {stride(config['strides'])}")
+    if config.get("padding", "valid") != "valid":
+        options.append(f"padding = {config['padding']}")
+    if pair(config.get("dilation_rate", 1)) != (1, 1):
+        options.append(f"dilation = {stride(config['dilation_rate'])}")
+    if not config.get("use_bias", True):
+        options.append("use_bias = false")
+    return options
+
+
 def layer_line(class_name, config, auto_name):
     """One DSL line, with only the options that differ from the defaults."""
     name = config.get("name", auto_name)
@@ -98,14 +112,7 @@ def layer_line(class_name, config, auto_name):
         require(config, name, "data_format", ["channels_last", None])
         require(config, name, "groups", [1])
         args += [str(config["filters"]), size(config["kernel_size"])]
-        if pair(config.get("strides", 1)) != (1, 1):
-            args.append(f"strides = {stride(config['strides'])}")
-        if config.get("padding", "valid") != "valid":
-            args.append(f"padding = {config['padding']}")
-        if pair(config.get("dilation_rate", 1)) != (1, 1):
-            args.append(f"dilation = {stride(config['dilation_rate'])}")
-        if not config.get("use_bias", True):
-            args.append("use_bias = false")
+        args += window_options(config)
         act = activation(config, name)
         if act != "linear":
             args.append(act if len(args) == 2 else f"activation = {act}")
@@ -159,16 +166,9 @@ def layer_line(class_name, config, auto_name):
         if class_name == "SeparableConv2D":
             args.append(str(config["filters"]))
         args.append(size(config["kernel_size"]))
-        if pair(config.get("strides", 1)) != (1, 1):
-            args.append(f"strides = {stride(config['strides'])}")
-        if config.get("padding", "valid") != "valid":
-            args.append(f"padding = {config['padding']}")
+        args += window_options(config)
         if config.get("depth_multiplier", 1) != 1:
             args.append(f"depth_multiplier = {config['depth_multiplier']}")
-        if pair(config.get("dilation_rate", 1)) != (1, 1):
-            args.append(f"dilation = {stride(config['dilation_rate'])}")
-        if not config.get("use_bias", True):
-            args.append("use_bias = false")
         act = activation(config, name)
         if act != "linear":
             args.append(f"activation = {act}")

@@ -13,14 +13,15 @@ values are Keras' own: never produce them with this repository's code.
 """
 
 import io
-import json
 import os
-import struct
 import sys
 from contextlib import redirect_stdout
 
 import numpy as np
 import keras
+
+sys.path.insert(0, os.path.dirname(__file__))
+from export_keras import write_safetensors  # noqa: E402 (beside this file)
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "fixtures", "applications")
 
@@ -39,24 +40,6 @@ MODELS = [
     ("xception", keras.applications.Xception,
      dict(input_shape=(71, 71, 3), classes=10, weights=None), False),
 ]
-
-
-def write_safetensors(path, tensors):
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        array = np.ascontiguousarray(tensors[name], dtype="<f4")
-        data = array.tobytes()
-        header[name] = {"dtype": "F32", "shape": list(array.shape),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header, separators=(",", ":")).encode()
-    raw += b" " * (-len(raw) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for blob in blobs:
-            f.write(blob)
 
 
 def main():

@@ -6,8 +6,8 @@
 
 use crate::embed::EmbeddedWeights;
 use crate::memory::{plan_memory, Location, MemoryPlan};
-use crate::plan::{Op, OpMemory, ParamSlot, Plan, PlannedLayer, Shape};
-use crate::spec::{Activation, PoolOp};
+use crate::plan::{Op, OpMemory, Pad, ParamSlot, Plan, PlannedLayer, Shape};
+use crate::spec::{Activation, Pair, PoolOp};
 use crate::summary;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -571,25 +571,14 @@ fn layer_statements(
             let field = field.expect("DepthwiseConv2D has parameters");
             let (name, bias) = (&field.ident, bias_tokens(field, *use_bias));
             let dw_ty = depthwise_type(oh, ow, c, *multiplier);
-            let sizes = [
-                h,
-                w,
-                c,
-                *multiplier,
-                kernel.h,
-                kernel.w,
-                strides.h,
-                strides.w,
-                dilation.h,
-                dilation.w,
-                pad.top,
-                pad.bottom,
-                pad.left,
-                pad.right,
-                oh,
-                ow,
-            ]
-            .map(lit);
+            let sizes = depthwise_sizes(
+                [h, w, c, *multiplier],
+                *kernel,
+                *strides,
+                *dilation,
+                *pad,
+                [oh, ow],
+            );
             let act = activation_tokens(*activation);
             let softmax = softmax_pass(*activation, layer.output);
             let bind = arena.read_write(source, &in_ty, out, &dw_ty);
@@ -622,25 +611,14 @@ fn layer_statements(
                 w: ow,
                 c: c * multiplier,
             });
-            let sizes = [
-                h,
-                w,
-                c,
-                *multiplier,
-                kernel.h,
-                kernel.w,
-                strides.h,
-                strides.w,
-                dilation.h,
-                dilation.w,
-                pad.top,
-                pad.bottom,
-                pad.left,
-                pad.right,
-                oh,
-                ow,
-            ]
-            .map(lit);
+            let sizes = depthwise_sizes(
+                [h, w, c, *multiplier],
+                *kernel,
+                *strides,
+                *dilation,
+                *pad,
+                [oh, ow],
+            );
             let depthwise = arena.read_write(source, &in_ty, temp, &dw_ty);
             let pointwise = arena.read_write(Location::Arena(temp), &middle_ty, out, &out_ty);
             let act = activation_tokens(*activation);
@@ -745,6 +723,23 @@ fn layer_statements(
         _ => unreachable!("the checker only plans consistent layers"),
     };
     quote!({ #bind #call })
+}
+
+/// The const parameters of `depthwise_conv2d`, in order: input `[h, w, c,
+/// multiplier]`, kernel, strides, dilation, padding, output `[oh, ow]`.
+fn depthwise_sizes(
+    [h, w, c, m]: [usize; 4],
+    kernel: Pair,
+    strides: Pair,
+    dilation: Pair,
+    pad: Pad,
+    [oh, ow]: [usize; 2],
+) -> [Literal; 16] {
+    [
+        h, w, c, m, kernel.h, kernel.w, strides.h, strides.w, dilation.h, dilation.w, pad.top,
+        pad.bottom, pad.left, pad.right, oh, ow,
+    ]
+    .map(lit)
 }
 
 /// A map as (height, width, channels); a vector as one pixel.

@@ -3,7 +3,6 @@
 //! `multiplier` filters, and output channel `c * multiplier + j` is input
 //! channel `c` with filter `j`.
 
-use super::window_output;
 use crate::activation::{apply_in_place, Activation};
 use crate::simd::dispatch;
 #[cfg(target_arch = "x86_64")]
@@ -189,18 +188,16 @@ pub fn depthwise_conv2d<
 ) {
     const {
         assert!(
-            SH > 0 && SW > 0 && DH > 0 && DW > 0,
-            "strides and dilation are at least 1"
+            super::convolution_shapes_agree(
+                [H, W],
+                [PT + PB, PL + PR],
+                [KH, KW],
+                [DH, DW],
+                [SH, SW],
+                [OH, OW]
+            ),
+            "strides and dilation at least 1, and the output the window's over the padded input"
         );
-        assert!(
-            OH == window_output(H, PT + PB, KH + (KH - 1) * (DH - 1), SH),
-            "output height"
-        );
-        assert!(
-            OW == window_output(W, PL + PR, KW + (KW - 1) * (DW - 1), SW),
-            "output width"
-        );
-        assert!(OH > 0 && OW > 0, "the kernel fits the padded input");
     }
     let g = DepthwiseGeometry {
         h: H,

@@ -24,3 +24,28 @@ pub const fn window_output(input: usize, pad: usize, k_effective: usize, stride:
         (input + pad - k_effective) / stride + 1
     }
 }
+
+/// The shape relation of a convolution's const-generic entry point: strides
+/// and dilation at least 1, and on both axes (height, width) the output the
+/// (dilated) window gives over the padded input, at least one cell.
+pub const fn convolution_shapes_agree(
+    input: [usize; 2],
+    pad: [usize; 2],
+    kernel: [usize; 2],
+    dilation: [usize; 2],
+    stride: [usize; 2],
+    output: [usize; 2],
+) -> bool {
+    let mut axis = 0;
+    while axis < 2 {
+        if stride[axis] == 0 || dilation[axis] == 0 || kernel[axis] == 0 || output[axis] == 0 {
+            return false;
+        }
+        let span = kernel[axis] + (kernel[axis] - 1) * (dilation[axis] - 1);
+        if output[axis] != window_output(input[axis], pad[axis], span, stride[axis]) {
+            return false;
+        }
+        axis += 1;
+    }
+    true
+}

@@ -185,3 +185,24 @@ fn keras_python_sources_give_keras_summaries() {
         assert_summary_is_keras(&dir, &keras.model);
     }
 }
+
+/// Keras' own signature decides what a positional argument is: the third of
+/// `Conv2D` is `strides`, so `Conv2D(16, 3, 'relu')` is a mistake, as in Keras.
+#[test]
+fn python_positional_arguments_follow_keras_signatures() {
+    let code =
+        "model = keras.Sequential([keras.Input(shape=(8, 8, 1)), layers.Conv2D(16, 3, 'relu')])";
+    let keras = cnn_compiler::front::keras_py::parse(code).unwrap();
+    let diags = cnn_compiler::compile_keras(keras.model).unwrap_err();
+    let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(
+        messages[0].contains("`strides` of `Conv2D`"),
+        "{messages:?}"
+    );
+    let code =
+        "model = keras.Sequential([keras.Input(shape=(8, 8, 1)), layers.Conv2D(16, 3, 2, 'same')])";
+    let keras = cnn_compiler::front::keras_py::parse(code).unwrap();
+    let plan = cnn_compiler::compile_keras(keras.model).unwrap();
+    assert_eq!(plan.output().dims(), [4, 4, 16]);
+}

@@ -71,6 +71,13 @@ cnn_runtime::cnn! {
     Dense(5, softmax, name = "probs")
 }
 
+// Keras' JSON with its weights embedded: `include_keras!` takes `weights =` too.
+cnn_runtime::include_keras! {
+    pub struct Resnet8;
+    "fixtures/resnet8/config.json",
+    weights = "fixtures/resnet8/weights.safetensors"
+}
+
 fn same_weights<M: Model>(embedded: &M, fixture: &str) {
     let loaded =
         M::from_safetensors_file(fixture_dir(fixture).join("weights.safetensors")).unwrap();
@@ -110,6 +117,8 @@ fn embedded_weights_are_the_files_weights_and_match_keras() {
     assert!(max_difference_to_keras(Seed::embedded(), "seed_mnist") <= 1e-5);
     assert!(max_difference_to_keras(FeaturesA::embedded(), "features_a") <= 1e-5);
     same_weights(BnDw::embedded(), "bn_dw");
+    same_weights(Resnet8::embedded(), "resnet8");
+    assert!(max_difference_to_keras(Resnet8::embedded(), "resnet8") <= 1e-5);
     same_weights(Inception::embedded(), "inception");
     assert!(max_difference_to_keras(BnDw::embedded(), "bn_dw") <= 1e-5);
     assert!(max_difference_to_keras(Inception::embedded(), "inception") <= 1e-5);

@@ -126,23 +126,28 @@ pub fn expand_include_keras(tokens: TokenStream) -> TokenStream {
     };
     let (shown, loc, track) = (file.shown.clone(), file.loc, file.track.clone());
     let code = match file.kind {
-        front::include::FileKind::Python => {
-            keras_text_model(file.header, &file.text, &shown, loc, &mut diags)
-        }
+        front::include::FileKind::Python => keras_text_model(
+            file.header,
+            file.weights,
+            &file.text,
+            &shown,
+            loc,
+            &mut diags,
+        ),
         front::include::FileKind::Json => match front::keras_json::parse(&file.text) {
             Ok(model) => {
                 let Header {
                     attrs, vis, ident, ..
                 } = file.header;
                 let mut found = Diagnostics::new();
-                let spec = model.into_spec(attrs, vis, ident, loc, &mut found);
+                let mut spec = model.into_spec(attrs, vis, ident, loc, &mut found);
+                spec.weights = file.weights;
                 let plan = check::check(spec, &mut found);
                 for d in found {
                     let message = format!("`{shown}`: {}", d.message);
                     diags.push(Diagnostic { loc, message, ..d });
                 }
-                plan.filter(|_| diags.is_empty())
-                    .map(|plan| codegen::generate(&plan, None))
+                plan.and_then(|plan| generate_with_weights(&plan, &mut diags))
             }
             Err(e) => {
                 diags.push(diag::Diagnostic::new(loc, format!("`{shown}`: {e}")));
@@ -160,19 +165,28 @@ pub fn expand_include_keras(tokens: TokenStream) -> TokenStream {
 /// the Keras line it is about.
 fn keras_text_model(
     header: Header,
+    weights: Option<spec::Spanned<String>>,
     text: &str,
     label: &str,
     loc: diag::Loc,
     diags: &mut Diagnostics,
 ) -> Option<TokenStream> {
-    let (spec, keras) = front::keras_text::spec(header, text, label, loc, diags)?;
+    let (spec, keras) = front::keras_text::spec(header, weights, text, label, loc, diags)?;
     let mut found = Diagnostics::new();
     let plan = check::check(spec, &mut found);
     for d in found {
         diags.push(front::keras_text::locate(d, &keras, text, label, loc));
     }
-    plan.filter(|_| diags.is_empty())
-        .map(|plan| codegen::generate(&plan, None))
+    plan.and_then(|plan| generate_with_weights(&plan, diags))
+}
+
+/// The generated model, with its weights embedded when the plan names a file;
+/// `None` if anything was reported.
+fn generate_with_weights(plan: &Plan, diags: &mut Diagnostics) -> Option<TokenStream> {
+    let embedded = embed::load(plan, &embed::manifest_dir(), diags);
+    diags
+        .is_empty()
+        .then(|| codegen::generate(plan, embedded.as_ref()))
 }
 
 /// What `cnn_keras!` expands to: the model that Keras Python code (a string
@@ -193,7 +207,7 @@ pub fn expand_keras(tokens: TokenStream) -> TokenStream {
     let code = match syn::parse2::<syn::LitStr>(header.rest.clone()) {
         Ok(text) => {
             let loc = diag::Loc::span(text.span());
-            keras_text_model(header, &text.value(), "Keras code", loc, &mut diags)
+            keras_text_model(header, None, &text.value(), "Keras code", loc, &mut diags)
         }
         Err(e) => {
             diags.push(diag::Diagnostic::new(

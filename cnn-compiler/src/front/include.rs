@@ -1,9 +1,12 @@
 //! `include_keras! { pub struct Net; "model.py" }` (Keras Python code) or
-//! `"model.json"` (Keras' `model.to_json()`): the model file, relative to the
-//! crate's `Cargo.toml`, read for the front-end its extension names.
+//! `"model.json"` (Keras' `model.to_json()`), optionally followed by
+//! `weights = "model.safetensors"` to embed the weights at compile time: the
+//! model file, relative to the crate's `Cargo.toml`, read for the front-end
+//! its extension names.
 
 use super::dsl::Header;
 use crate::diag::{Diagnostic, Diagnostics, Loc};
+use crate::spec::Spanned;
 use proc_macro2::TokenStream;
 use quote::quote;
 use std::path::Path;
@@ -16,6 +19,8 @@ pub struct ModelFile {
     pub loc: Loc,
     pub text: String,
     pub kind: FileKind,
+    /// `weights = "..."`: embedded at compile time, as in `cnn!`.
+    pub weights: Option<Spanned<String>>,
     /// `include_str!` of the file, so that cargo rebuilds when it changes.
     pub track: TokenStream,
 }
@@ -37,8 +42,8 @@ pub fn read(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Option
             return None;
         }
     };
-    let path = match syn::parse2::<PathArg>(header.rest.clone()) {
-        Ok(PathArg(path)) => path,
+    let (path, weights) = match syn::parse2::<PathArg>(header.rest.clone()) {
+        Ok(PathArg(path, weights)) => (path, weights),
         Err(e) => {
             diags.push(Diagnostic::new(
                 Loc::span(e.span()),
@@ -89,21 +94,40 @@ pub fn read(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Option
         loc,
         text,
         kind,
+        weights: weights.map(|w| Spanned::new(w.value(), Loc::span(w.span()))),
         track,
     })
 }
 
-/// The rest of the input: a string literal, optionally followed by `;` or `,`.
-struct PathArg(syn::LitStr);
+/// The rest of the input: a string literal, then optionally
+/// `weights = "..."`, each optionally followed by `;` or `,`.
+struct PathArg(syn::LitStr, Option<syn::LitStr>);
 
 impl syn::parse::Parse for PathArg {
     fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        let separator = |input: syn::parse::ParseStream| -> syn::Result<()> {
+            if input.peek(syn::Token![;]) {
+                input.parse::<syn::Token![;]>()?;
+            } else if input.peek(syn::Token![,]) {
+                input.parse::<syn::Token![,]>()?;
+            }
+            Ok(())
+        };
         let path = input.parse()?;
-        if input.peek(syn::Token![;]) {
-            input.parse::<syn::Token![;]>()?;
-        } else if input.peek(syn::Token![,]) {
-            input.parse::<syn::Token![,]>()?;
+        separator(input)?;
+        let mut weights = None;
+        if !input.is_empty() {
+            let key: proc_macro2::Ident = input.parse()?;
+            if key != "weights" {
+                return Err(syn::Error::new(
+                    key.span(),
+                    "expected `weights = \"model.safetensors\"` after the model file",
+                ));
+            }
+            input.parse::<syn::Token![=]>()?;
+            weights = Some(input.parse()?);
+            separator(input)?;
         }
-        Ok(PathArg(path))
+        Ok(PathArg(path, weights))
     }
 }

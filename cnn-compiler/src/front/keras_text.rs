@@ -6,13 +6,14 @@
 use super::dsl::Header;
 use super::keras_py::{self, KerasText, Pos};
 use crate::diag::{Diagnostic, Diagnostics, Loc};
-use crate::spec::ModelSpec;
+use crate::spec::{ModelSpec, Spanned};
 
 /// The model Keras code `text` (called `label` in messages) builds, for the
 /// type `header` names; mistakes point at `loc` (the string or the path) and
 /// quote the Keras code.
 pub fn spec(
     header: Header,
+    weights: Option<Spanned<String>>,
     text: &str,
     label: &str,
     loc: Loc,
@@ -31,11 +32,12 @@ pub fn spec(
         }
     };
     let mut found = Diagnostics::new();
-    let spec =
+    let mut spec =
         keras
             .model
             .clone()
             .into_spec(header.attrs, header.vis, header.ident, loc, &mut found);
+    spec.weights = weights;
     for d in found {
         diags.push(locate(d, &keras, text, label, loc));
     }

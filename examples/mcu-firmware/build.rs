@@ -1,8 +1,102 @@
-//! Puts `memory.x` where cortex-m-rt's linker script looks for it.
+//! Puts `memory.x` where cortex-m-rt's linker script looks for it, and writes
+//! the test data of the model the build's feature selects: its inputs and
+//! Keras' outputs for them, read from the repository's fixtures.
+
+use safetensors::SafeTensors;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// What a model is tested on: a fixture file, its input and output tensors,
+/// how many inputs, and the tolerance (fixtures/README.md).
+struct TestData {
+    file: &'static str,
+    inputs: &'static str,
+    outputs: &'static str,
+    count: usize,
+    tolerance: f64,
+}
+
 fn main() {
-    let out = std::path::PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     std::fs::copy("memory.x", out.join("memory.x")).expect("memory.x is in the crate");
     println!("cargo:rustc-link-search={}", out.display());
     println!("cargo:rerun-if-changed=memory.x");
     println!("cargo:rustc-link-arg=-Tlink.x");
+
+    let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
+    let data = if feature("DSCNN") {
+        fixture("dscnn", 16, 1e-5)
+    } else if feature("RESNET8") {
+        fixture("resnet8", 16, 1e-5)
+    } else if feature("MOBILENET") {
+        // Four 96x96 images keep the firmware within the board's 4 MiB.
+        fixture("mobilenet_v1_vww", 4, 2e-5)
+    } else {
+        TestData {
+            file: "../../fixtures/seed_mnist/digits.safetensors",
+            inputs: "digits",
+            outputs: "probabilities",
+            count: 100,
+            tolerance: 1e-5,
+        }
+    };
+    write_data(&data, &out);
+}
+
+fn fixture(name: &'static str, count: usize, tolerance: f64) -> TestData {
+    TestData {
+        file: Box::leak(format!("../../fixtures/{name}/io.safetensors").into_boxed_str()),
+        inputs: "inputs",
+        outputs: "outputs",
+        count,
+        tolerance,
+    }
+}
+
+/// `inputs.bin` (the first `count` inputs, as stored: u8 pixels or f32),
+/// `expected.bin` (Keras' outputs, f32) and `data.rs` (their sizes).
+fn write_data(data: &TestData, out: &Path) {
+    println!("cargo:rerun-if-changed={}", data.file);
+    let bytes = std::fs::read(data.file).expect("the fixture is in the repository");
+    let file = SafeTensors::deserialize(&bytes).expect("a safetensors file");
+    let inputs = file.tensor(data.inputs).expect("the inputs");
+    let outputs = file.tensor(data.outputs).expect("Keras' outputs");
+    let per_input = inputs.data().len() / inputs.shape()[0];
+    let per_output = outputs.data().len() / outputs.shape()[0];
+    std::fs::write(
+        out.join("inputs.bin"),
+        &inputs.data()[..data.count * per_input],
+    )
+    .expect("OUT_DIR is writable");
+    std::fs::write(
+        out.join("expected.bin"),
+        &outputs.data()[..data.count * per_output],
+    )
+    .expect("OUT_DIR is writable");
+    let mut rs = String::new();
+    let byte_inputs = inputs.dtype() == safetensors::Dtype::U8;
+    writeln!(
+        rs,
+        "/// Inputs in the test data.\npub const COUNT: usize = {};",
+        data.count
+    )
+    .unwrap();
+    writeln!(
+        rs,
+        "/// The inputs are u8 pixels (scaled by 1/255 as in training), else f32.\npub const BYTE_INPUTS: bool = {byte_inputs};"
+    )
+    .unwrap();
+    writeln!(
+        rs,
+        "/// Largest difference to Keras' outputs allowed (fixtures/README.md).\npub const TOLERANCE: f32 = {:e};",
+        data.tolerance
+    )
+    .unwrap();
+    writeln!(
+        rs,
+        "/// The fixture the data comes from.\npub const SOURCE: &str = {:?};",
+        data.file
+    )
+    .unwrap();
+    std::fs::write(out.join("data.rs"), rs).expect("OUT_DIR is writable");
 }

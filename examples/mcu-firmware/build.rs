@@ -12,6 +12,8 @@ struct TestData {
     file: &'static str,
     inputs: &'static str,
     outputs: &'static str,
+    /// The true classes, where the fixture has them (the MNIST digits).
+    labels: Option<&'static str>,
     count: usize,
     tolerance: f64,
 }
@@ -36,6 +38,7 @@ fn main() {
             file: "../../fixtures/seed_mnist/digits.safetensors",
             inputs: "digits",
             outputs: "probabilities",
+            labels: Some("labels"),
             count: 100,
             tolerance: 1e-5,
         }
@@ -48,13 +51,15 @@ fn fixture(name: &'static str, count: usize, tolerance: f64) -> TestData {
         file: Box::leak(format!("../../fixtures/{name}/io.safetensors").into_boxed_str()),
         inputs: "inputs",
         outputs: "outputs",
+        labels: None,
         count,
         tolerance,
     }
 }
 
 /// `inputs.bin` (the first `count` inputs, as stored: u8 pixels or f32),
-/// `expected.bin` (Keras' outputs, f32) and `data.rs` (their sizes).
+/// `expected.bin` (Keras' outputs, f32), `labels.bin` (u8 classes, or
+/// empty) and `data.rs` (their sizes).
 fn write_data(data: &TestData, out: &Path) {
     println!("cargo:rerun-if-changed={}", data.file);
     let bytes = std::fs::read(data.file).expect("the fixture is in the repository");
@@ -73,6 +78,11 @@ fn write_data(data: &TestData, out: &Path) {
         &outputs.data()[..data.count * per_output],
     )
     .expect("OUT_DIR is writable");
+    let labels = data.labels.map_or(Vec::new(), |name| {
+        let labels = file.tensor(name).expect("the labels");
+        labels.data()[..data.count].to_vec()
+    });
+    std::fs::write(out.join("labels.bin"), labels).expect("OUT_DIR is writable");
     let mut rs = String::new();
     let byte_inputs = inputs.dtype() == safetensors::Dtype::U8;
     writeln!(

@@ -49,6 +49,8 @@ mod data {
     include!(concat!(env!("OUT_DIR"), "/data.rs"));
     pub static INPUTS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/inputs.bin"));
     pub static EXPECTED: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/expected.bin"));
+    /// The true class of each input, where the fixture has them; else empty.
+    pub static LABELS: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/labels.bin"));
 }
 
 #[cortex_m_rt::entry]
@@ -67,6 +69,7 @@ fn main() -> ! {
     let mut input: <Net as Model>::Input = cnn_runtime::memory::zeroed();
     let mut scratch = Net::new_scratch();
     let (mut agree, mut worst, mut instructions) = (0usize, 0.0f32, 0u64);
+    let (mut correct, mut keras_correct) = (0usize, 0usize);
     for i in 0..data::COUNT {
         let raw = &data::INPUTS[i * inputs..(i + 1) * inputs];
         let values = cnn_runtime::memory::flat_mut(&mut input);
@@ -99,6 +102,10 @@ fn main() -> ! {
         worst = worst.max(difference);
         let (class, keras_class) = (argmax(output), argmax(keras));
         agree += usize::from(class == keras_class && difference <= data::TOLERANCE);
+        if let Some(&label) = data::LABELS.get(i) {
+            correct += usize::from(class == usize::from(label));
+            keras_correct += usize::from(keras_class == usize::from(label));
+        }
         hprintln!(
             "input {:3}: class {} ({:.4}), Keras class {} ({:.4}), largest difference {:.1e}",
             i,
@@ -107,6 +114,15 @@ fn main() -> ! {
             keras_class,
             keras[keras_class],
             difference
+        );
+    }
+    if !data::LABELS.is_empty() {
+        hprintln!(
+            "accuracy: {}/{} correct ({}/{} for Keras)",
+            correct,
+            data::COUNT,
+            keras_correct,
+            data::COUNT
         );
     }
     let per_inference = instructions / data::COUNT as u64;

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# The seed model in a web page: builds examples/web-digits for
+# wasm32-unknown-unknown (weights embedded), puts the page, the .wasm and a few
+# real fixture digits (with Keras' answers) in target/web-digits/, and serves
+# it on http://localhost:8000 (static files only: it works offline).
+#
+#   bash scripts/web-digits.sh            build and serve (Ctrl-C to stop)
+#   bash scripts/web-digits.sh --build    build only
+set -euo pipefail
+cd "$(dirname "$0")/.."
+rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
+cargo build --quiet --release -p web-digits --target wasm32-unknown-unknown
+site=target/web-digits
+mkdir -p "$site"
+cp examples/web-digits/www/* "$site/"
+cp target/wasm32-unknown-unknown/release/web_digits.wasm "$site/"
+python3 - "$site/digits.json" <<'PY'
+# The first held-out digit of each class that Keras gets right, with Keras' answer.
+import json, struct, sys
+raw = open("fixtures/seed_mnist/digits.safetensors", "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header = json.loads(raw[8:8 + n])
+def tensor(name):
+    start, end = header[name]["data_offsets"]
+    return raw[8 + n + start:8 + n + end]
+digits, labels, predicted = tensor("digits"), tensor("labels"), tensor("predicted")
+probabilities = struct.unpack(f"<{len(tensor('probabilities')) // 4}f", tensor("probabilities"))
+samples = {}
+for i, (label, keras) in enumerate(zip(labels, predicted)):
+    if label == keras and label not in samples and probabilities[i * 10 + keras] > 0.99:
+        samples[label] = {"label": label, "keras": keras, "index": i,
+                          "probability": probabilities[i * 10 + keras],
+                          "pixels": list(digits[i * 784:(i + 1) * 784])}
+json.dump([samples[d] for d in sorted(samples)], open(sys.argv[1], "w"))
+PY
+echo "web-digits: $(stat -c %s "$site/web_digits.wasm") bytes of .wasm in $site"
+if [ "${1:-}" != "--build" ]; then
+    echo "serving http://localhost:8000 (Ctrl-C to stop)"
+    exec python3 -m http.server 8000 --bind 127.0.0.1 --directory "$site"
+fi

@@ -14,6 +14,8 @@ site=target/web-digits
 mkdir -p "$site"
 cp examples/web-digits/www/* "$site/"
 cp target/wasm32-unknown-unknown/release/web_digits.wasm "$site/"
+# The model as a picture, drawn by cnnc.
+cargo run --quiet --release -p cnnc -- --plot "$site/model.svg" fixtures/seed_mnist/model.cnn
 python3 - "$site/digits.json" <<'PY'
 # The first held-out digit of each class that Keras gets right, with Keras' answer.
 import json, struct, sys

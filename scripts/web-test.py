@@ -44,7 +44,7 @@ def serve():
 def browser():
     options = Options()
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--window-size=1100,760"):
+                     "--disable-dev-shm-usage", "--window-size=1280,800"):
         options.add_argument(argument)
     options.binary_location = "/usr/bin/chromium"
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})

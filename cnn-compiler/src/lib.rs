@@ -36,6 +36,7 @@ pub mod graph;
 pub mod memory;
 pub mod names;
 pub mod plan;
+pub mod plot;
 pub mod spec;
 pub mod summary;
 

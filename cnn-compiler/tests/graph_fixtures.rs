@@ -300,3 +300,41 @@ fn keras_applications_give_keras_summaries() {
         assert_eq!(cnn_compiler::summary::render(&plan), expected, "{name}");
     }
 }
+
+/// The layer graph as SVG (`cnnc --plot`): a well-formed document with one
+/// box per layer and the input, and one arrow per connection, for every
+/// graph fixture and for keras.applications' DenseNet121.
+#[test]
+fn layer_graphs_have_a_box_per_layer_and_an_arrow_per_input() {
+    let mut plans: Vec<(String, cnn_compiler::plan::Plan)> = GRAPH_FIXTURES
+        .iter()
+        .map(|name| (name.to_string(), plan_from_json(name)))
+        .collect();
+    let densenet = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/applications/densenet121/config.json");
+    let model = cnn_compiler::front::keras_json::parse(&std::fs::read_to_string(densenet).unwrap())
+        .unwrap();
+    plans.push((
+        "densenet121".into(),
+        cnn_compiler::compile_keras(model).unwrap(),
+    ));
+    for (name, plan) in plans {
+        let svg = cnn_compiler::plot::svg(&plan);
+        let document = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let class = |c: &str| {
+            document
+                .descendants()
+                .filter(|n| n.attribute("class") == Some(c))
+                .count()
+        };
+        let connections: usize = plan.layers.iter().map(|l| l.inputs.len()).sum();
+        assert_eq!(class("layer"), plan.layers.len() + 1, "{name}");
+        assert_eq!(class("edge"), connections, "{name}");
+        for layer in &plan.layers {
+            assert!(
+                svg.contains(&format!(">{} ({})<", layer.name, layer.class.keras_name())),
+                "{name}"
+            );
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! cnnc model.py -o model.rs     write the generated Rust (formatted)
 //! cnnc --summary model.py       print Keras' summary table
 //! cnnc --check model.json       only check
+//! cnnc --plot model.svg model.py  draw the layer graph
 //! ```
 //! Inputs: Keras Python code (`.py`), Keras' `model.to_json()` (`.json`) or the
 //! `cnn!` DSL (any other extension, e.g. `.cnn`). Exit codes: 0 ok, 1 the model
@@ -17,12 +18,14 @@ use codespan_reporting::term::{self, termcolor};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cnnc [--summary | --check] [-o OUTPUT.rs] MODEL(.py | .json | .cnn)";
+const USAGE: &str =
+    "usage: cnnc [--summary | --check | --plot GRAPH.svg] [-o OUTPUT.rs] MODEL(.py | .json | .cnn)";
 
 enum Mode {
     Generate(Option<PathBuf>),
     Summary,
     Check,
+    Plot(PathBuf),
 }
 
 fn parse_args(args: impl Iterator<Item = String>) -> Result<(Mode, PathBuf), String> {
@@ -32,6 +35,11 @@ fn parse_args(args: impl Iterator<Item = String>) -> Result<(Mode, PathBuf), Str
         match arg.as_str() {
             "--summary" => mode = Some(Mode::Summary),
             "--check" => mode = Some(Mode::Check),
+            "--plot" => {
+                mode = Some(Mode::Plot(PathBuf::from(
+                    args.next().ok_or("--plot needs an .svg file")?,
+                )))
+            }
             "-o" | "--output" => {
                 output = Some(PathBuf::from(args.next().ok_or("-o needs a file")?))
             }
@@ -74,6 +82,13 @@ fn main() -> ExitCode {
     };
     match mode {
         Mode::Check => ExitCode::SUCCESS,
+        Mode::Plot(path) => match std::fs::write(&path, cnn_compiler::plot::svg(&plan)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("cnnc: cannot write {}: {e}", path.display());
+                ExitCode::from(2)
+            }
+        },
         Mode::Summary => {
             print!("{}", cnn_compiler::summary::render(&plan));
             println!("{}", cnn_compiler::summary::memory_line(&plan));

@@ -174,3 +174,16 @@ fn usage_errors_exit_2() {
     assert_eq!(help.status.code(), Some(0));
     assert!(text(&help.stdout).starts_with("usage: cnnc"));
 }
+
+/// `--plot` writes the layer graph as SVG.
+#[test]
+fn plot_writes_the_layer_graph() {
+    let target = std::env::temp_dir().join(format!("cnnc-plot-{}.svg", std::process::id()));
+    let model = repo("fixtures/resnet8/config.json");
+    let out = cnnc(&["--plot", target.to_str().unwrap(), model.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let svg = std::fs::read_to_string(&target).unwrap();
+    assert!(svg.starts_with("<svg "));
+    assert!(svg.contains(">add (Add)<"));
+    std::fs::remove_file(target).ok();
+}

@@ -1,0 +1,181 @@
+//! The model as a picture, as Keras' `plot_model` draws it: one box per layer
+//! (name, class, output shape, parameters), an arrow for every input, laid out
+//! top to bottom. Plain SVG, no layout program needed.
+//!
+//! Layout: a layer's row is its longest path from the input, so every arrow
+//! points down, then as low as its readers allow (a branch sits just above
+//! its merge); layers of one row sit side by side in Keras' order, centred.
+//! An arrow that skips rows (a residual shortcut) runs in a lane of its own
+//! to the right of the rows it passes.
+
+use crate::plan::Plan;
+use crate::summary::group_thousands;
+use std::fmt::Write;
+
+const BOX_WIDTH: usize = 280;
+const BOX_HEIGHT: usize = 58;
+const GAP_X: usize = 30;
+const GAP_Y: usize = 42;
+const MARGIN: usize = 20;
+/// The spacing of the lanes of arrows that skip rows.
+const LANE: usize = 14;
+
+/// A box: its lines of text and its top-left corner.
+struct Node {
+    lines: [String; 3],
+    x: usize,
+    y: usize,
+}
+
+/// The layer graph of `plan` as an SVG document.
+pub fn svg(plan: &Plan) -> String {
+    let n = plan.layers.len();
+    // Row of each tensor: 0 for the input, then the longest path to it.
+    let mut row = vec![0usize; n + 1];
+    for (i, layer) in plan.layers.iter().enumerate() {
+        row[i + 1] = layer
+            .inputs
+            .iter()
+            .map(|o| row[o.tensor] + 1)
+            .max()
+            .unwrap_or(1);
+    }
+    // As low as the readers allow: a branch just above its merge.
+    for t in (1..n).rev() {
+        let readers = plan.layers[t..]
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.inputs.iter().any(|o| o.tensor == t))
+            .map(|(k, _)| row[t + k + 1]);
+        if let Some(lowest) = readers.min() {
+            row[t] = row[t].max(lowest - 1);
+        }
+    }
+    let rows = row.iter().copied().max().unwrap_or(0) + 1;
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); rows];
+    for (t, &r) in row.iter().enumerate() {
+        members[r].push(t);
+    }
+    let widest = members.iter().map(Vec::len).max().unwrap_or(1);
+    let boxes_width = 2 * MARGIN + widest * BOX_WIDTH + (widest - 1) * GAP_X;
+    // One lane to the right for each arrow that skips rows.
+    let long_edges = plan
+        .layers
+        .iter()
+        .enumerate()
+        .flat_map(|(i, l)| l.inputs.iter().map(move |o| (o.tensor, i + 1)))
+        .filter(|&(from, to)| row[to] > row[from] + 1)
+        .count();
+    let width = boxes_width + LANE * long_edges;
+    let height = 2 * MARGIN + rows * BOX_HEIGHT + (rows - 1) * GAP_Y;
+    let mut nodes: Vec<Option<Node>> = (0..=n).map(|_| None).collect();
+    for (r, tensors) in members.iter().enumerate() {
+        let used = tensors.len() * BOX_WIDTH + tensors.len().saturating_sub(1) * GAP_X;
+        let left = (boxes_width - used) / 2;
+        for (k, &t) in tensors.iter().enumerate() {
+            let lines = match t {
+                0 => [
+                    format!("{} (InputLayer)", plan.input_name),
+                    format!("output {}", plan.input.keras()),
+                    String::new(),
+                ],
+                t => {
+                    let layer = &plan.layers[t - 1];
+                    [
+                        format!("{} ({})", layer.name, layer.class.keras_name()),
+                        format!("output {}", layer.output.keras()),
+                        if layer.params > 0 {
+                            format!("{} params", group_thousands(layer.params))
+                        } else {
+                            String::new()
+                        },
+                    ]
+                }
+            };
+            nodes[t] = Some(Node {
+                lines,
+                x: left + k * (BOX_WIDTH + GAP_X),
+                y: MARGIN + r * (BOX_HEIGHT + GAP_Y),
+            });
+        }
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
+    );
+    let _ = writeln!(out, "<title>{}</title>", escape(&plan.model_name));
+    out.push_str(concat!(
+        r#"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">"#,
+        r##"<path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>"##,
+        "\n"
+    ));
+    // Arrows first, boxes over them.
+    let right_edge = |r: usize| {
+        let count = members[r].len();
+        (boxes_width + count * BOX_WIDTH + count.saturating_sub(1) * GAP_X) / 2
+    };
+    let mut lane = 0;
+    for (i, layer) in plan.layers.iter().enumerate() {
+        let to = nodes[i + 1].as_ref().expect("every layer has a box");
+        for operand in &layer.inputs {
+            let from = nodes[operand.tensor]
+                .as_ref()
+                .expect("every tensor has a box");
+            let (x1, y1) = (from.x + BOX_WIDTH / 2, from.y + BOX_HEIGHT);
+            let (x2, y2) = (to.x + BOX_WIDTH / 2, to.y);
+            let (r1, r2) = (row[operand.tensor], row[i + 1]);
+            let path = if r2 > r1 + 1 {
+                // Around the rows in between, in a lane of its own.
+                let x = (r1 + 1..r2).map(right_edge).max().unwrap_or(x1) + LANE * (lane + 1);
+                lane += 1;
+                let (top, bottom) = (y1 + GAP_Y / 2, y2 - GAP_Y / 2);
+                format!("M {x1} {y1} C {x1} {top}, {x} {y1}, {x} {top} L {x} {bottom} C {x} {y2}, {x2} {bottom}, {x2} {y2}")
+            } else {
+                let middle = (y1 + y2) / 2;
+                format!("M {x1} {y1} C {x1} {middle}, {x2} {middle}, {x2} {y2}")
+            };
+            let _ = writeln!(
+                out,
+                r##"<path class="edge" d="{path}" fill="none" stroke="#555" stroke-width="1.3" marker-end="url(#arrow)"/>"##
+            );
+        }
+    }
+    for (t, node) in nodes.iter().enumerate() {
+        let Some(node) = node else { continue };
+        let fill = match t {
+            0 => "#eef5e9",
+            t if plan.layers[t - 1].inputs.len() > 1 => "#fdf0e6",
+            _ => "#eaf1fb",
+        };
+        let _ = writeln!(
+            out,
+            r##"<g class="layer"><rect x="{}" y="{}" width="{BOX_WIDTH}" height="{BOX_HEIGHT}" rx="6" fill="{fill}" stroke="#4a6a8a"/>"##,
+            node.x, node.y
+        );
+        for (k, line) in node.lines.iter().enumerate() {
+            if line.is_empty() {
+                continue;
+            }
+            let weight = if k == 0 { r#" font-weight="bold""# } else { "" };
+            let _ = writeln!(
+                out,
+                r#"<text x="{}" y="{}" text-anchor="middle"{weight}>{}</text>"#,
+                node.x + BOX_WIDTH / 2,
+                node.y + 18 + 16 * k,
+                escape(line)
+            );
+        }
+        out.push_str("</g>\n");
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}

@@ -9,11 +9,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rustup target add wasm32-unknown-unknown >/dev/null 2>&1 || true
-cargo build --quiet --release -p web-digits --target wasm32-unknown-unknown
+# With WebAssembly SIMD (every current browser runs it), and without, to compare.
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-C target-feature=+simd128" \
+    cargo build --quiet --release -p web-digits --target wasm32-unknown-unknown
+cargo build --quiet --release -p web-digits --target wasm32-unknown-unknown \
+    --target-dir target/wasm-scalar
 site=target/web-digits
 mkdir -p "$site"
 cp examples/web-digits/www/* "$site/"
 cp target/wasm32-unknown-unknown/release/web_digits.wasm "$site/"
+cp target/wasm-scalar/wasm32-unknown-unknown/release/web_digits.wasm "$site/web_digits_scalar.wasm"
 # The model as a picture, drawn by cnnc.
 cargo run --quiet --release -p cnnc -- --plot "$site/model.svg" fixtures/seed_mnist/model.cnn
 python3 - "$site/digits.json" <<'PY'
@@ -36,6 +41,9 @@ for i, (label, keras) in enumerate(zip(labels, predicted)):
 json.dump([samples[d] for d in sorted(samples)], open(sys.argv[1], "w"))
 PY
 echo "web-digits: $(stat -c %s "$site/web_digits.wasm") bytes of .wasm in $site"
+if command -v node >/dev/null 2>&1; then
+    node scripts/wasm-speed.mjs "$site/web_digits.wasm" "$site/web_digits_scalar.wasm"
+fi
 if [ "${1:-}" != "--build" ]; then
     echo "serving http://localhost:8000 (Ctrl-C to stop)"
     exec python3 -m http.server 8000 --bind 127.0.0.1 --directory "$site"

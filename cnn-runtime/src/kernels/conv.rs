@@ -5,7 +5,7 @@
 use crate::activation::{apply_in_place, Activation, InRegisters};
 #[cfg(target_arch = "x86_64")]
 use crate::simd::Avx2Fma;
-use crate::simd::{activate, dispatch, lane_block, lane_blocks, Lanes, Portable};
+use crate::simd::{activate, dispatch, lane_block, lane_blocks, Lanes};
 
 /// Every size of one convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,8 +64,8 @@ pub fn conv2d_dyn<A: Activation>(
         return;
     }
     dispatch!(
-        conv2d_avx2(&g, input, kernel, bias, activation, output),
-        conv2d_lanes(Portable, &g, input, kernel, bias, activation, output)
+        conv2d_avx2,
+        conv2d_lanes(&g, input, kernel, bias, activation, output)
     )
 }
 

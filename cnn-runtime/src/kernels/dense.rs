@@ -6,7 +6,7 @@ use super::conv::{conv2d_dyn, Conv2DGeometry};
 use crate::activation::{apply_in_place, Activation, InRegisters};
 #[cfg(target_arch = "x86_64")]
 use crate::simd::Avx2Fma;
-use crate::simd::{activate, dispatch, lane_block, lane_blocks, Lanes, Portable};
+use crate::simd::{activate, dispatch, lane_block, lane_blocks, Lanes};
 
 /// Every size of one Dense layer: `rows` independent vectors of `fan_in`
 /// values → `rows` vectors of `units` (rows > 1 is Dense on a feature map: one
@@ -63,8 +63,8 @@ pub fn dense_dyn<A: Activation>(
         return conv2d_dyn(g, input, kernel, bias, activation, output);
     }
     dispatch!(
-        vector_avx2(&g, input, kernel, bias, activation, output),
-        vector_lanes(Portable, &g, input, kernel, bias, activation, output)
+        vector_avx2,
+        vector_lanes(&g, input, kernel, bias, activation, output)
     )
 }
 

@@ -4,9 +4,9 @@
 //! channel `c` with filter `j`.
 
 use crate::activation::{apply_in_place, Activation};
-use crate::simd::dispatch;
 #[cfg(target_arch = "x86_64")]
 use crate::simd::Avx2Fma;
+use crate::simd::{dispatch, Lanes};
 
 /// Every size of one depthwise convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,15 +71,15 @@ pub fn depthwise_conv2d_dyn<A: Activation>(
         return;
     }
     dispatch!(
-        depthwise_avx2(&g, input, kernel, bias, activation, output),
-        depthwise_portable(&g, input, kernel, bias, activation, output)
+        depthwise_avx2,
+        depthwise_loops(&g, input, kernel, bias, activation, output)
     )
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn depthwise_avx2<A: Activation>(
-    _lanes: Avx2Fma,
+    lanes: Avx2Fma,
     g: &DepthwiseGeometry,
     input: &[f32],
     kernel: &[f32],
@@ -87,15 +87,17 @@ fn depthwise_avx2<A: Activation>(
     activation: A,
     output: &mut [f32],
 ) {
-    depthwise_portable(g, input, kernel, bias, activation, output)
+    depthwise_loops(lanes, g, input, kernel, bias, activation, output)
 }
 
 /// One output pixel at a time: start from the bias, then for each tap that
 /// falls inside the input add the input pixel's channels times the tap's
 /// filters. The inner loops run over contiguous channels, which the compiler
-/// vectorises (with AVX2 and FMA inside [`depthwise_avx2`]).
+/// vectorises (with AVX2 and FMA inside [`depthwise_avx2`]; the lanes only
+/// choose the caller).
 #[inline(always)]
-fn depthwise_portable<A: Activation>(
+fn depthwise_loops<L: Lanes, A: Activation>(
+    _lanes: L,
     g: &DepthwiseGeometry,
     input: &[f32],
     kernel: &[f32],

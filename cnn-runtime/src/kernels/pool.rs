@@ -3,7 +3,7 @@
 use super::window_output;
 #[cfg(target_arch = "x86_64")]
 use crate::simd::Avx2Fma;
-use crate::simd::{dispatch, lane_blocks, Lanes, Portable};
+use crate::simd::{dispatch, lane_blocks, Lanes};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PoolOp {
@@ -36,10 +36,7 @@ pub fn pool2d_dyn(g: PoolGeometry, op: PoolOp, input: &[f32], output: &mut [f32]
     if input.len() < g.h * g.w * g.c || output.len() < g.out_h * g.out_w * g.c {
         return;
     }
-    dispatch!(
-        pool2d_avx2(&g, op, input, output),
-        pool2d_loops(Portable, &g, op, input, output)
-    )
+    dispatch!(pool2d_avx2, pool2d_loops(&g, op, input, output))
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -205,7 +202,7 @@ pub fn global_pool_dyn(op: PoolOp, pixels: usize, c: usize, input: &[f32], outpu
         return;
     }
     dispatch!(
-        global_pool_avx2(op, pixels, c, input, output),
+        global_pool_avx2,
         global_pool_loops(op, pixels, c, input, output)
     )
 }
@@ -213,18 +210,27 @@ pub fn global_pool_dyn(op: PoolOp, pixels: usize, c: usize, input: &[f32], outpu
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
 fn global_pool_avx2(
-    _: Avx2Fma,
+    lanes: Avx2Fma,
     op: PoolOp,
     pixels: usize,
     c: usize,
     input: &[f32],
     output: &mut [f32],
 ) {
-    global_pool_loops(op, pixels, c, input, output)
+    global_pool_loops(lanes, op, pixels, c, input, output)
 }
 
+/// Plain loops over contiguous channels, which the compiler vectorises for
+/// the instruction set of its caller (the lanes only choose that caller).
 #[inline(always)]
-fn global_pool_loops(op: PoolOp, pixels: usize, c: usize, input: &[f32], output: &mut [f32]) {
+fn global_pool_loops<L: Lanes>(
+    _lanes: L,
+    op: PoolOp,
+    pixels: usize,
+    c: usize,
+    input: &[f32],
+    output: &mut [f32],
+) {
     let out = &mut output[..c];
     out.fill(match op {
         PoolOp::Max => f32::NEG_INFINITY,

@@ -1,10 +1,11 @@
 //! Which instruction set the kernels run on, chosen once per CPU.
 //!
 //! Each kernel is written once, generic over [`Lanes`] (eight `f32` lanes and
-//! the few operations the kernels need), and compiled twice: for AVX2 + FMA
-//! inside a `#[target_feature]` function, and for the target's baseline (the
-//! portable path: plain arithmetic the compiler vectorises as it can, used on
-//! every other CPU and architecture). The kernels pick one per call with
+//! the few operations the kernels need), and compiled for AVX2 + FMA inside a
+//! `#[target_feature]` function, for WebAssembly's `simd128` in a module built
+//! with it, and for the target's baseline (the portable path: plain
+//! arithmetic the compiler vectorises as it can, used on every other CPU and
+//! architecture). The kernels pick one per call with
 //! [`isa`]: on x86_64 with `std` that is run-time detection; without `std`
 //! it is what the build enables (`-C target-feature=+avx2,+fma`).
 //!
@@ -23,10 +24,14 @@ use crate::activation::{Activation, InRegisters};
 #[cfg(target_arch = "x86_64")]
 mod avx2;
 mod portable;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod wasm;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) use avx2::Avx2Fma;
 pub(crate) use portable::Portable;
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+pub(crate) use wasm::Simd128;
 
 /// An instruction set the kernels are compiled for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,6 +42,8 @@ pub enum Isa {
     Portable,
     /// 256-bit vectors with fused multiply-add (x86_64: Haswell, Zen and later).
     Avx2Fma,
+    /// WebAssembly's 128-bit SIMD, in a module built with `+simd128`.
+    Simd128,
 }
 
 /// The instruction set kernels called on this thread use.
@@ -44,6 +51,10 @@ pub fn isa() -> Isa {
     #[cfg(target_arch = "x86_64")]
     if Avx2Fma::detect().is_some() {
         return Isa::Avx2Fma;
+    }
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    if Simd128::detect().is_some() {
+        return Isa::Simd128;
     }
     Isa::Portable
 }
@@ -70,7 +81,10 @@ std::thread_local! {
 }
 
 /// Whether [`with_portable`] is in force on this thread.
-#[cfg(target_arch = "x86_64")]
+#[cfg(any(
+    target_arch = "x86_64",
+    all(target_arch = "wasm32", target_feature = "simd128")
+))]
 fn portable_forced() -> bool {
     #[cfg(feature = "std")]
     {
@@ -135,21 +149,27 @@ pub(crate) fn lane_blocks<const NV: usize>(values: &[f32], at: usize) -> Option<
         .ok()
 }
 
-/// Returns `$fast(token, args...)` when the CPU has AVX2 and FMA, else
-/// evaluates `$portable`.
+/// Runs a kernel on the fastest lanes there are: `$fast(token, args...)`
+/// when the CPU has AVX2 and FMA, `$lanes(Simd128, args...)` in a WebAssembly
+/// module built with `simd128`, else `$lanes(Portable, args...)`.
 ///
 /// `$fast` is a function compiled with AVX2 and FMA enabled whose first
 /// parameter is the [`Avx2Fma`] token; the macro calls it only when
-/// [`Avx2Fma::detect`] has returned that token.
+/// [`Avx2Fma::detect`] has returned that token. `$lanes` is the kernel,
+/// generic over [`Lanes`].
 macro_rules! dispatch {
-    ($fast:ident($($arg:expr),* $(,)?), $portable:expr) => {{
+    ($fast:ident, $lanes:ident($($arg:expr),* $(,)?)) => {{
         #[cfg(target_arch = "x86_64")]
         if let Some(lanes) = $crate::simd::Avx2Fma::detect() {
             // SAFETY: `$fast` only needs AVX2 and FMA, and `lanes` exists only
             // when the running CPU has both.
             return unsafe { $fast(lanes, $($arg),*) };
         }
-        $portable
+        #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+        if let Some(lanes) = $crate::simd::Simd128::detect() {
+            return $lanes(lanes, $($arg),*);
+        }
+        $lanes($crate::simd::Portable, $($arg),*)
     }};
 }
 pub(crate) use dispatch;
@@ -194,6 +214,9 @@ mod tests {
             target_feature = "fma"
         )) {
             assert_eq!(isa(), Isa::Avx2Fma);
+        }
+        if cfg!(all(target_arch = "wasm32", target_feature = "simd128")) {
+            assert_eq!(isa(), Isa::Simd128);
         }
         with_portable(|| assert_eq!(isa(), Isa::Portable));
     }

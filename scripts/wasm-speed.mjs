@@ -1,0 +1,16 @@
+// Time per inference of web_digits.wasm modules under Node (V8, as in
+// Chromium): `node scripts/wasm-speed.mjs A.wasm [B.wasm ...]`. A measurement,
+// not a test: the machine is shared and the figures vary from run to run.
+import { readFileSync } from "node:fs";
+
+for (const path of process.argv.slice(2)) {
+  const { instance } = await WebAssembly.instantiate(readFileSync(path), {});
+  const model = instance.exports;
+  for (let i = 0; i < 784; i++) model.set_pixel(i, ((i * 7919) % 255) / 255);
+  for (let i = 0; i < 50; i++) model.classify();
+  const runs = 500;
+  const start = performance.now();
+  for (let i = 0; i < runs; i++) model.classify();
+  const micros = ((performance.now() - start) / runs) * 1000;
+  console.log(`${path}: ${micros.toFixed(0)} µs per inference`);
+}

@@ -81,6 +81,18 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
             fn plain<T: ::cnn_runtime::Plain + ::cnn_runtime::Zeroable>() {}
             #(plain::<#field_types>();)*
         };
+        // The layout the `unsafe impl`s above rely on: exactly the fields'
+        // f32s, no padding, f32 alignment.
+        const _: () = {
+            assert!(
+                ::core::mem::size_of::<#ident>() == 0 #(+ ::core::mem::size_of::<#field_types>())*,
+                "the model struct is its weights, with no padding"
+            );
+            assert!(
+                ::core::mem::align_of::<#ident>() <= ::core::mem::align_of::<f32>(),
+                "the model struct has f32 alignment"
+            );
+        };
 
         impl #ident {
             /// Input shape: `[h, w, c]` (channels last, like Keras), or `[n]` for a vector.

@@ -89,6 +89,8 @@ pub struct Args<'d> {
     /// How many diagnostics existed before binding: more now means a failure.
     diags_before: usize,
     values: Vec<(&'static str, Spanned<Value>)>,
+    /// Parameters given with a value that could not be read (reported).
+    unreadable: Vec<&'static str>,
     diags: &'d mut Diagnostics,
 }
 
@@ -113,6 +115,7 @@ impl<'d> Args<'d> {
     ) -> Args<'d> {
         let diags_before = diags.len();
         let mut values: Vec<(&'static str, Spanned<Value>)> = Vec::new();
+        let mut unreadable: Vec<&'static str> = Vec::new();
         let mut positional = schema.positional.iter();
         let mut seen_keyword = false;
         for Arg {
@@ -153,8 +156,12 @@ impl<'d> Args<'d> {
                 };
                 name
             };
-            // A value that could not be read was reported where it was read.
-            let Some(value) = value else { continue };
+            // A value that could not be read was reported where it was read;
+            // the parameter counts as given (no "needs ..." after it).
+            let Some(value) = value else {
+                unreadable.push(name);
+                continue;
+            };
             if values.iter().any(|(n, _)| *n == name) {
                 diags.push(
                     Diagnostic::new(value.loc, format!("`{name}` is given twice"))
@@ -168,6 +175,7 @@ impl<'d> Args<'d> {
             layer: layer.to_string(),
             diags_before,
             values,
+            unreadable,
             diags,
         }
     }
@@ -193,7 +201,7 @@ impl<'d> Args<'d> {
     /// A required parameter; reports it missing at `at`.
     pub fn require(&mut self, name: &str, at: Loc, what: &str) -> Option<Spanned<Value>> {
         let value = self.take(name);
-        if value.is_none() {
+        if value.is_none() && !self.unreadable.contains(&name) {
             self.diags.push(
                 Diagnostic::new(at, format!("`{}` needs {what} (`{name}`)", self.layer))
                     .help(format!("for example `{}`", example(&self.layer))),

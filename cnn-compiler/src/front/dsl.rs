@@ -125,6 +125,14 @@ pub struct Header {
 impl Parse for Header {
     fn parse(input: ParseStream) -> syn::Result<Self> {
         let attrs = input.call(syn::Attribute::parse_outer)?;
+        // The generated struct's layout is part of its safety (it is read as
+        // plain f32s): it is `repr(C)`, and nothing may change that.
+        if let Some(repr) = attrs.iter().find(|a| a.path().is_ident("repr")) {
+            return Err(syn::Error::new_spanned(
+                repr,
+                "a model type's layout is fixed (`repr(C)`, f32 alignment): remove this `repr` attribute",
+            ));
+        }
         let mut vis = TokenStream::new();
         let mut ident = None;
         if input.peek(syn::Token![pub]) || input.peek(syn::Token![struct]) {

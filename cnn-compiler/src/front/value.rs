@@ -100,6 +100,17 @@ pub fn parse_value(tokens: &[TokenTree]) -> Result<Spanned<Value>, Diagnostic> {
 fn parse_literal(lit: &proc_macro2::Literal, negative: bool) -> Result<Value, Diagnostic> {
     let loc = Loc::span(lit.span());
     let sign = if negative { -1 } else { 1 };
+    let text = lit.to_string();
+    if ["0x", "0o", "0b", "0X", "0O", "0B"]
+        .iter()
+        .any(|prefix| text.starts_with(prefix))
+    {
+        return Err(Diagnostic::new(
+            loc,
+            format!("`{text}` is not a decimal number: sizes and options are written in decimal"),
+        )
+        .help("a kernel of 3 by 5 is written `3x5` or `(3, 5)`"));
+    }
     match syn::Lit::new(lit.clone()) {
         syn::Lit::Int(int) => {
             let digits: u64 = int.base10_parse().map_err(|_| {

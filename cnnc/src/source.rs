@@ -49,6 +49,17 @@ pub fn compile(name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
         })?;
         cnn_compiler::compile_keras(keras).map_err(|diags| diags.into_iter().map(problem).collect())
     } else {
+        if let Some(at) = too_deep(text) {
+            return Err(vec![Problem {
+                message: format!(
+                    "brackets nested more than {} deep",
+                    cnn_compiler::front::dsl::MAX_NESTING
+                ),
+                notes: Vec::new(),
+                help: Some("a model needs a few levels at most: `((1, 2), (0, 1))`".to_string()),
+                range: Some(at..at + 1),
+            }]);
+        }
         check_dsl(text).map_err(|diags| {
             diags
                 .into_iter()
@@ -62,6 +73,35 @@ pub fn compile(name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
                 .collect()
         })
     }
+}
+
+/// The byte offset of the first bracket nested deeper than the DSL allows,
+/// found before the text is lexed (the lexer is recursive); brackets inside
+/// string literals do not count.
+fn too_deep(text: &str) -> Option<usize> {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (at, c) in text.char_indices() {
+        if in_string {
+            match (escaped, c) {
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => escaped = false,
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > cnn_compiler::front::dsl::MAX_NESTING + 1 {
+                    return Some(at);
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn check_dsl(text: &str) -> Result<Plan, Diagnostics> {

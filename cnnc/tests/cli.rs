@@ -187,3 +187,20 @@ fn plot_writes_the_layer_graph() {
     assert!(svg.contains(">add (Add)<"));
     std::fs::remove_file(target).ok();
 }
+
+/// Brackets nested 20,000 deep: an error at the first one too deep, not a
+/// stack overflow.
+#[test]
+fn deep_nesting_is_an_error_not_a_crash() {
+    let path = std::env::temp_dir().join(format!("cnnc-deep-{}.cnn", std::process::id()));
+    let deep = format!(
+        "input(28, 28, 1); Dense({}1{})",
+        "(".repeat(20_000),
+        ")".repeat(20_000)
+    );
+    std::fs::write(&path, deep).unwrap();
+    let out = cnnc(&["--check", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("brackets nested more than 32 deep"));
+    std::fs::remove_file(path).ok();
+}

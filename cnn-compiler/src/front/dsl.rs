@@ -29,6 +29,10 @@ use syn::parse::{Parse, ParseStream};
 /// Parses a `cnn!` body. `None` only when the `struct` header is malformed; any
 /// other mistake is reported and parsing goes on.
 pub fn parse(tokens: TokenStream, diags: &mut Diagnostics) -> Option<ModelSpec> {
+    if let Err(d) = check_nesting(&tokens) {
+        diags.push(d);
+        return None;
+    }
     let whole = Loc::of(&tokens);
     let header = match syn::parse2::<Header>(tokens) {
         Ok(header) => header,
@@ -111,6 +115,36 @@ impl Tensors {
 enum Entry {
     Item(Item),
     Bind(Ident),
+}
+
+/// Deeper bracket nesting than any model needs is refused before anything
+/// else reads the tokens: the readers are recursive, and the compiler's stack
+/// must not overflow.
+pub const MAX_NESTING: usize = 32;
+
+/// An error on the first group nested more than [`MAX_NESTING`] deep; the
+/// walk itself keeps its own stack.
+fn check_nesting(tokens: &TokenStream) -> Result<(), Diagnostic> {
+    let mut stack = vec![tokens.clone().into_iter()];
+    while let Some(top) = stack.last_mut() {
+        match top.next() {
+            Some(TokenTree::Group(group)) => {
+                if stack.len() > MAX_NESTING {
+                    return Err(Diagnostic::new(
+                        Loc::span(group.span_open()),
+                        format!("brackets nested more than {MAX_NESTING} deep"),
+                    )
+                    .help("a model needs a few levels at most: `((1, 2), (0, 1))`"));
+                }
+                stack.push(group.stream().into_iter());
+            }
+            Some(_) => {}
+            None => {
+                stack.pop();
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Attributes, visibility and `struct Name;`, then the rest untouched.

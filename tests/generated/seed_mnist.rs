@@ -45,6 +45,20 @@ const _: fn() = || {
     plain::<::cnn_runtime::DenseParams<800, 128>>();
     plain::<::cnn_runtime::DenseParams<128, 10>>();
 };
+const _: () = {
+    assert!(
+        ::core::mem::size_of:: < SeedMnist > () == 0 + ::core::mem::size_of:: <
+        ::cnn_runtime::Conv2DParams < 3, 3, 1, 32 > > () + ::core::mem::size_of:: <
+        ::cnn_runtime::Conv2DParams < 3, 3, 32, 32 > > () + ::core::mem::size_of:: <
+        ::cnn_runtime::DenseParams < 800, 128 > > () + ::core::mem::size_of:: <
+        ::cnn_runtime::DenseParams < 128, 10 > > (),
+        "the model struct is its weights, with no padding"
+    );
+    assert!(
+        ::core::mem::align_of:: < SeedMnist > () <= ::core::mem::align_of:: < f32 > (),
+        "the model struct has f32 alignment"
+    );
+};
 impl SeedMnist {
     /// Input shape: `[h, w, c]` (channels last, like Keras), or `[n]` for a vector.
     pub const INPUT_SHAPE: &'static [usize] = &[28, 28, 1];

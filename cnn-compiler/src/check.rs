@@ -13,6 +13,36 @@ use std::collections::HashMap;
 /// The largest tensor (feature map or weight) a model may hold, in values.
 pub const MAX_ELEMENTS: u128 = 1 << 32;
 
+/// The most weights a model may have, in bytes (1 GiB of f32): the model is
+/// a Rust type of that size, which rustc and the binary must hold.
+pub const MAX_WEIGHT_BYTES: u128 = 1 << 30;
+
+/// The model's totals fit what the generated constants can say: its weights
+/// within [`MAX_WEIGHT_BYTES`], its FLOPs per image within a `u64`.
+fn check_totals(layers: &[PlannedLayer], loc: Loc, diags: &mut Diagnostics) {
+    let params: u128 = layers.iter().map(|l| u128::from(l.params)).sum();
+    if params * 4 > MAX_WEIGHT_BYTES {
+        diags.push(
+            Diagnostic::new(
+                loc,
+                format!(
+                    "the model has {params} parameters ({:.1} GiB of f32 weights), more than the {} GiB a model may have",
+                    (params * 4) as f64 / f64::from(1u32 << 30),
+                    MAX_WEIGHT_BYTES >> 30
+                ),
+            )
+            .help("the model is a Rust type holding every weight: use fewer or smaller layers"),
+        );
+    }
+    let macs: u128 = layers.iter().map(|l| u128::from(l.macs)).sum();
+    if 2 * macs > u128::from(u64::MAX) {
+        diags.error(
+            loc,
+            format!("the model needs {macs} multiply-adds per image, too many to count in a u64"),
+        );
+    }
+}
+
 /// Checks `spec`; `None` if anything was reported (here or by the front-end).
 pub fn check(spec: ModelSpec, diags: &mut Diagnostics) -> Option<Plan> {
     let names = layer_names(&spec.layers, diags);
@@ -36,6 +66,7 @@ pub fn check(spec: ModelSpec, diags: &mut Diagnostics) -> Option<Plan> {
         return None; // a layer the front-end could not read (reported)
     }
     graph::check_all_used(&spec.layers, &names, &wiring, diags);
+    check_totals(&layers, spec.loc, diags);
     if !diags.is_empty() {
         return None;
     }
@@ -789,6 +820,31 @@ pub fn window(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// FLOPs that do not fit a u64 are an error, not an overflow.
+    #[test]
+    fn totals_beyond_u64_are_reported() {
+        let layer = PlannedLayer {
+            name: "dense".into(),
+            class: Class::Dense,
+            op: Op::Flatten,
+            inputs: Vec::new(),
+            input: Shape::Vector(1),
+            output: Shape::Vector(1),
+            params: 0,
+            non_trainable: 0,
+            macs: u64::MAX / 1024,
+            loc: Loc::default(),
+        };
+        let mut diags = Diagnostics::new();
+        check_totals(&vec![layer; 600], Loc::default(), &mut diags);
+        let messages: Vec<&str> = diags.iter().map(|d| d.message.as_str()).collect();
+        assert_eq!(messages.len(), 1);
+        assert!(
+            messages[0].contains("too many to count in a u64"),
+            "{messages:?}"
+        );
+    }
 
     #[test]
     fn window_matches_tensorflow() {

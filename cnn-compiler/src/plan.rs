@@ -352,13 +352,16 @@ impl Plan {
         self.layers.iter().map(|l| l.non_trainable).sum()
     }
 
+    /// Multiply-accumulates per image (the checker has made sure they fit).
     pub fn macs(&self) -> u64 {
-        self.layers.iter().map(|l| l.macs).sum()
+        self.layers
+            .iter()
+            .fold(0u64, |sum, l| sum.saturating_add(l.macs))
     }
 
     /// Floating-point operations per image, counted as 2 per multiply-accumulate
     /// (the convention of Keras' fixtures and most papers).
     pub fn flops(&self) -> u64 {
-        2 * self.macs()
+        self.macs().saturating_mul(2)
     }
 }

@@ -24,6 +24,11 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
         quote!(#name: #ty)
     });
     let field_types: Vec<&TokenStream> = fields.iter().map(|f| &f.ty).collect();
+    let fields_size = if field_types.is_empty() {
+        quote!(0)
+    } else {
+        quote!(#(::core::mem::size_of::<#field_types>())+*)
+    };
     let field_zero = fields.iter().map(|f| {
         let (name, ty) = (&f.ident, &f.ty);
         quote!(#name: <#ty>::ZERO)
@@ -85,7 +90,7 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
         // f32s, no padding, f32 alignment.
         const _: () = {
             assert!(
-                ::core::mem::size_of::<#ident>() == 0 #(+ ::core::mem::size_of::<#field_types>())*,
+                ::core::mem::size_of::<#ident>() == #fields_size,
                 "the model struct is its weights, with no padding"
             );
             assert!(

@@ -47,7 +47,7 @@ const _: fn() = || {
 };
 const _: () = {
     assert!(
-        ::core::mem::size_of:: < SeedMnist > () == 0 + ::core::mem::size_of:: <
+        ::core::mem::size_of:: < SeedMnist > () == ::core::mem::size_of:: <
         ::cnn_runtime::Conv2DParams < 3, 3, 1, 32 > > () + ::core::mem::size_of:: <
         ::cnn_runtime::Conv2DParams < 3, 3, 32, 32 > > () + ::core::mem::size_of:: <
         ::cnn_runtime::DenseParams < 800, 128 > > () + ::core::mem::size_of:: <

@@ -424,3 +424,80 @@ fn graph_weights_round_trip_under_keras_names() {
         .iter()
         .any(|t| t.name == "batch_normalization_5.moving_variance"));
 }
+
+/// A path that is not a regular file, or a file far larger than the model's
+/// weights, is refused before anything reads it (a FIFO would block, and
+/// `/dev/zero` never ends).
+#[test]
+fn paths_that_are_not_weights_files_are_refused_before_reading() {
+    let dir = std::env::temp_dir().join(format!("cnn-not-a-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let message = |path: &std::path::Path| {
+        FeaturesB::from_safetensors_file(path)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    assert!(
+        message(&dir).contains("not a regular file (a directory)"),
+        "{}",
+        message(&dir)
+    );
+    let zero = std::path::Path::new("/dev/zero");
+    if zero.exists() {
+        assert!(
+            message(zero).contains("not a regular file"),
+            "{}",
+            message(zero)
+        );
+        assert!(FeaturesB::from_npz_file(zero).is_err());
+    }
+    let fifo = dir.join("fifo");
+    if std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        assert!(
+            message(&fifo).contains("not a regular file"),
+            "{}",
+            message(&fifo)
+        );
+    }
+    // A sparse 1 GiB file: refused from its size, never read.
+    let big = dir.join("big.safetensors");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(1 << 30)
+        .unwrap();
+    assert!(
+        message(&big).contains("more than a weights file of this model can have"),
+        "{}",
+        message(&big)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A file with many tensors but not the model's: the error names a few and
+/// gives the count, whatever the count.
+#[test]
+fn missing_tensor_errors_list_a_few_names_and_the_count() {
+    let names: Vec<String> = (0..5000).map(|i| format!("t{i}")).collect();
+    let data = vec![0u8; 4];
+    let views: Vec<(String, TensorView<'_>)> = names
+        .iter()
+        .map(|n| {
+            (
+                n.clone(),
+                TensorView::new(Dtype::F32, vec![1], &data).unwrap(),
+            )
+        })
+        .collect();
+    let bytes = safetensors::serialize(views, None).unwrap();
+    let error = FeaturesB::from_safetensors(&bytes)
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(error.contains("the file has 5000 tensors: "), "{error}");
+    assert!(error.len() < 300, "{error}");
+}

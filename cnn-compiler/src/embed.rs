@@ -32,6 +32,25 @@ pub fn load(plan: &Plan, base: &Path, diags: &mut Diagnostics) -> Option<Embedde
             .note(format!("resolved to {}", path.display()))
             .help("the path is relative to the crate's Cargo.toml (CARGO_MANIFEST_DIR)")
     };
+    // A regular file no larger than the model's weights can need (every value
+    // as f64, the format's largest header): never a FIFO or /dev/zero.
+    let limit = plan.params() * 8 + 100_000_000 + (1 << 20);
+    match std::fs::metadata(&path) {
+        Ok(m) if !m.is_file() => {
+            diags.push(file_error(format!(
+                "`{shown}` is not a regular file (a directory, a device or a FIFO)"
+            )));
+            return None;
+        }
+        Ok(m) if m.len() > limit => {
+            diags.push(file_error(format!(
+                "`{shown}` has {} bytes, more than this model's weights can need ({limit})",
+                m.len()
+            )));
+            return None;
+        }
+        _ => {}
+    }
     let raw = match std::fs::read(&path) {
         Ok(raw) => raw,
         Err(e) => {

@@ -100,6 +100,7 @@ pub trait Model: Sized + Zeroable {
         path: impl AsRef<std::path::Path>,
     ) -> Result<std::boxed::Box<Self>, crate::WeightsError> {
         let path = path.as_ref();
+        crate::weights::check_file::<Self>(path)?;
         let bytes = std::fs::read(path).map_err(|e| crate::WeightsError::io(e, path))?;
         crate::weights::load_safetensors(&bytes).map_err(|e| e.in_file(path))
     }
@@ -119,6 +120,7 @@ pub trait Model: Sized + Zeroable {
         path: impl AsRef<std::path::Path>,
     ) -> Result<std::boxed::Box<Self>, crate::WeightsError> {
         let path = path.as_ref();
+        crate::weights::check_file::<Self>(path)?;
         let file = std::fs::File::open(path).map_err(|e| crate::WeightsError::io(e, path))?;
         crate::weights::load_npz(std::io::BufReader::new(file)).map_err(|e| e.in_file(path))
     }

@@ -37,6 +37,10 @@ pub enum WeightsErrorKind {
     },
     /// A tensor's element type cannot be converted to f32.
     UnsupportedDtype { name: String, dtype: String },
+    /// The path is not a regular file: a directory, a device, a FIFO, ...
+    NotAFile { what: &'static str },
+    /// The file is larger than any weights file of the model can be.
+    FileTooLarge { size: u64, max: u64 },
 }
 
 impl WeightsError {
@@ -68,11 +72,14 @@ impl fmt::Display for WeightsError {
             WeightsErrorKind::Corrupt(reason) => write!(f, "not a valid weights file: {reason}"),
             WeightsErrorKind::HeaderTooLarge(reason) => write!(f, "header too large: {reason}"),
             WeightsErrorKind::MissingTensor { name, present } => {
-                write!(
-                    f,
-                    "missing tensor `{name}`; the file has: {}",
-                    present.join(", ")
-                )
+                // A few names and the count: a hostile header may hold millions.
+                const SHOWN: usize = 10;
+                write!(f, "missing tensor `{name}`; the file has")?;
+                match present.len() {
+                    0 => write!(f, " no tensors"),
+                    n if n <= SHOWN => write!(f, ": {}", present.join(", ")),
+                    n => write!(f, " {} tensors: {}, ...", n, present[..SHOWN].join(", ")),
+                }
             }
             WeightsErrorKind::UnexpectedTensor { name } => {
                 write!(
@@ -91,6 +98,16 @@ impl fmt::Display for WeightsError {
             WeightsErrorKind::UnsupportedDtype { name, dtype } => write!(
                 f,
                 "tensor `{name}` has element type {dtype}; supported: f32, f16, bf16, f64"
+            ),
+            WeightsErrorKind::NotAFile { what } => {
+                write!(
+                    f,
+                    "not a regular file ({what}): give the path of a weights file"
+                )
+            }
+            WeightsErrorKind::FileTooLarge { size, max } => write!(
+                f,
+                "the file has {size} bytes, more than a weights file of this model can have ({max})"
             ),
         }
     }

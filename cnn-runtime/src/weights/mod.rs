@@ -150,3 +150,36 @@ fn model_prefix(found: &[Found<'_>]) -> Option<String> {
         })
         .then(|| prefix.to_string())
 }
+
+/// Checks that `path` is a regular file no larger than any weights file of
+/// `M` can be, before anything opens it (opening a FIFO would block, and
+/// reading `/dev/zero` would never end).
+pub(crate) fn check_file<M: Model>(path: &std::path::Path) -> Result<(), WeightsError> {
+    let metadata = std::fs::metadata(path).map_err(|e| WeightsError::io(e, path))?;
+    let file_type = metadata.file_type();
+    if !file_type.is_file() {
+        let what = if file_type.is_dir() {
+            "a directory"
+        } else {
+            "a device, a FIFO or a socket"
+        };
+        return Err(WeightsError::new(WeightsErrorKind::NotAFile { what }).in_file(path));
+    }
+    let max = max_file_bytes::<M>();
+    if metadata.len() > max {
+        return Err(WeightsError::new(WeightsErrorKind::FileTooLarge {
+            size: metadata.len(),
+            max,
+        })
+        .in_file(path));
+    }
+    Ok(())
+}
+
+/// The most bytes a weights file of `M` can need: every value as f64 (the
+/// widest type loaded), plus the format's largest header (100 MB) and 1 MiB
+/// for the archive's own records.
+fn max_file_bytes<M: Model>() -> u64 {
+    let values: u64 = M::TENSORS.iter().map(|t| t.len() as u64).sum();
+    values * 8 + 100_000_000 + (1 << 20)
+}

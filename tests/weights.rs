@@ -501,3 +501,41 @@ fn missing_tensor_errors_list_a_few_names_and_the_count() {
     assert!(error.contains("the file has 5000 tensors: "), "{error}");
     assert!(error.len() < 300, "{error}");
 }
+
+/// Hostile npy headers inside an `.npz`: a member declaring a 1 GiB header
+/// (in a file of a few bytes) and a shape whose size overflows are refused at
+/// once with a short error, nothing large allocated, nothing panicking.
+#[test]
+fn hostile_npy_headers_are_refused_at_once() {
+    let mut members = fixture_members(false);
+    // Version 2 header length: 1 GiB, and nothing after it.
+    let mut huge = b"\x93NUMPY\x02\x00".to_vec();
+    huge.extend((1u32 << 30).to_le_bytes());
+    huge.extend(b"{'descr'");
+    members[0].1 = huge;
+    let start = std::time::Instant::now();
+    let error = load_npz(&members, true).err().unwrap();
+    assert!(
+        matches!(error.kind, WeightsErrorKind::HeaderTooLarge(_)),
+        "{error}"
+    );
+    assert!(error.to_string().len() < 200, "{error}");
+    assert!(start.elapsed().as_secs() < 5);
+
+    let mut members = fixture_members(false);
+    let header = "{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4611686018427387904), }\n";
+    let mut overflow = b"\x93NUMPY\x01\x00".to_vec();
+    overflow.extend((header.len() as u16).to_le_bytes());
+    overflow.extend(header.as_bytes());
+    members[0].1 = overflow;
+    let error = load_npz(&members, false).err().unwrap();
+    assert!(
+        matches!(error.kind, WeightsErrorKind::WrongShape { .. }),
+        "{error}"
+    );
+
+    let mut members = fixture_members(false);
+    members[0].1 = b"not an array".to_vec();
+    let error = load_npz(&members, false).err().unwrap();
+    assert!(error.to_string().contains("not an npy array"), "{error}");
+}

@@ -25,9 +25,13 @@ pub fn load_npz<M: Model, R: Read + Seek>(reader: R) -> Result<Box<M>, WeightsEr
                 name,
             }));
         };
-        let npy = npyz::NpyFile::new(entry)
-            .map_err(|e| WeightsError::corrupt(std::format!("`{name}`: {e}")))?;
-        let shape: Vec<usize> = npy.shape().iter().map(|&d| d as usize).collect();
+        // The npy header is read and its shape checked here, before npyz sees
+        // the member: a hostile header cannot make it allocate or overflow.
+        let mut entry = entry.take(max_member_bytes(spec.len()));
+        let header = read_header(&mut entry, &name)?;
+        let shape = header_shape(&header).ok_or_else(|| {
+            WeightsError::corrupt(std::format!("`{name}`: no shape in the npy header"))
+        })?;
         if shape != spec.shape {
             return Err(WeightsError::new(WeightsErrorKind::WrongShape {
                 name: spec.name,
@@ -35,6 +39,8 @@ pub fn load_npz<M: Model, R: Read + Seek>(reader: R) -> Result<Box<M>, WeightsEr
                 found: shape,
             }));
         }
+        let npy = npyz::NpyFile::new(std::io::Cursor::new(header.bytes).chain(entry))
+            .map_err(|e| WeightsError::corrupt(std::format!("`{name}`: {e}")))?;
         if npy.order() != npyz::Order::C && shape.iter().filter(|&&d| d > 1).count() > 1 {
             return Err(WeightsError::corrupt(std::format!(
                 "`{name}` is stored in Fortran order; save it with numpy's default C order"
@@ -48,6 +54,83 @@ pub fn load_npz<M: Model, R: Read + Seek>(reader: R) -> Result<Box<M>, WeightsEr
         });
     }
     build(found)
+}
+
+/// npy headers are a short Python dict (numpy writes under 200 bytes).
+const MAX_HEADER: usize = 1 << 16;
+
+/// The most bytes a member holding `values` numbers can need: the largest
+/// header allowed and 8 bytes per value (f64, the widest type loaded).
+fn max_member_bytes(values: usize) -> u64 {
+    (MAX_HEADER as u64 + 12) + 8 * values as u64
+}
+
+/// An npy member's header: all its bytes (magic, version, length, text), to
+/// be read again by npyz, and the text.
+struct NpyHeader {
+    bytes: Vec<u8>,
+    text: String,
+}
+
+/// Reads the magic, the version, the header's length (refused above
+/// [`MAX_HEADER`]) and the header itself.
+fn read_header(reader: &mut impl Read, name: &str) -> Result<NpyHeader, WeightsError> {
+    let corrupt = |what: &str| WeightsError::corrupt(std::format!("`{name}`: {what}"));
+    let mut start = [0u8; 8];
+    reader
+        .read_exact(&mut start)
+        .map_err(|_| corrupt("the member ends before its npy header"))?;
+    if &start[..6] != b"\x93NUMPY" {
+        return Err(corrupt("not an npy array (no \\x93NUMPY magic)"));
+    }
+    let mut bytes = start.to_vec();
+    let len = if start[6] == 1 {
+        let mut len = [0u8; 2];
+        reader
+            .read_exact(&mut len)
+            .map_err(|_| corrupt("truncated npy header"))?;
+        bytes.extend_from_slice(&len);
+        usize::from(u16::from_le_bytes(len))
+    } else {
+        let mut len = [0u8; 4];
+        reader
+            .read_exact(&mut len)
+            .map_err(|_| corrupt("truncated npy header"))?;
+        bytes.extend_from_slice(&len);
+        usize::try_from(u32::from_le_bytes(len)).unwrap_or(usize::MAX)
+    };
+    if len > MAX_HEADER {
+        return Err(WeightsError::new(WeightsErrorKind::HeaderTooLarge(
+            std::format!("`{name}` declares an npy header of {len} bytes (at most {MAX_HEADER})"),
+        )));
+    }
+    let at = bytes.len();
+    bytes.resize(at + len, 0);
+    reader
+        .read_exact(&mut bytes[at..])
+        .map_err(|_| corrupt("the member ends inside its npy header"))?;
+    let text = String::from_utf8_lossy(&bytes[at..]).into_owned();
+    Ok(NpyHeader { bytes, text })
+}
+
+/// The `'shape': (a, b, ...)` of an npy header; sizes too large for a
+/// `usize` read as `usize::MAX` (they match no model).
+fn header_shape(header: &NpyHeader) -> Option<Vec<usize>> {
+    let text = &header.text;
+    let after = &text[text.find("'shape'")? + "'shape'".len()..];
+    let open = after.find('(')?;
+    let close = open + after[open..].find(')')?;
+    after[open + 1..close]
+        .split(',')
+        .map(str::trim)
+        .filter(|d| !d.is_empty())
+        .map(|d| {
+            d.trim_end_matches('L')
+                .parse::<u128>()
+                .ok()
+                .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
+        })
+        .collect()
 }
 
 fn read_values<R: Read>(npy: npyz::NpyFile<R>, name: &str) -> Result<Vec<f32>, WeightsError> {

@@ -539,3 +539,33 @@ fn hostile_npy_headers_are_refused_at_once() {
     let error = load_npz(&members, false).err().unwrap();
     assert!(error.to_string().contains("not an npy array"), "{error}");
 }
+
+/// Broken files are described in words: which tensor runs past the end, and
+/// a text file is called one.
+#[test]
+fn broken_safetensors_files_are_described_in_words() {
+    let good = fixture_bytes("weights.safetensors");
+    let message = |bytes: &[u8]| {
+        FeaturesB::from_safetensors(bytes)
+            .err()
+            .unwrap()
+            .to_string()
+    };
+    let cut = message(&good[..good.len() - 1]);
+    assert!(
+        cut.contains(&format!(
+            "the file ends after {} bytes; tensor `",
+            good.len() - 1
+        )) && cut.contains(" needs bytes "),
+        "{cut}"
+    );
+    let text = message(b"conv2d.kernel,0.1,0.2,0.3\nconv2d.bias,0.0\n");
+    assert!(
+        text.contains("this is not a safetensors file: it starts with text"),
+        "{text}"
+    );
+    let short = message(&good[..5]);
+    assert!(short.contains("the file has 5 bytes"), "{short}");
+    let in_header = message(&good[..40]);
+    assert!(in_header.contains("inside its header"), "{in_header}");
+}

@@ -35,3 +35,31 @@ fn a_100_mb_model_builds_and_runs_with_a_2_mib_stack() {
         (0.0, 0.0, 2500.0)
     );
 }
+
+// 224x224x64 maps: 25.7 MB of scratch, far beyond the stack.
+cnn_runtime::cnn! {
+    pub struct Maps224;
+    input(224, 224, 3);
+    Conv2D(64, 3x3, padding = same, activation = relu)
+    Conv2D(64, 3x3, padding = same, activation = relu)
+    GlobalAvgPool
+    Dense(10, softmax)
+}
+
+/// `forward` on a model whose scratch would overflow a thread's stack puts
+/// the scratch on the heap: it runs in a thread with a 2 MiB stack.
+#[test]
+fn forward_on_a_large_model_keeps_the_stack_small() {
+    const { assert!(Maps224::SCRATCH_BYTES > 25_000_000) };
+    let probabilities = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            let model = Maps224::zeroed();
+            let input = cnn_runtime::memory::boxed_zeroed::<[[[f32; 3]; 224]; 224]>();
+            model.forward(&input)
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    assert_eq!(probabilities, [0.1; 10]);
+}

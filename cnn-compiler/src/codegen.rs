@@ -49,7 +49,20 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
     let summary = summary::render(plan);
     let doc_summary = format!("```text\n{summary}```");
     let embedded = embedded.map(|weights| embedded_fn(plan, weights));
-    let predict = matches!(plan.output(), Shape::Vector(_)).then(|| {
+    // `forward` returns the output by value: only for outputs that fit the
+    // stack comfortably (else `forward_into` is the way, and says so).
+    let by_value = plan.output().len() * 4 <= STACK_OUTPUT_LIMIT;
+    let forward = by_value.then(|| {
+        quote! {
+            /// Runs the model and returns its output. The scratch space
+            /// (`SCRATCH_BYTES`) is on the stack up to 256 KiB, on the heap
+            /// above (see `cnn_runtime::Model::forward`).
+            pub fn forward(&self, input: &#input_ty) -> #output_ty {
+                <Self as ::cnn_runtime::Model>::forward(self, input)
+            }
+        }
+    });
+    let predict = (by_value && matches!(plan.output(), Shape::Vector(_))).then(|| {
         quote! {
             /// The index of the largest output (the predicted class).
             pub fn predict(&self, input: &#input_ty) -> usize {
@@ -122,10 +135,7 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
                 #summary
             }
 
-            /// Runs the model (scratch space on the stack: `SCRATCH_BYTES`).
-            pub fn forward(&self, input: &#input_ty) -> #output_ty {
-                <Self as ::cnn_runtime::Model>::forward(self, input)
-            }
+            #forward
 
             /// Runs the model in caller-owned scratch space; never allocates.
             pub fn forward_into<'s>(
@@ -187,6 +197,10 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
         }
     }
 }
+
+/// The largest output `forward` returns by value, in bytes: the runtime's
+/// `STACK_SCRATCH_LIMIT`.
+const STACK_OUTPUT_LIMIT: usize = 256 * 1024;
 
 /// `embedded()`: the weights as a static byte string in the struct's layout.
 fn embedded_fn(plan: &Plan, weights: &EmbeddedWeights) -> TokenStream {

@@ -53,7 +53,7 @@ pub mod weights;
 
 pub use cnn_macros::{cnn, cnn_keras, include_keras};
 pub use memory::{Plain, Scratch, Zeroable};
-pub use model::{LayerInfo, Model, TensorSpec};
+pub use model::{LayerInfo, Model, TensorSpec, STACK_SCRATCH_LIMIT};
 /// The ndarray version batches are given in (feature `ndarray`).
 #[cfg(feature = "ndarray")]
 pub use ndarray;

@@ -56,10 +56,25 @@ pub trait Model: Sized + Zeroable {
         scratch: &'s mut Self::Scratch,
     ) -> &'s Self::Output;
 
-    /// Runs the model with scratch space on the stack ([`Model::SCRATCH_BYTES`]).
+    /// Runs the model; the output is returned by value.
+    ///
+    /// The scratch space ([`Model::SCRATCH_BYTES`]) is on the stack up to
+    /// [`STACK_SCRATCH_LIMIT`], and on the heap above it (with the `alloc`
+    /// feature; without it a larger model does not compile: use
+    /// [`Model::forward_into`] with a `static` scratch). An output larger than
+    /// the limit does not compile either: use [`Model::forward_into`].
     fn forward(&self, input: &Self::Input) -> Self::Output {
-        let mut scratch = Self::new_scratch();
-        *self.forward_into(input, &mut scratch)
+        const {
+            assert!(
+                core::mem::size_of::<Self::Output>() <= STACK_SCRATCH_LIMIT,
+                "the output is too large to return by value: use `forward_into`"
+            );
+        }
+        if core::mem::size_of::<Self::Scratch>() <= STACK_SCRATCH_LIMIT {
+            forward_with_stack_scratch(self, input)
+        } else {
+            forward_with_heap_scratch(self, input)
+        }
     }
 
     /// The values of tensor `index` of [`Model::TENSORS`], row-major.
@@ -159,6 +174,42 @@ pub trait Model: Sized + Zeroable {
     fn to_safetensors(&self) -> std::vec::Vec<u8> {
         crate::weights::save_safetensors(self)
     }
+}
+
+/// The most scratch space [`Model::forward`] puts on the stack, in bytes
+/// (256 KiB: well within a thread's usual 2 MiB stack); above it the scratch
+/// is on the heap.
+pub const STACK_SCRATCH_LIMIT: usize = 256 * 1024;
+
+/// [`Model::forward`] for models whose scratch fits [`STACK_SCRATCH_LIMIT`].
+/// Not inlined: its frame, the size of the scratch, exists only when called.
+#[inline(never)]
+fn forward_with_stack_scratch<M: Model>(model: &M, input: &M::Input) -> M::Output {
+    let mut scratch = M::new_scratch();
+    *model.forward_into(input, &mut scratch)
+}
+
+/// [`Model::forward`] for models with more scratch: on the heap.
+#[cfg(feature = "alloc")]
+#[inline(never)]
+fn forward_with_heap_scratch<M: Model>(model: &M, input: &M::Input) -> M::Output {
+    let mut scratch = crate::memory::boxed_zeroed::<M::Scratch>();
+    *model.forward_into(input, &mut scratch)
+}
+
+/// Without a heap, a model whose scratch exceeds [`STACK_SCRATCH_LIMIT`]
+/// cannot use [`Model::forward`].
+#[cfg(not(feature = "alloc"))]
+#[inline(never)]
+fn forward_with_heap_scratch<M: Model>(model: &M, input: &M::Input) -> M::Output {
+    const {
+        assert!(
+            core::mem::size_of::<M::Scratch>() <= STACK_SCRATCH_LIMIT,
+            "the scratch is too large for the stack and there is no heap (feature `alloc`): \
+             use `forward_into` with a `static` Scratch"
+        );
+    }
+    forward_with_stack_scratch(model, input)
 }
 
 /// A weight tensor: Keras' name (`conv2d.kernel`) and shape (`[3, 3, 1, 32]`).

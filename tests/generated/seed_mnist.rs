@@ -175,7 +175,9 @@ impl SeedMnist {
     pub const fn summary() -> &'static str {
         "Model: \"seed_mnist\"\n┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓\n┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃\n┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩\n│ conv2d (Conv2D)                 │ (None, 26, 26, 32)     │           320 │\n├─────────────────────────────────┼────────────────────────┼───────────────┤\n│ max_pooling2d (MaxPooling2D)    │ (None, 13, 13, 32)     │             0 │\n├─────────────────────────────────┼────────────────────────┼───────────────┤\n│ conv2d_1 (Conv2D)               │ (None, 11, 11, 32)     │         9,248 │\n├─────────────────────────────────┼────────────────────────┼───────────────┤\n│ max_pooling2d_1 (MaxPooling2D)  │ (None, 5, 5, 32)       │             0 │\n├─────────────────────────────────┼────────────────────────┼───────────────┤\n│ flatten (Flatten)               │ (None, 800)            │             0 │\n├─────────────────────────────────┼────────────────────────┼───────────────┤\n│ dense (Dense)                   │ (None, 128)            │       102,528 │\n├─────────────────────────────────┼────────────────────────┼───────────────┤\n│ dense_1 (Dense)                 │ (None, 10)             │         1,290 │\n└─────────────────────────────────┴────────────────────────┴───────────────┘\n Total params: 113,386 (442.91 KB)\n Trainable params: 113,386 (442.91 KB)\n Non-trainable params: 0 (0.00 B)\n"
     }
-    /// Runs the model (scratch space on the stack: `SCRATCH_BYTES`).
+    /// Runs the model and returns its output. The scratch space
+    /// (`SCRATCH_BYTES`) is on the stack up to 256 KiB, on the heap
+    /// above (see `cnn_runtime::Model::forward`).
     pub fn forward(&self, input: &[[[f32; 1]; 28]; 28]) -> [f32; 10] {
         <Self as ::cnn_runtime::Model>::forward(self, input)
     }

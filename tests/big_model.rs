@@ -63,3 +63,37 @@ fn forward_on_a_large_model_keeps_the_stack_small() {
         .unwrap();
     assert_eq!(probabilities, [0.1; 10]);
 }
+
+// A 224x224x8 map as the output: 1.6 MB, returned only through `forward_into`
+// or the batch functions.
+cnn_runtime::cnn! {
+    pub struct MapOut;
+    input(224, 224, 3);
+    Conv2D(8, 3x3, padding = same)
+}
+
+/// Batches of large maps go through the heap, never the stack: inputs of
+/// 600 KB and outputs of 1.6 MB in a thread with a 256 KiB stack.
+#[test]
+fn batches_of_large_maps_keep_the_stack_small() {
+    use cnn_runtime::Model;
+    std::thread::Builder::new()
+        .stack_size(256 << 10)
+        .spawn(|| {
+            let model = Maps224::zeroed();
+            let inputs = cnn_runtime::memory::zeroed_vec::<[[[f32; 3]; 224]; 224]>(3);
+            let outputs = model.forward_batch(&inputs);
+            assert_eq!(outputs, vec![[0.1f32; 10]; 3]);
+            let batch = cnn_runtime::ndarray::Array4::<f32>::zeros((2, 224, 224, 3));
+            let probabilities = model.forward_ndarray(batch.view()).unwrap();
+            assert_eq!(probabilities.shape(), &[2, 10]);
+
+            let mut maps = MapOut::zeroed();
+            maps.tensor_mut(1).unwrap().fill(0.5); // the bias
+            let out = maps.forward_batch(&inputs[..1]);
+            assert!(cnn_runtime::memory::flat(&out[0]).iter().all(|&v| v == 0.5));
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}

@@ -1,11 +1,11 @@
 //! Many images at once: a slice of inputs (in parallel with the `rayon`
 //! feature), or an ndarray view `(N, H, W, C)` with the `ndarray` feature.
 //! Each image runs the same allocation-free `forward_into`; only the outputs
-//! and one scratch buffer per thread are allocated, once per batch.
+//! and one scratch buffer per thread are allocated, once per batch. Inputs
+//! and outputs are copied value by value on the heap, never through the
+//! stack, so large maps do not overflow it.
 
-use crate::memory::boxed_zeroed;
-#[cfg(feature = "ndarray")]
-use crate::memory::{flat, flat_mut};
+use crate::memory::{boxed_zeroed, flat, flat_mut, zeroed_vec};
 use crate::model::Model;
 use std::vec::Vec;
 
@@ -19,29 +19,25 @@ where
     M::Input: Sync,
     M::Output: Send,
 {
+    let mut outputs = zeroed_vec::<M::Output>(inputs.len());
+    let run = |inputs: &[M::Input], outputs: &mut [M::Output]| {
+        let mut scratch = boxed_zeroed::<M::Scratch>();
+        for (x, out) in inputs.iter().zip(outputs) {
+            flat_mut(out).copy_from_slice(flat(model.forward_into(x, &mut scratch)));
+        }
+    };
     #[cfg(feature = "rayon")]
     {
         use rayon::prelude::*;
         // One scratch buffer per chunk of images, reused across the chunk.
         inputs
             .par_chunks(CHUNK)
-            .flat_map_iter(|chunk| {
-                let mut scratch = boxed_zeroed::<M::Scratch>();
-                chunk
-                    .iter()
-                    .map(|x| *model.forward_into(x, &mut scratch))
-                    .collect::<Vec<_>>()
-            })
-            .collect()
+            .zip(outputs.par_chunks_mut(CHUNK))
+            .for_each(|(inputs, outputs)| run(inputs, outputs));
     }
     #[cfg(not(feature = "rayon"))]
-    {
-        let mut scratch = boxed_zeroed::<M::Scratch>();
-        inputs
-            .iter()
-            .map(|x| *model.forward_into(x, &mut scratch))
-            .collect()
-    }
+    run(inputs, &mut outputs);
+    outputs
 }
 
 /// A batch view whose shape is not `(N, ...)` of the model's input.
@@ -83,7 +79,7 @@ where
             found: batch.shape().to_vec(),
         });
     }
-    let mut inputs: Vec<M::Input> = (0..n).map(|_| crate::memory::zeroed()).collect();
+    let mut inputs: Vec<M::Input> = zeroed_vec(n);
     for (input, image) in inputs.iter_mut().zip(batch.outer_iter()) {
         // `iter` walks the view in logical (row-major) order, whatever its strides.
         for (slot, value) in flat_mut(input).iter_mut().zip(image.iter()) {

@@ -213,6 +213,21 @@ pub fn boxed_zeroed<T: Zeroable>() -> alloc::boxed::Box<T> {
     unsafe { uninit.assume_init() }
 }
 
+/// `n` zeroed values of `T` in a vector, written in place on the heap: no
+/// value passes through the stack, however large `T` is.
+#[cfg(feature = "alloc")]
+pub fn zeroed_vec<T: Zeroable>(n: usize) -> alloc::vec::Vec<T> {
+    let mut values = alloc::vec::Vec::<T>::with_capacity(n);
+    // SAFETY: the vector has capacity for `n` values; writing zero bytes over
+    // them makes each a valid `T` (`T: Zeroable`), after which they can be
+    // counted in the length.
+    unsafe {
+        core::ptr::write_bytes(values.as_mut_ptr(), 0, n);
+        values.set_len(n);
+    }
+    values
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +276,15 @@ mod tests {
         let (x, y) = read_write::<[f32; 4], 16, [f32; 4], 0, 20>(arena);
         y.copy_from_slice(x);
         assert_eq!(arena[..4], [0.0; 4]);
+    }
+
+    #[cfg(feature = "alloc")]
+    #[test]
+    fn zeroed_vecs_are_all_zero() {
+        let maps = zeroed_vec::<[[f32; 3]; 2]>(5);
+        assert_eq!(maps.len(), 5);
+        assert!(maps.iter().all(|m| *m == [[0.0; 3]; 2]));
+        assert!(zeroed_vec::<[f32; 4]>(0).is_empty());
     }
 
     #[cfg(feature = "alloc")]

@@ -2,6 +2,7 @@
 //!
 //! ```text
 //! cnnc model.py -o model.rs     write the generated Rust (formatted)
+//! cnnc --help                   every option
 //! cnnc --summary model.py       print Keras' summary table
 //! cnnc --check model.json       only check
 //! cnnc --plot model.svg model.py  draw the layer graph
@@ -18,8 +19,28 @@ use codespan_reporting::term::{self, termcolor};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str =
-    "usage: cnnc [--summary | --check | --plot GRAPH.svg] [-o OUTPUT.rs] MODEL(.py | .json | .cnn)";
+/// The cnn compiler: a Keras model or a `cnn!` model in, checked, and out as
+/// Rust, Keras' summary or a picture of its layers.
+#[derive(clap::Parser)]
+#[command(version, about, long_about = None)]
+#[command(group(clap::ArgGroup::new("mode").args(["summary", "check", "plot"])))]
+struct Args {
+    /// The model: Keras Python code (.py), Keras' model.to_json() (.json) or
+    /// the cnn! DSL (.cnn or any other extension).
+    model: PathBuf,
+    /// Print Keras' model.summary() table, then the memory plan.
+    #[arg(long)]
+    summary: bool,
+    /// Only check the model (exit 0 when it has no mistakes).
+    #[arg(long)]
+    check: bool,
+    /// Draw the layer graph as SVG into this file.
+    #[arg(long, value_name = "GRAPH.svg")]
+    plot: Option<PathBuf>,
+    /// Write the generated Rust here rather than to standard output.
+    #[arg(short, long, value_name = "OUTPUT.rs")]
+    output: Option<PathBuf>,
+}
 
 enum Mode {
     Generate(Option<PathBuf>),
@@ -28,43 +49,16 @@ enum Mode {
     Plot(PathBuf),
 }
 
-fn parse_args(args: impl Iterator<Item = String>) -> Result<(Mode, PathBuf), String> {
-    let (mut mode, mut output, mut input) = (None, None, None);
-    let mut args = args.peekable();
-    while let Some(arg) = args.next() {
-        match arg.as_str() {
-            "--summary" => mode = Some(Mode::Summary),
-            "--check" => mode = Some(Mode::Check),
-            "--plot" => {
-                mode = Some(Mode::Plot(PathBuf::from(
-                    args.next().ok_or("--plot needs an .svg file")?,
-                )))
-            }
-            "-o" | "--output" => {
-                output = Some(PathBuf::from(args.next().ok_or("-o needs a file")?))
-            }
-            "-h" | "--help" => return Err(String::new()),
-            flag if flag.starts_with('-') => return Err(format!("unknown option `{flag}`")),
-            path if input.is_none() => input = Some(PathBuf::from(path)),
-            extra => return Err(format!("unexpected argument `{extra}`")),
-        }
-    }
-    let input = input.ok_or("no model file given")?;
-    Ok((mode.unwrap_or(Mode::Generate(output)), input))
-}
-
 fn main() -> ExitCode {
-    let (mode, input) = match parse_args(std::env::args().skip(1)) {
-        Ok(parsed) => parsed,
-        Err(message) => {
-            if message.is_empty() {
-                println!("{USAGE}");
-                return ExitCode::SUCCESS;
-            }
-            eprintln!("cnnc: {message}\n{USAGE}");
-            return ExitCode::from(2);
-        }
+    // Usage errors exit with 2, as clap does; `--help` and `--version` with 0.
+    let args = <Args as clap::Parser>::parse();
+    let mode = match (args.summary, args.check, args.plot) {
+        (true, _, _) => Mode::Summary,
+        (_, true, _) => Mode::Check,
+        (_, _, Some(path)) => Mode::Plot(path),
+        _ => Mode::Generate(args.output),
     };
+    let input = args.model;
     let text = match std::fs::read_to_string(&input) {
         Ok(text) => text,
         Err(e) => {

@@ -172,7 +172,20 @@ fn usage_errors_exit_2() {
     assert_eq!(cnnc(&["no/such/model.py"]).status.code(), Some(2));
     let help = cnnc(&["--help"]);
     assert_eq!(help.status.code(), Some(0));
-    assert!(text(&help.stdout).starts_with("usage: cnnc"));
+    let help = text(&help.stdout);
+    for option in ["--summary", "--check", "--plot", "--output", "--version"] {
+        assert!(help.contains(option), "{help}");
+    }
+    let version = cnnc(&["--version"]);
+    assert_eq!(version.status.code(), Some(0));
+    assert!(text(&version.stdout).starts_with("cnnc "));
+    let unknown = cnnc(&["--bogus", "x.py"]);
+    assert!(text(&unknown.stderr).contains("unexpected argument '--bogus'"));
+    // Two modes at once are a usage error.
+    assert_eq!(
+        cnnc(&["--summary", "--check", "x.py"]).status.code(),
+        Some(2)
+    );
 }
 
 /// `--plot` writes the layer graph as SVG.

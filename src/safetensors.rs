@@ -1,8 +1,8 @@
-//! A minimal safetensors reader for the fixtures' inputs, labels and Keras
-//! outputs (i32, u8 and f64 tensors that are not model weights; weights load
-//! through the runtime's `from_safetensors_file`).
+//! The fixtures' inputs, labels and Keras outputs (i32, u8 and f64 tensors
+//! that are not model weights; weights load through the runtime's
+//! `from_safetensors_file`), as `f64` values by name.
 
-use serde_json::Value;
+use safetensors::Dtype;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
@@ -38,78 +38,35 @@ pub fn read(path: &Path) -> Result<BTreeMap<String, Tensor>, Error> {
     parse(&bytes).map_err(|Error(e)| Error(format!("{}: {e}", path.display())))
 }
 
+/// All tensors of a safetensors file's bytes, read with the format's
+/// reference implementation (the `safetensors` crate).
 pub fn parse(bytes: &[u8]) -> Result<BTreeMap<String, Tensor>, Error> {
-    let err = |m: &str| Error(m.to_string());
-    let len_bytes: [u8; 8] = bytes
-        .get(..8)
-        .and_then(|b| b.try_into().ok())
-        .ok_or_else(|| err("shorter than its header length"))?;
-    let header_len =
-        usize::try_from(u64::from_le_bytes(len_bytes)).map_err(|_| err("header too long"))?;
-    let header = bytes
-        .get(8..8usize.saturating_add(header_len))
-        .ok_or_else(|| err("truncated header"))?;
-    let data = &bytes[8 + header_len..];
-    let header: BTreeMap<String, Value> =
-        serde_json::from_slice(header).map_err(|e| Error(format!("header: {e}")))?;
+    let file = safetensors::SafeTensors::deserialize(bytes).map_err(|e| Error(e.to_string()))?;
     let mut tensors = BTreeMap::new();
-    for (name, info) in header {
-        if name == "__metadata__" {
-            continue;
-        }
-        let dtype = info["dtype"]
-            .as_str()
-            .ok_or_else(|| err("tensor without dtype"))?;
-        let shape: Vec<usize> = info["shape"]
-            .as_array()
-            .ok_or_else(|| err("tensor without shape"))?
-            .iter()
-            .map(|d| d.as_u64().map(|d| d as usize))
-            .collect::<Option<_>>()
-            .ok_or_else(|| err("bad shape"))?;
-        let offsets = info["data_offsets"]
-            .as_array()
-            .ok_or_else(|| err("no offsets"))?;
-        let (start, end) = match offsets.as_slice() {
-            [s, e] => (
-                s.as_u64().unwrap_or(u64::MAX) as usize,
-                e.as_u64().unwrap_or(0) as usize,
-            ),
-            _ => return Err(err("bad offsets")),
-        };
-        let raw = data
-            .get(start..end)
-            .ok_or_else(|| Error(format!("{name}: data out of range")))?;
-        let values: Vec<f64> = match dtype {
-            "F32" => raw
+    for (name, view) in file.tensors() {
+        let raw = view.data();
+        let values: Vec<f64> = match view.dtype() {
+            Dtype::F32 => raw
                 .chunks_exact(4)
-                .map(|c| f32::from_le_bytes(c.try_into().unwrap()) as f64)
+                .map(|c| f64::from(f32::from_le_bytes([c[0], c[1], c[2], c[3]])))
                 .collect(),
-            "F64" => raw
+            Dtype::F64 => raw
                 .chunks_exact(8)
-                .map(|c| f64::from_le_bytes(c.try_into().unwrap()))
+                .map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]))
                 .collect(),
-            "I32" => raw
+            Dtype::I32 => raw
                 .chunks_exact(4)
-                .map(|c| i32::from_le_bytes(c.try_into().unwrap()) as f64)
+                .map(|c| f64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]])))
                 .collect(),
-            "U8" => raw.iter().map(|&b| b as f64).collect(),
-            other => return Err(Error(format!("{name}: unsupported dtype {other}"))),
+            Dtype::U8 => raw.iter().map(|&b| f64::from(b)).collect(),
+            other => return Err(Error(format!("{name}: unsupported dtype {other:?}"))),
         };
-        if values.len() != shape.iter().product::<usize>() {
-            return Err(Error(format!(
-                "{name}: {} values for shape {shape:?}",
-                values.len()
-            )));
-        }
-        tensors.insert(
-            name,
-            Tensor {
-                dtype: dtype.to_string(),
-                shape,
-                values,
-            },
-        );
+        let tensor = Tensor {
+            dtype: format!("{:?}", view.dtype()),
+            shape: view.shape().to_vec(),
+            values,
+        };
+        tensors.insert(name, tensor);
     }
     Ok(tensors)
 }

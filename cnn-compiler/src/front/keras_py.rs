@@ -188,9 +188,16 @@ fn string(i: Span) -> IResult<Span, Node> {
     ))
 }
 
-/// The first `n` bytes.
+/// The first `n` bytes. (nom's `take` counts characters, and every caller
+/// has a byte offset from `str::find`.)
 fn take_count(i: Span, n: usize) -> IResult<Span, Span> {
-    nom::bytes::complete::take(n)(i)
+    if n > i.fragment().len() || !i.fragment().is_char_boundary(n) {
+        return Err(nom::Err::Error(nom::error::Error::new(
+            i,
+            nom::error::ErrorKind::Eof,
+        )));
+    }
+    Ok(nom::Input::take_split(&i, n))
 }
 
 /// `(a, b)` or `[a, b]` (a tuple either way), or `(a)` (just `a`).
@@ -526,7 +533,11 @@ fn parse_statements(text: &str) -> (Vec<Stmt>, Vec<TextError>) {
             }
             Err(e) => {
                 errors.push(e);
-                i = next_statement(rest);
+                let next = next_statement(rest);
+                if next.location_offset() <= rest.location_offset() {
+                    return (out, errors);
+                }
+                i = next;
             }
         }
     }
@@ -1396,6 +1407,24 @@ model = keras.Sequential([
         assert_eq!((a.layers[0].line, a.layers[0].column), (6, 11));
         assert_eq!((b.layers[1].line, b.layers[1].column), (5, 5));
         assert!(text(&a.model).starts_with("input(28, 28, 1);\nConv2D(filters = 32, kernel_size = (3, 3), padding = \"valid\", activation = \"relu\")\n"));
+    }
+
+    /// Skipped text is measured in bytes: non-ASCII docstrings, comments in
+    /// skipped blocks and text after a syntax error are stepped over whole.
+    /// (Found by `cargo fuzz`: `,` then U+064C once looped forever.)
+    #[test]
+    fn non_ascii_text_is_skipped_in_bytes() {
+        let errors = parse_all(",\u{64c}").unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].pos.line, errors[0].pos.column), (1, 1));
+        let source = "\"\"\"Modèle — réseau à convolution.\"\"\"\nif rápido:\n    x = 'é'\nmodel = Sequential()\nmodel.add(Flatten(input_shape=(2, 2, 1)))  # fin ✓\n";
+        let e = parse(source).unwrap_err();
+        assert_eq!((e.pos.line, e.pos.column), (2, 1), "{}", e.message);
+        let source = "\"\"\"Modèle\"\"\"\nmodel = Sequential()\nmodel.add(Flatten(input_shape=(2, 2, 1)))  # fin ✓\n";
+        assert_eq!(
+            text(&parse(source).unwrap().model),
+            "input(2, 2, 1);\nFlatten()\n"
+        );
     }
 
     #[test]

@@ -4,6 +4,9 @@
 //! layer's name, class, inputs, output shape, parameters and weight tensors
 //! as Keras' manifest lists them.
 
+mod common;
+
+use common::{assert_shapes_and_params, usizes};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -32,14 +35,6 @@ fn plan_from_json(name: &str) -> cnn_compiler::plan::Plan {
     cnn_compiler::compile_keras(model).unwrap_or_else(|d| panic!("{name}: {d}"))
 }
 
-fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as usize)
-        .collect()
-}
-
 #[test]
 fn json_configs_give_keras_summaries() {
     for name in GRAPH_FIXTURES {
@@ -54,21 +49,7 @@ fn layers_params_and_tensors_equal_the_manifest() {
     for name in GRAPH_FIXTURES {
         let plan = plan_from_json(name);
         let manifest: Value = serde_json::from_str(&read(name, "manifest.json")).unwrap();
-        assert_eq!(
-            plan.input.dims(),
-            usizes(&manifest["input_shape"]),
-            "{name}"
-        );
-        assert_eq!(
-            plan.output().dims(),
-            usizes(&manifest["output_shape"]),
-            "{name}"
-        );
-        assert_eq!(
-            plan.params(),
-            manifest["total_params"].as_u64().unwrap(),
-            "{name}"
-        );
+        assert_shapes_and_params(&plan, &manifest, name);
         assert_eq!(
             plan.non_trainable_params(),
             manifest["non_trainable_params"].as_u64().unwrap(),

@@ -3,6 +3,9 @@
 //! multiply-accumulate counts in `manifest.json`.
 
 use cnn_compiler::plan::{Op, Shape};
+mod common;
+
+use common::{assert_shapes_and_params, usizes};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -42,14 +45,6 @@ fn summaries_equal_keras_model_summary() {
     }
 }
 
-fn usizes(v: &Value) -> Vec<usize> {
-    v.as_array()
-        .unwrap()
-        .iter()
-        .map(|x| x.as_u64().unwrap() as usize)
-        .collect()
-}
-
 #[test]
 fn shapes_padding_params_and_macs_equal_the_manifest() {
     for dir in fixtures() {
@@ -58,21 +53,7 @@ fn shapes_padding_params_and_macs_equal_the_manifest() {
             serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap())
                 .unwrap();
         let what = dir.display();
-        assert_eq!(
-            plan.input.dims(),
-            usizes(&manifest["input_shape"]),
-            "{what}"
-        );
-        assert_eq!(
-            plan.output().dims(),
-            usizes(&manifest["output_shape"]),
-            "{what}"
-        );
-        assert_eq!(
-            plan.params(),
-            manifest["total_params"].as_u64().unwrap(),
-            "{what}"
-        );
+        assert_shapes_and_params(&plan, &manifest, &what);
         assert_eq!(
             plan.macs(),
             manifest["total_macs"].as_u64().unwrap(),

@@ -5,7 +5,7 @@
 
 use cnn_examples::{fixture_dir, models::SeedMnist, safetensors};
 use cnn_runtime::ndarray::{Array4, Axis};
-use cnn_runtime::Model;
+use cnn_runtime::{ForwardBatch, WeightFiles};
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {

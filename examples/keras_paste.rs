@@ -3,6 +3,7 @@
 //! `cargo run --release --example keras_paste`
 
 use cnn_examples::fixture_dir;
+use cnn_runtime::WeightFiles;
 
 cnn_runtime::cnn_keras! { pub struct Mnist; r#"
 from keras.models import Sequential

@@ -3,7 +3,7 @@
 //! `cargo run --release --example mnist`
 
 use cnn_examples::{fixture_dir, safetensors};
-use cnn_runtime::cnn;
+use cnn_runtime::{cnn, WeightFiles};
 use std::time::Instant;
 
 cnn! {

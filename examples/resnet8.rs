@@ -6,7 +6,7 @@
 
 use cnn_examples::{fixture_dir, safetensors};
 use cnn_runtime::memory::{boxed_zeroed, flat, flat_mut};
-use cnn_runtime::Model;
+use cnn_runtime::{Model, WeightFiles};
 use std::error::Error;
 
 cnn_runtime::include_keras! { pub struct Resnet8; "fixtures/resnet8/config.json" }

@@ -4,7 +4,7 @@
 use cnn_examples::{fixture_dir, models::SeedMnist, safetensors};
 use cnn_runtime::memory::{flat, flat_mut};
 use cnn_runtime::ndarray::{s, Array4, Axis};
-use cnn_runtime::Model;
+use cnn_runtime::{ForwardBatch, WeightFiles};
 
 fn fixture_inputs() -> (Box<SeedMnist>, Array4<f32>) {
     let dir = fixture_dir("seed_mnist");

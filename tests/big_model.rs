@@ -76,7 +76,7 @@ cnn_runtime::cnn! {
 /// 600 KB and outputs of 1.6 MB in a thread with a 256 KiB stack.
 #[test]
 fn batches_of_large_maps_keep_the_stack_small() {
-    use cnn_runtime::Model;
+    use cnn_runtime::{ForwardBatch, Model};
     std::thread::Builder::new()
         .stack_size(256 << 10)
         .spawn(|| {

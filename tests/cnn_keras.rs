@@ -4,6 +4,7 @@
 
 use cnn_examples::{fixture_dir, models};
 use cnn_runtime::memory::flat;
+use cnn_runtime::WeightFiles;
 
 cnn_runtime::cnn_keras! { pub struct Mnist; r#"
 # The seed's practical cell, as written for Keras.

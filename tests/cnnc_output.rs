@@ -4,6 +4,7 @@
 
 use cnn_examples::{fixture_dir, models};
 use cnn_runtime::memory::flat;
+use cnn_runtime::WeightFiles;
 
 // A user crate would use all of it; this test uses only part.
 #[allow(dead_code)]

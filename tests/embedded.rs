@@ -4,7 +4,7 @@
 
 use cnn_examples::{fixture_dir, safetensors};
 use cnn_runtime::memory::flat;
-use cnn_runtime::Model;
+use cnn_runtime::{Model, WeightFiles};
 
 cnn_runtime::cnn! {
     pub struct Seed;

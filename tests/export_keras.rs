@@ -7,7 +7,7 @@
 
 use cnn_examples::fixture_dir;
 use cnn_examples::models::SeedMnist;
-use cnn_runtime::Model;
+use cnn_runtime::{Model, WeightFiles};
 use std::path::Path;
 use std::process::{Command, Output};
 

@@ -3,6 +3,7 @@
 
 use cnn_examples::fixture_dir;
 use cnn_examples::models::FeaturesB;
+use cnn_runtime::WeightFiles;
 use proptest::prelude::*;
 
 fn original(file: &str) -> Vec<u8> {

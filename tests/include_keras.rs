@@ -3,6 +3,7 @@
 
 use cnn_examples::{fixture_dir, models};
 use cnn_runtime::memory::flat;
+use cnn_runtime::WeightFiles;
 
 cnn_runtime::include_keras! {
     /// The seed model, from Keras' JSON.

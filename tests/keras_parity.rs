@@ -6,7 +6,7 @@
 
 use cnn_examples::{fixture_dir, models, safetensors};
 use cnn_runtime::memory::{boxed_zeroed, flat, flat_mut};
-use cnn_runtime::{simd, Model};
+use cnn_runtime::{simd, Model, WeightFiles};
 
 /// Keras' tolerance on the final outputs (fixtures/README.md).
 const OUTPUT_TOLERANCE: f64 = 1e-5;

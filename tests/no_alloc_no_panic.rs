@@ -3,7 +3,7 @@
 
 use cnn_examples::fixture_dir;
 use cnn_examples::models::SeedMnist as Mnist;
-use cnn_runtime::Model;
+use cnn_runtime::{Model, WeightFiles};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 

@@ -3,7 +3,7 @@
 
 use cnn_examples::fixture_dir;
 use cnn_examples::models::FeaturesB;
-use cnn_runtime::{Model, WeightsError, WeightsErrorKind};
+use cnn_runtime::{Model, WeightFiles, WeightsError, WeightsErrorKind};
 use safetensors::tensor::{Dtype, SafeTensors, TensorView};
 use std::io::Write;
 

@@ -12,7 +12,7 @@ mod report;
 
 use cnn_examples::{fixture_dir, models::SeedMnist};
 use cnn_runtime::kernels::{conv, dense, pool};
-use cnn_runtime::{activation, Conv2DParams, DenseParams, Model};
+use cnn_runtime::{activation, Conv2DParams, DenseParams, ForwardBatch, Model, WeightFiles};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use report::Figure;
 use std::hint::black_box;

@@ -13,12 +13,47 @@ use std::vec::Vec;
 #[cfg(feature = "rayon")]
 const CHUNK: usize = 16;
 
-/// The outputs of `model` for every input, in order.
-pub fn forward_batch<M: Model + Sync>(model: &M, inputs: &[M::Input]) -> Vec<M::Output>
-where
-    M::Input: Sync,
-    M::Output: Send,
-{
+/// Many images at once, for every [`Model`] (a blanket implementation): bring
+/// it into scope with `use cnn_runtime::ForwardBatch` or the
+/// [prelude](crate::prelude).
+///
+/// ```
+/// use cnn_runtime::prelude::*;
+///
+/// cnn! {
+///     pub struct Tiny;
+///     input(4, 4, 1);
+///     Conv2D(2, 3x3, relu) Flatten Dense(3, softmax)
+/// }
+///
+/// let model = Tiny::zeroed();
+/// let images = vec![[[[0.5f32]; 4]; 4]; 40];
+/// let outputs = model.forward_batch(&images);
+/// assert_eq!(outputs.len(), 40);
+/// assert_eq!(outputs[39], model.forward(&images[39]));
+/// ```
+pub trait ForwardBatch: Model + Sync {
+    /// The outputs for every input, in order; on all cores with the `rayon`
+    /// feature. Each image runs [`Model::forward_into`]; only the outputs and
+    /// one scratch buffer per thread are allocated.
+    fn forward_batch(&self, inputs: &[Self::Input]) -> Vec<Self::Output> {
+        forward_batch(self, inputs)
+    }
+
+    /// The outputs for an ndarray batch `(N, ...INPUT_SHAPE)` (any strides:
+    /// `(N, H, W, C)` for images), as an array `(N, ...OUTPUT_SHAPE)`.
+    #[cfg(feature = "ndarray")]
+    fn forward_ndarray<D: ndarray::RemoveAxis>(
+        &self,
+        batch: ndarray::ArrayView<'_, f32, D>,
+    ) -> Result<ndarray::ArrayD<f32>, BatchShapeError> {
+        forward_ndarray(self, batch)
+    }
+}
+
+impl<M: Model + Sync> ForwardBatch for M {}
+
+fn forward_batch<M: Model + Sync>(model: &M, inputs: &[M::Input]) -> Vec<M::Output> {
     let mut outputs = zeroed_vec::<M::Output>(inputs.len());
     let run = |inputs: &[M::Input], outputs: &mut [M::Output]| {
         let mut scratch = boxed_zeroed::<M::Scratch>();
@@ -62,16 +97,11 @@ impl core::fmt::Display for BatchShapeError {
 #[cfg(feature = "ndarray")]
 impl std::error::Error for BatchShapeError {}
 
-/// The outputs for a batch `(N, ...input shape)`, as `(N, ...output shape)`.
 #[cfg(feature = "ndarray")]
-pub fn forward_ndarray<M: Model + Sync, D: ndarray::RemoveAxis>(
+fn forward_ndarray<M: Model + Sync, D: ndarray::RemoveAxis>(
     model: &M,
     batch: ndarray::ArrayView<'_, f32, D>,
-) -> Result<ndarray::ArrayD<f32>, BatchShapeError>
-where
-    M::Input: Send + Sync,
-    M::Output: Send,
-{
+) -> Result<ndarray::ArrayD<f32>, BatchShapeError> {
     let n = batch.shape().first().copied().unwrap_or(0);
     if batch.shape().get(1..) != Some(M::INPUT_SHAPE) {
         return Err(BatchShapeError {

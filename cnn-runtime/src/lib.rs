@@ -51,6 +51,8 @@ pub mod simd;
 #[cfg(feature = "std")]
 pub mod weights;
 
+#[cfg(feature = "std")]
+pub use batch::ForwardBatch;
 pub use cnn_macros::{cnn, cnn_keras, include_keras};
 pub use memory::{Plain, Scratch, Zeroable};
 pub use model::{LayerInfo, Model, TensorSpec, STACK_SCRATCH_LIMIT};
@@ -61,19 +63,22 @@ pub use params::{
     BatchNormParams, Conv2DParams, DenseParams, DepthwiseConv2DParams, SeparableConv2DParams,
 };
 #[cfg(feature = "std")]
-pub use weights::{WeightsError, WeightsErrorKind};
+pub use weights::{WeightFiles, WeightsError, WeightsErrorKind};
+
+/// The macros and the traits a model's methods come from:
+/// `use cnn_runtime::prelude::*;` and every method of a generated model is in
+/// scope ([`Model`], with `std` also [`WeightFiles`] and [`ForwardBatch`]).
+pub mod prelude {
+    pub use crate::{cnn, cnn_keras, include_keras, Model};
+    #[cfg(feature = "std")]
+    pub use crate::{ForwardBatch, WeightFiles};
+}
 
 /// Items generated code needs, under a path that is the same with and without `std`.
 #[cfg(feature = "alloc")]
 #[doc(hidden)]
 pub mod __private {
     pub use alloc::boxed::Box;
-    pub use alloc::vec::Vec;
-    #[cfg(feature = "std")]
-    pub use std::{
-        io::{Read, Seek},
-        path::Path,
-    };
 }
 
 /// Expands to its input when the runtime has the `alloc` feature, else to
@@ -92,24 +97,9 @@ macro_rules! __if_alloc {
     ($($tokens:tt)*) => {};
 }
 
-/// Expands to its input when the runtime has the `std` feature, else to nothing.
-#[cfg(feature = "std")]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __if_std {
-    ($($tokens:tt)*) => { $($tokens)* };
-}
-
-#[cfg(not(feature = "std"))]
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __if_std {
-    ($($tokens:tt)*) => {};
-}
-
-/// The inherent heap constructors and file loaders of a generated model (they
-/// exist with the runtime's `alloc` and `std` features): generated code calls
-/// this once per model, so the methods are defined in one place.
+/// The inherent heap constructor of a generated model (with the runtime's
+/// `alloc` feature): generated code calls this once per model. File loaders
+/// and batches are methods of [`WeightFiles`] and [`ForwardBatch`].
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __heap_api {
@@ -119,43 +109,6 @@ macro_rules! __heap_api {
                 /// A model with every weight zero, built on the heap in place.
                 pub fn zeroed() -> $crate::__private::Box<Self> {
                     <Self as $crate::Model>::zeroed()
-                }
-            }
-        }
-        $crate::__if_std! {
-            impl $model {
-                /// The model with the weights in a safetensors file's bytes
-                /// (Keras' names and layouts; f32, f16, bf16 or f64).
-                pub fn from_safetensors(
-                    bytes: &[u8],
-                ) -> ::core::result::Result<$crate::__private::Box<Self>, $crate::WeightsError> {
-                    <Self as $crate::Model>::from_safetensors(bytes)
-                }
-
-                /// The model with the weights in a safetensors file.
-                pub fn from_safetensors_file(
-                    path: impl ::core::convert::AsRef<$crate::__private::Path>,
-                ) -> ::core::result::Result<$crate::__private::Box<Self>, $crate::WeightsError> {
-                    <Self as $crate::Model>::from_safetensors_file(path)
-                }
-
-                /// The model with the weights in a numpy `.npz` archive.
-                pub fn from_npz(
-                    reader: impl $crate::__private::Read + $crate::__private::Seek,
-                ) -> ::core::result::Result<$crate::__private::Box<Self>, $crate::WeightsError> {
-                    <Self as $crate::Model>::from_npz(reader)
-                }
-
-                /// The model with the weights in a numpy `.npz` file.
-                pub fn from_npz_file(
-                    path: impl ::core::convert::AsRef<$crate::__private::Path>,
-                ) -> ::core::result::Result<$crate::__private::Box<Self>, $crate::WeightsError> {
-                    <Self as $crate::Model>::from_npz_file(path)
-                }
-
-                /// The weights as a safetensors file.
-                pub fn to_safetensors(&self) -> $crate::__private::Vec<u8> {
-                    <Self as $crate::Model>::to_safetensors(self)
                 }
             }
         }

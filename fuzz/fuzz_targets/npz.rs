@@ -2,6 +2,8 @@
 //! never a panic.
 #![no_main]
 
+use cnn_runtime::WeightFiles;
+
 include!("model.rs");
 
 libfuzzer_sys::fuzz_target!(|bytes: &[u8]| {

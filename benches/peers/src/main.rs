@@ -6,7 +6,7 @@
 //! `cargo run --release -- <model.onnx>` (from `benches/peers`).
 
 use cnn_examples::{fixture_dir, models::SeedMnist};
-use cnn_runtime::Model;
+use cnn_runtime::{ForwardBatch, WeightFiles};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tract_onnx::prelude::*;

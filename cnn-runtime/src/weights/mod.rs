@@ -8,14 +8,74 @@ mod npz;
 mod safetensors_format;
 
 pub use error::{WeightsError, WeightsErrorKind};
-pub use npz::load_npz;
-pub use safetensors_format::{load_safetensors, save_safetensors};
 
 use crate::model::Model;
 use std::borrow::Cow;
 use std::boxed::Box;
+use std::path::Path;
 use std::string::{String, ToString};
 use std::vec::Vec;
+
+/// Weight files in and out, for every [`Model`] (a blanket implementation):
+/// bring it into scope with `use cnn_runtime::WeightFiles` or the
+/// [prelude](crate::prelude).
+///
+/// ```
+/// use cnn_runtime::prelude::*;
+///
+/// cnn! {
+///     pub struct Tiny;
+///     input(4, 4, 1);
+///     Conv2D(2, 3x3, relu) Flatten Dense(3, softmax)
+/// }
+///
+/// let mut model = Tiny::zeroed();
+/// model.tensor_mut(0).unwrap()[0] = 0.25;
+/// let bytes = model.to_safetensors();
+/// let loaded = Tiny::from_safetensors(&bytes)?;
+/// assert_eq!(loaded.tensor(0), model.tensor(0));
+///
+/// let error = Tiny::from_safetensors_file("no/such/file.safetensors").err().unwrap();
+/// assert!(error.to_string().starts_with("no/such/file.safetensors: "));
+/// # Ok::<(), cnn_runtime::WeightsError>(())
+/// ```
+pub trait WeightFiles: Model {
+    /// A model from the bytes of a safetensors file with Keras' tensor names
+    /// and layouts (f32, f16, bf16 or f64).
+    fn from_safetensors(bytes: &[u8]) -> Result<Box<Self>, WeightsError> {
+        safetensors_format::load(bytes)
+    }
+
+    /// [`WeightFiles::from_safetensors`] from a file.
+    fn from_safetensors_file(path: impl AsRef<Path>) -> Result<Box<Self>, WeightsError> {
+        let path = path.as_ref();
+        check_file::<Self>(path)?;
+        let bytes = std::fs::read(path).map_err(|e| WeightsError::io(e, path))?;
+        safetensors_format::load(&bytes).map_err(|e| e.in_file(path))
+    }
+
+    /// A model from a numpy `.npz` archive (`np.savez` or `np.savez_compressed`)
+    /// whose members are named after the tensors (`conv2d.kernel`, ...).
+    fn from_npz(reader: impl std::io::Read + std::io::Seek) -> Result<Box<Self>, WeightsError> {
+        npz::load(reader)
+    }
+
+    /// [`WeightFiles::from_npz`] from a file.
+    fn from_npz_file(path: impl AsRef<Path>) -> Result<Box<Self>, WeightsError> {
+        let path = path.as_ref();
+        check_file::<Self>(path)?;
+        let file = std::fs::File::open(path).map_err(|e| WeightsError::io(e, path))?;
+        npz::load(std::io::BufReader::new(file)).map_err(|e| e.in_file(path))
+    }
+
+    /// The weights as a safetensors file (f32, Keras' names and layouts), which
+    /// [`WeightFiles::from_safetensors`] reads back bit for bit.
+    fn to_safetensors(&self) -> Vec<u8> {
+        safetensors_format::save(self)
+    }
+}
+
+impl<M: Model> WeightFiles for M {}
 
 /// A tensor's values as stored, converted to f32 only when copied into the model.
 pub(crate) enum Values<'a> {
@@ -154,7 +214,7 @@ fn model_prefix(found: &[Found<'_>]) -> Option<String> {
 /// Checks that `path` is a regular file no larger than any weights file of
 /// `M` can be, before anything opens it (opening a FIFO would block, and
 /// reading `/dev/zero` would never end).
-pub(crate) fn check_file<M: Model>(path: &std::path::Path) -> Result<(), WeightsError> {
+fn check_file<M: Model>(path: &Path) -> Result<(), WeightsError> {
     let metadata = std::fs::metadata(path).map_err(|e| WeightsError::io(e, path))?;
     let file_type = metadata.file_type();
     if !file_type.is_file() {

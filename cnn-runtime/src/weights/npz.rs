@@ -10,7 +10,7 @@ use std::string::{String, ToString};
 use std::vec::Vec;
 
 /// A model from an `.npz` archive.
-pub fn load_npz<M: Model, R: Read + Seek>(reader: R) -> Result<Box<M>, WeightsError> {
+pub(super) fn load<M: Model, R: Read + Seek>(reader: R) -> Result<Box<M>, WeightsError> {
     let mut archive = zip::ZipArchive::new(reader).map_err(WeightsError::corrupt)?;
     let mut found = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {

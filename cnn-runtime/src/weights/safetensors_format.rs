@@ -8,7 +8,7 @@ use std::boxed::Box;
 use std::vec::Vec;
 
 /// A model from the bytes of a safetensors file.
-pub fn load_safetensors<M: Model>(bytes: &[u8]) -> Result<Box<M>, WeightsError> {
+pub(super) fn load<M: Model>(bytes: &[u8]) -> Result<Box<M>, WeightsError> {
     let file = SafeTensors::deserialize(bytes).map_err(|e| match (e, explain(bytes)) {
         (_, Some(words)) => WeightsError::corrupt(words),
         (SafeTensorError::HeaderTooLarge, None) => WeightsError::new(
@@ -41,7 +41,7 @@ pub fn load_safetensors<M: Model>(bytes: &[u8]) -> Result<Box<M>, WeightsError> 
 }
 
 /// The model's weights as a safetensors file (f32, Keras' names and layouts).
-pub fn save_safetensors<M: Model>(model: &M) -> Vec<u8> {
+pub(super) fn save<M: Model>(model: &M) -> Vec<u8> {
     let bytes: Vec<Vec<u8>> = (0..M::TENSORS.len())
         .map(|i| {
             let values = model.tensor(i).unwrap_or(&[]);

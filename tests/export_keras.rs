@@ -2,7 +2,7 @@
 //! each Keras config is the fixture's `model.cnn`, and the weights it exports
 //! from the real `.keras` file are Keras' weights, bit for bit, in both formats.
 //!
-//! Needs python3 with numpy and h5py (`.ci/run` installs them); without them
+//! Needs python3 with numpy, h5py and safetensors (`.ci/run` installs them); without them
 //! the test is skipped locally and fails under CI.
 
 use cnn_examples::fixture_dir;
@@ -13,14 +13,14 @@ use std::process::{Command, Output};
 
 fn exporter(args: &[&str]) -> Option<Output> {
     let ready = Command::new("python3")
-        .args(["-c", "import numpy, h5py"])
+        .args(["-c", "import numpy, h5py, safetensors"])
         .output();
     if !ready.is_ok_and(|o| o.status.success()) {
         assert!(
             std::env::var_os("CI").is_none(),
-            "CI must provide python3 with numpy and h5py"
+            "CI must provide python3 with numpy, h5py and safetensors"
         );
-        eprintln!("skipped: python3 with numpy and h5py is not available");
+        eprintln!("skipped: python3 with numpy, h5py and safetensors is not available");
         return None;
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tools/export_keras.py");

@@ -390,6 +390,28 @@ fn npz_archives_stored_compressed_or_f64_load_and_bad_ones_are_rejected() {
     ));
 }
 
+/// Tensors are matched to the model the same way in every format: an `.npz`
+/// whose members carry Keras 3's `{model}.` prefix loads as such a
+/// safetensors file does, and a prefix on only some members is refused.
+#[test]
+fn npz_members_with_the_keras_3_model_prefix_load() {
+    let reference = FeaturesB::from_safetensors(&fixture_bytes("weights.safetensors")).unwrap();
+    let prefixed: Vec<(String, Vec<u8>)> = fixture_members(false)
+        .into_iter()
+        .map(|(name, bytes)| (format!("features_b.{name}"), bytes))
+        .collect();
+    let model = load_npz(&prefixed, true).unwrap();
+    assert_eq!(tensor_bits(&*model), tensor_bits(&*reference));
+
+    let mut mixed = fixture_members(false);
+    mixed[0].0 = format!("features_b.{}", mixed[0].0);
+    let (k, message) = kind(load_npz(&mixed, false));
+    assert!(
+        matches!(k, WeightsErrorKind::UnexpectedTensor { ref name } if name == "features_b.conv2d.kernel"),
+        "{message}"
+    );
+}
+
 cnn_runtime::include_keras! { struct Resnet8; "fixtures/resnet8/config.json" }
 cnn_runtime::include_keras! { struct BnDw; "fixtures/bn_dw/config.json" }
 

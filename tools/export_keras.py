@@ -7,7 +7,7 @@ Usage:
 
 MODEL is one of:
   * a `.keras` file: read directly (config.json + model.weights.h5); needs only
-    numpy and h5py, not Keras;
+    numpy, h5py and safetensors, not Keras;
   * a Keras `model.to_json()` file (`.json`): the spec only, no weights;
   * a Python file that builds a model in a variable named `model` (or a function
     `build_model()`); needs Keras and runs the file.
@@ -22,7 +22,6 @@ import io
 import json
 import re
 import runpy
-import struct
 import sys
 import zipfile
 
@@ -399,23 +398,11 @@ def weights_from_python(path):
 
 
 def write_safetensors(path, tensors):
-    """Float32, little-endian, names sorted, 8-byte-aligned data (the format's rules)."""
+    """Float32 tensors, written by the format's own package (`pip install safetensors`)."""
     import numpy as np  # noqa: PLC0415
+    from safetensors.numpy import save_file  # noqa: PLC0415
 
-    header, blobs, offset = {}, [], 0
-    for name in sorted(tensors):
-        data = np.ascontiguousarray(tensors[name], dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(np.shape(tensors[name])),
-                        "data_offsets": [offset, offset + len(data)]}
-        blobs.append(data)
-        offset += len(data)
-    raw = json.dumps(header, separators=(",", ":")).encode()
-    raw += b" " * (-len(raw) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(raw)))
-        f.write(raw)
-        for blob in blobs:
-            f.write(blob)
+    save_file({name: np.ascontiguousarray(v, dtype="<f4") for name, v in tensors.items()}, path)
 
 
 def write_npz(path, tensors):

@@ -3,8 +3,10 @@
 //! generated struct's bytes so the model can live in read-only memory.
 
 use crate::diag::{Diagnostic, Diagnostics};
-use crate::plan::Plan;
-use safetensors::tensor::{Dtype, SafeTensors};
+use crate::plan::{ParamSlot, Plan, PlannedLayer};
+use cnn_weights::file::FileError;
+use cnn_weights::matching::{self, Problem, Wanted};
+use cnn_weights::safetensors_file;
 use std::path::{Path, PathBuf};
 
 /// Weights ready to embed.
@@ -32,24 +34,15 @@ pub fn load(plan: &Plan, base: &Path, diags: &mut Diagnostics) -> Option<Embedde
             .note(format!("resolved to {}", path.display()))
             .help("the path is relative to the crate's Cargo.toml (CARGO_MANIFEST_DIR)")
     };
-    // A regular file no larger than the model's weights can need (every value
-    // as f64, the format's largest header): never a FIFO or /dev/zero.
-    let limit = plan.params() * 8 + 100_000_000 + (1 << 20);
-    match std::fs::metadata(&path) {
-        Ok(m) if !m.is_file() => {
-            diags.push(file_error(format!(
-                "`{shown}` is not a regular file (a directory, a device or a FIFO)"
-            )));
+    // A regular file no larger than the model's weights can need: never a
+    // FIFO or /dev/zero (the same check as the runtime's loaders).
+    let limit = cnn_weights::file::max_bytes(plan.params());
+    match cnn_weights::file::check(&path, limit) {
+        Err(FileError::Io(_)) | Ok(()) => {} // `read` says why it cannot read
+        Err(e) => {
+            diags.push(file_error(format!("`{shown}`: {e}")));
             return None;
         }
-        Ok(m) if m.len() > limit => {
-            diags.push(file_error(format!(
-                "`{shown}` has {} bytes, more than this model's weights can need ({limit})",
-                m.len()
-            )));
-            return None;
-        }
-        _ => {}
     }
     let raw = match std::fs::read(&path) {
         Ok(raw) => raw,
@@ -60,8 +53,8 @@ pub fn load(plan: &Plan, base: &Path, diags: &mut Diagnostics) -> Option<Embedde
             return None;
         }
     };
-    let file = match SafeTensors::deserialize(&raw) {
-        Ok(file) => file,
+    let stored = match safetensors_file::read(&raw) {
+        Ok(stored) => stored,
         Err(e) => {
             diags.push(file_error(format!(
                 "`{shown}` is not a valid safetensors file: {e}"
@@ -69,124 +62,102 @@ pub fn load(plan: &Plan, base: &Path, diags: &mut Diagnostics) -> Option<Embedde
             return None;
         }
     };
-    let before = diags.len();
-    let mut bytes = Vec::with_capacity(plan.params() as usize * 4);
-    let mut used = Vec::new();
-    for layer in &plan.layers {
-        for slot in layer.param_slots() {
-            let (name, shape) = (&slot.name, &slot.shape);
-            if !slot.present {
-                // An unused slot (no bias, no gamma) still has its field.
-                bytes.resize(bytes.len() + shape.iter().product::<usize>() * 4, 0);
-                continue;
+    // Every slot with a tensor, and the layer it belongs to.
+    let slots: Vec<(&PlannedLayer, ParamSlot)> = plan
+        .layers
+        .iter()
+        .flat_map(|layer| {
+            layer
+                .param_slots()
+                .into_iter()
+                .map(move |slot| (layer, slot))
+        })
+        .collect();
+    let wanted: Vec<Wanted<'_>> = slots
+        .iter()
+        .filter(|(_, slot)| slot.present)
+        .map(|(_, slot)| Wanted {
+            name: &slot.name,
+            shape: &slot.shape,
+        })
+        .collect();
+    let present: Vec<&(&PlannedLayer, ParamSlot)> =
+        slots.iter().filter(|(_, s)| s.present).collect();
+    let order = match matching::check(&wanted, &stored) {
+        Ok(order) => order,
+        Err(problems) => {
+            let mut unused = Vec::new();
+            for problem in problems {
+                let Some((layer, slot)) = problem.wanted().map(|i| present[i]) else {
+                    if let Problem::Unexpected { name } = problem {
+                        unused.push(name);
+                    }
+                    continue;
+                };
+                diags.push(slot_problem(shown, layer, slot, &problem));
             }
-            let Some(stored) = stored_name(&file, name) else {
-                let mut present = file.names();
-                present.sort();
+            unused.sort();
+            for name in unused {
                 diags.push(
                     Diagnostic::new(
-                        layer.loc,
-                        format!(
-                            "`{shown}` has no tensor `{name}` (shape {shape:?}) for layer `{}`",
-                            layer.name
-                        ),
+                        weights.loc,
+                        format!("`{shown}` has a tensor `{name}` that no layer uses"),
                     )
-                    .note(format!("the file has: {}", present.join(", "))),
+                    .help("tensors are named `{layer}.kernel` and `{layer}.bias` after Keras' layer names"),
                 );
-                bytes.resize(bytes.len() + shape.iter().product::<usize>() * 4, 0);
-                continue;
-            };
-            used.push(stored.clone());
-            let found = file.tensor(&stored).expect("the name is in the file");
-            if found.shape() != shape.as_slice() {
-                diags.push(Diagnostic::new(
-                    layer.loc,
-                    format!(
-                        "`{shown}`: tensor `{name}` has shape {:?}, but layer `{}` needs {shape:?}",
-                        found.shape(),
-                        layer.name
-                    ),
-                ));
-                continue;
             }
-            if !append_f32(found.dtype(), found.data(), &mut bytes) {
-                diags.push(Diagnostic::new(
-                    layer.loc,
-                    format!("`{shown}`: tensor `{name}` has element type {:?}; supported: F32, F16, BF16, F64", found.dtype()),
-                ));
-                continue;
-            }
+            return None;
+        }
+    };
+    let mut bytes = Vec::with_capacity(plan.params() as usize * 4);
+    let mut next = order.iter();
+    for (_, slot) in &slots {
+        match slot.present.then(|| next.next()).flatten() {
+            Some(&s) => stored[s].values.append_f32_le(&mut bytes),
+            // An unused slot (no bias, no gamma) still has its field.
+            None => bytes.resize(bytes.len() + slot.shape.iter().product::<usize>() * 4, 0),
         }
     }
-    let mut extra: Vec<&str> = file
-        .names()
-        .into_iter()
-        .filter(|n| !used.iter().any(|u| u == n))
-        .collect();
-    extra.sort();
-    for name in extra {
-        diags.push(
-            Diagnostic::new(
-                weights.loc,
-                format!("`{shown}` has a tensor `{name}` that no layer uses"),
-            )
-            .help("tensors are named `{layer}.kernel` and `{layer}.bias` after Keras' layer names"),
-        );
-    }
-    (diags.len() == before).then(|| EmbeddedWeights {
+    Some(EmbeddedWeights {
         path: absolute(&path),
         bytes,
     })
 }
 
-/// The file's name for tensor `name`: `name` itself or, as Keras 3 names a
-/// Sequential model's variables, `{model}.{name}` (one prefix, the same for
-/// every tensor of the file).
-fn stored_name(file: &SafeTensors<'_>, name: &str) -> Option<String> {
-    if file.tensor(name).is_ok() {
-        return Some(name.to_string());
+/// The diagnostic, on the layer, for a tensor of the file that cannot fill it.
+fn slot_problem(
+    shown: &str,
+    layer: &PlannedLayer,
+    slot: &ParamSlot,
+    problem: &Problem,
+) -> Diagnostic {
+    let (name, shape) = (&slot.name, &slot.shape);
+    match problem {
+        Problem::Missing {
+            present, stored, ..
+        } => {
+            let mut note = String::from("the file has");
+            let _ = matching::write_names(&mut note, present, *stored);
+            Diagnostic::new(
+                layer.loc,
+                format!(
+                    "`{shown}` has no tensor `{name}` (shape {shape:?}) for layer `{}`",
+                    layer.name
+                ),
+            )
+            .note(note)
+        }
+        Problem::WrongShape { found, .. } => Diagnostic::new(
+            layer.loc,
+            format!(
+                "`{shown}`: tensor `{name}` has shape {found:?}, but layer `{}` needs {shape:?}",
+                layer.name
+            ),
+        ),
+        other => Diagnostic::new(layer.loc, format!("`{shown}`: {other}")),
     }
-    let names = file.names();
-    let prefix = model_prefix(&names)?;
-    let prefixed = format!("{prefix}.{name}");
-    file.tensor(&prefixed).is_ok().then_some(prefixed)
-}
-
-/// The model-name prefix every tensor of a Keras 3 Sequential export shares.
-fn model_prefix(names: &[&str]) -> Option<String> {
-    let first = names.first()?;
-    let (prefix, _) = first.split_once('.')?;
-    names
-        .iter()
-        .all(|n| {
-            n.strip_prefix(prefix)
-                .is_some_and(|r| r.starts_with('.') && r[1..].contains('.'))
-        })
-        .then(|| prefix.to_string())
 }
 
 fn absolute(path: &Path) -> PathBuf {
     std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf())
-}
-
-/// Converts to little-endian f32 and appends; `false` for an unsupported dtype.
-fn append_f32(dtype: Dtype, data: &[u8], out: &mut Vec<u8>) -> bool {
-    match dtype {
-        Dtype::F32 => out.extend_from_slice(data),
-        Dtype::F64 => out.extend(data.chunks_exact(8).flat_map(|c| {
-            (f64::from_le_bytes(c.try_into().expect("8 bytes")) as f32).to_le_bytes()
-        })),
-        Dtype::F16 => out.extend(data.chunks_exact(2).flat_map(|c| {
-            half::f16::from_le_bytes([c[0], c[1]])
-                .to_f32()
-                .to_le_bytes()
-        })),
-        Dtype::BF16 => out.extend(data.chunks_exact(2).flat_map(|c| {
-            half::bf16::from_le_bytes([c[0], c[1]])
-                .to_f32()
-                .to_le_bytes()
-        })),
-        _ => return false,
-    }
-    true
 }

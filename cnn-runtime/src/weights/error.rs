@@ -1,8 +1,11 @@
 //! What can be wrong with a weights file, and where.
 
+use crate::model::Model;
+use cnn_weights::file::FileError;
+use cnn_weights::matching::Problem;
 use std::fmt;
 use std::path::PathBuf;
-use std::string::String;
+use std::string::{String, ToString};
 use std::vec::Vec;
 
 /// A weights file that cannot become a model: which file, and what is wrong.
@@ -22,10 +25,12 @@ pub enum WeightsErrorKind {
     Corrupt(String),
     /// The header announces more than the format allows.
     HeaderTooLarge(String),
-    /// The model needs a tensor the file does not have.
+    /// The model needs a tensor the file does not have. `present`: the
+    /// file's first names in sorted order (at most ten), of `stored` in all.
     MissingTensor {
         name: &'static str,
         present: Vec<String>,
+        stored: usize,
     },
     /// The file has a tensor the model does not use.
     UnexpectedTensor { name: String },
@@ -56,6 +61,49 @@ impl WeightsError {
         Self::new(WeightsErrorKind::Io(error)).in_file(path)
     }
 
+    /// The error for the first problem `cnn_weights::matching` found.
+    pub(crate) fn from_problem<M: Model>(problem: &Problem) -> Self {
+        // Problems about a model tensor carry its index in `M::TENSORS`,
+        // whose names and shapes are 'static.
+        let spec = problem.wanted().and_then(|i| M::TENSORS.get(i));
+        let kind = match (problem, spec) {
+            (
+                Problem::Missing {
+                    present, stored, ..
+                },
+                Some(spec),
+            ) => WeightsErrorKind::MissingTensor {
+                name: spec.name,
+                present: present.clone(),
+                stored: *stored,
+            },
+            (Problem::WrongShape { found, .. }, Some(spec)) => WeightsErrorKind::WrongShape {
+                name: spec.name,
+                expected: spec.shape,
+                found: found.clone(),
+            },
+            (Problem::UnsupportedDtype { name, dtype, .. }, _) => {
+                WeightsErrorKind::UnsupportedDtype {
+                    name: name.clone(),
+                    dtype: dtype.clone(),
+                }
+            }
+            (Problem::Unexpected { name }, _) => {
+                WeightsErrorKind::UnexpectedTensor { name: name.clone() }
+            }
+            (other, _) => WeightsErrorKind::Corrupt(other.to_string()),
+        };
+        Self::new(kind)
+    }
+
+    pub(crate) fn from_file(error: FileError) -> Self {
+        Self::new(match error {
+            FileError::Io(e) => WeightsErrorKind::Io(e),
+            FileError::NotAFile { what } => WeightsErrorKind::NotAFile { what },
+            FileError::TooLarge { size, max } => WeightsErrorKind::FileTooLarge { size, max },
+        })
+    }
+
     pub(crate) fn in_file(mut self, path: impl Into<PathBuf>) -> Self {
         self.path = Some(path.into());
         self
@@ -71,15 +119,14 @@ impl fmt::Display for WeightsError {
             WeightsErrorKind::Io(e) => write!(f, "cannot read the file: {e}"),
             WeightsErrorKind::Corrupt(reason) => write!(f, "not a valid weights file: {reason}"),
             WeightsErrorKind::HeaderTooLarge(reason) => write!(f, "header too large: {reason}"),
-            WeightsErrorKind::MissingTensor { name, present } => {
+            WeightsErrorKind::MissingTensor {
+                name,
+                present,
+                stored,
+            } => {
                 // A few names and the count: a hostile header may hold millions.
-                const SHOWN: usize = 10;
                 write!(f, "missing tensor `{name}`; the file has")?;
-                match present.len() {
-                    0 => write!(f, " no tensors"),
-                    n if n <= SHOWN => write!(f, ": {}", present.join(", ")),
-                    n => write!(f, " {} tensors: {}, ...", n, present[..SHOWN].join(", ")),
-                }
+                cnn_weights::matching::write_names(f, present, *stored)
             }
             WeightsErrorKind::UnexpectedTensor { name } => {
                 write!(

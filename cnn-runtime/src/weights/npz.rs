@@ -1,8 +1,9 @@
 //! numpy `.npz`: a zip archive (stored or deflated) of `.npy` files, one per
 //! tensor, as `np.savez(path, **{"conv2d.kernel": k, ...})` writes it.
 
-use super::{build, Found, Values, WeightsError, WeightsErrorKind};
+use super::{build, WeightsError, WeightsErrorKind};
 use crate::model::Model;
+use cnn_weights::{matching, Stored, Values};
 use std::borrow::Cow;
 use std::boxed::Box;
 use std::io::{Read, Seek};
@@ -12,15 +13,25 @@ use std::vec::Vec;
 /// A model from an `.npz` archive.
 pub(super) fn load<M: Model, R: Read + Seek>(reader: R) -> Result<Box<M>, WeightsError> {
     let mut archive = zip::ZipArchive::new(reader).map_err(WeightsError::corrupt)?;
-    let mut found = Vec::with_capacity(archive.len());
+    // The members' names come from the archive's directory (in index order),
+    // so each is matched to a model tensor, as in every format, before any
+    // member is read.
+    let names = archive
+        .file_names()
+        .map(|n| n.map(|n| n.strip_suffix(".npy").unwrap_or(&n).to_string()))
+        .collect::<Result<Vec<String>, _>>()
+        .map_err(WeightsError::corrupt)?;
+    let wanted = super::wanted::<M>();
+    let name_refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let assigned = matching::assign(&wanted, &name_refs);
+    let mut stored = Vec::with_capacity(archive.len());
     for i in 0..archive.len() {
         let entry = archive.by_index(i).map_err(WeightsError::corrupt)?;
-        let name = entry.name().map_err(WeightsError::corrupt)?.into_owned();
-        let name = name.strip_suffix(".npy").unwrap_or(&name).to_string();
+        let name = names[i].clone();
         // Only tensors the model has are read, and only once their shape is
         // known to match, so a hostile archive cannot make us read more than
         // the model's own size.
-        let Some(spec) = M::TENSORS.iter().find(|s| s.name == name) else {
+        let Some(spec) = assigned[i].map(|w| &M::TENSORS[w]) else {
             return Err(WeightsError::new(WeightsErrorKind::UnexpectedTensor {
                 name,
             }));
@@ -47,13 +58,13 @@ pub(super) fn load<M: Model, R: Read + Seek>(reader: R) -> Result<Box<M>, Weight
             )));
         }
         let values = read_values(npy, &name)?;
-        found.push(Found {
+        stored.push(Stored {
             name,
             shape,
             values: Values::F32(Cow::Owned(values)),
         });
     }
-    build(found)
+    build(stored)
 }
 
 /// npy headers are a short Python dict (numpy writes under 200 bytes).

@@ -5,7 +5,7 @@
 //! `cargo run --release --example resnet8`
 
 use cnn_examples::{fixture_dir, safetensors};
-use cnn_runtime::memory::{boxed_zeroed, flat, flat_mut};
+use cnn_runtime::memory::{flat, flat_mut, zeroed_box};
 use cnn_runtime::{Model, WeightFiles};
 use std::error::Error;
 
@@ -27,8 +27,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     let inputs = io["inputs"].to_f32();
     let keras = &io["outputs"].values;
     // 32x32x3 images and 10 probabilities each; the scratch lives on the heap.
-    let mut image = boxed_zeroed::<<Resnet8 as Model>::Input>();
-    let mut scratch = boxed_zeroed::<<Resnet8 as Model>::Scratch>();
+    let mut image = zeroed_box::<<Resnet8 as Model>::Input>();
+    let mut scratch = zeroed_box::<<Resnet8 as Model>::Scratch>();
     let mut worst = 0.0f64;
     for (i, (x, expected)) in inputs
         .chunks_exact(32 * 32 * 3)

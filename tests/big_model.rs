@@ -22,7 +22,7 @@ fn a_100_mb_model_builds_and_runs_with_a_2_mib_stack() {
                 kernel[i * 5000 + i] = 1.0;
             }
             model.tensor_mut(1).expect("dense.bias").fill(1.0);
-            let mut input = cnn_runtime::memory::boxed_zeroed::<[[[f32; 5000]; 1]; 1]>();
+            let mut input = cnn_runtime::memory::zeroed_box::<[[[f32; 5000]; 1]; 1]>();
             for (i, v) in input[0][0].iter_mut().enumerate() {
                 *v = i as f32 - 2500.0;
             }
@@ -55,7 +55,7 @@ fn forward_on_a_large_model_keeps_the_stack_small() {
         .stack_size(2 << 20)
         .spawn(|| {
             let model = Maps224::zeroed();
-            let input = cnn_runtime::memory::boxed_zeroed::<[[[f32; 3]; 224]; 224]>();
+            let input = cnn_runtime::memory::zeroed_box::<[[[f32; 3]; 224]; 224]>();
             model.forward(&input)
         })
         .unwrap()

@@ -95,7 +95,7 @@ fn max_difference_to_keras<M: Model>(model: &M, fixture: &str) -> f64 {
     let io = safetensors::read(&fixture_dir(fixture).join("io.safetensors")).unwrap();
     let (inputs, expected) = (io["inputs"].to_f32(), &io["outputs"].values);
     let n = io["inputs"].shape[0];
-    let mut input = cnn_runtime::memory::boxed_zeroed::<M::Input>();
+    let mut input = cnn_runtime::memory::zeroed_box::<M::Input>();
     let mut worst = 0.0f64;
     for (x, keras) in inputs
         .chunks_exact(inputs.len() / n)

@@ -5,7 +5,7 @@
 //! most x86_64 machines) and on the portable kernels other CPUs run.
 
 use cnn_examples::{fixture_dir, models, safetensors};
-use cnn_runtime::memory::{boxed_zeroed, flat, flat_mut};
+use cnn_runtime::memory::{flat, flat_mut, zeroed_box};
 use cnn_runtime::{simd, Model, WeightFiles};
 
 /// Keras' tolerance on the final outputs (fixtures/README.md).
@@ -27,8 +27,8 @@ fn max_difference_to_keras<M: Model>(name: &str) -> f64 {
         expected.len(),
         n * M::OUTPUT_SHAPE.iter().product::<usize>()
     );
-    let mut input = boxed_zeroed::<M::Input>();
-    let mut scratch = boxed_zeroed::<M::Scratch>();
+    let mut input = zeroed_box::<M::Input>();
+    let mut scratch = zeroed_box::<M::Scratch>();
     let mut worst = 0.0f64;
     for (x, keras) in inputs
         .chunks_exact(inputs.len() / n)

@@ -74,7 +74,7 @@ fn probe_inputs<M: Model>() -> Vec<Box<M::Input>> {
     ]
     .into_iter()
     .map(|v| {
-        let mut x = cnn_runtime::memory::boxed_zeroed::<M::Input>();
+        let mut x = cnn_runtime::memory::zeroed_box::<M::Input>();
         for (i, slot) in cnn_runtime::memory::flat_mut(&mut *x)
             .iter_mut()
             .enumerate()
@@ -88,7 +88,7 @@ fn probe_inputs<M: Model>() -> Vec<Box<M::Input>> {
 
 fn forward_allocates_nothing<M: Model>(model: &M) {
     let inputs = probe_inputs::<M>();
-    let mut scratch = cnn_runtime::memory::boxed_zeroed::<M::Scratch>();
+    let mut scratch = cnn_runtime::memory::zeroed_box::<M::Scratch>();
     let count = allocations_in(|| {
         for x in &inputs {
             let _ = model.forward(x);

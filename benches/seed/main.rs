@@ -223,7 +223,7 @@ fn params<P: cnn_runtime::Plain + cnn_runtime::Zeroable>(
     model: &SeedMnist,
     first_tensor: usize,
 ) -> Box<P> {
-    let mut p = cnn_runtime::memory::boxed_zeroed::<P>();
+    let mut p = cnn_runtime::memory::zeroed_box::<P>();
     let kernel = model.tensor(first_tensor).expect("kernel");
     let bias = model.tensor(first_tensor + 1).expect("bias");
     let flat = cnn_runtime::memory::flat_mut(&mut *p);

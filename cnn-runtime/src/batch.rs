@@ -5,7 +5,7 @@
 //! and outputs are copied value by value on the heap, never through the
 //! stack, so large maps do not overflow it.
 
-use crate::memory::{boxed_zeroed, flat, flat_mut, zeroed_vec};
+use crate::memory::{flat, flat_mut, zeroed_box, zeroed_vec};
 use crate::model::Model;
 use std::vec::Vec;
 
@@ -56,7 +56,7 @@ impl<M: Model + Sync> ForwardBatch for M {}
 fn forward_batch<M: Model + Sync>(model: &M, inputs: &[M::Input]) -> Vec<M::Output> {
     let mut outputs = zeroed_vec::<M::Output>(inputs.len());
     let run = |inputs: &[M::Input], outputs: &mut [M::Output]| {
-        let mut scratch = boxed_zeroed::<M::Scratch>();
+        let mut scratch = zeroed_box::<M::Scratch>();
         for (x, out) in inputs.iter().zip(outputs) {
             flat_mut(out).copy_from_slice(flat(model.forward_into(x, &mut scratch)));
         }

@@ -1,5 +1,24 @@
 //! Buffers and views: the static memory plan's scratch space, typed views of
 //! it, and zero-initialised construction on the heap without a stack copy.
+//!
+//! Zeroed values come from bytemuck ([`Zeroable`], [`zeroed_box`],
+//! [`zeroed_vec`]: allocated zeroed, never built on the stack). What bytemuck
+//! does not cover stays here: [`Plain`] says "made of f32 only", which lets a
+//! model struct (large, deliberately not `Copy`, so not `bytemuck::Pod`) be
+//! viewed as its values, and views whose sizes are checked at compile time
+//! (a map as a prefix of an arena, regions at constant offsets).
+
+/// A zeroed `T` allocated directly on the heap: nothing the size of `T` is
+/// ever on the stack, so 100 MB models build in a thread with a 2 MiB stack.
+#[cfg(feature = "alloc")]
+pub use bytemuck::allocation::zeroed_box;
+/// `n` zeroed values of `T` in a vector, allocated zeroed: no value passes
+/// through the stack, however large `T` is.
+#[cfg(feature = "alloc")]
+pub use bytemuck::allocation::zeroed_vec;
+/// Types for which all-zero bytes are a valid value (0.0 for every float):
+/// bytemuck's, implemented by every generated model and parameter block.
+pub use bytemuck::Zeroable;
 
 /// Types whose every value is made of `f32`s only: `f32` and (nested) arrays of
 /// it. Their alignment is `f32`'s, they have no padding, and every bit pattern
@@ -14,17 +33,6 @@ unsafe impl Plain for f32 {}
 // SAFETY: an array of Plain has its element's alignment, no padding between
 // elements, and is valid for any bits valid for each element.
 unsafe impl<T: Plain, const N: usize> Plain for [T; N] {}
-
-/// Types for which all-zero bytes are a valid value (0.0 for every float).
-///
-/// # Safety
-/// Implement only for types made of `Zeroable` fields.
-pub unsafe trait Zeroable: Sized {}
-
-// SAFETY: 0x00000000 is 0.0.
-unsafe impl Zeroable for f32 {}
-// SAFETY: an array of zeroable elements is zeroable.
-unsafe impl<T: Zeroable, const N: usize> Zeroable for [T; N] {}
 
 /// The buffer `buf` seen as the tensor type `T`: a scratch buffer `[f32; N]` as
 /// a feature map `[[[f32; 32]; 26]; 26]`, or a map as a flat vector. `T` must
@@ -61,13 +69,6 @@ pub fn flat_mut<T: Plain>(tensor: &mut T) -> &mut [f32] {
     let len = core::mem::size_of::<T>() / core::mem::size_of::<f32>();
     // SAFETY: as in `flat`; the unique borrow of `tensor` is carried over.
     unsafe { core::slice::from_raw_parts_mut((tensor as *mut T).cast::<f32>(), len) }
-}
-
-/// A zeroed value (on the stack: for large ones use [`boxed_zeroed`]).
-#[inline]
-pub fn zeroed<T: Zeroable>() -> T {
-    // SAFETY: `T: Zeroable`, so all-zero bytes are a valid `T`.
-    unsafe { core::mem::zeroed() }
 }
 
 /// The first `LEN` values of a buffer as a flat array.
@@ -121,7 +122,7 @@ impl<const N: usize> Scratch<N> {
     /// Zeroed scratch on the heap, built in place (for large activations).
     #[cfg(feature = "alloc")]
     pub fn boxed() -> alloc::boxed::Box<Self> {
-        boxed_zeroed()
+        zeroed_box()
     }
 
     /// The arena the memory plan's offsets index.
@@ -204,30 +205,6 @@ pub fn read_write<I: Plain, const AI: usize, O: Plain, const AO: usize, const N:
     unsafe { (&*base.add(AI).cast::<I>(), &mut *base.add(AO).cast::<O>()) }
 }
 
-/// A zeroed `T` allocated directly on the heap: nothing the size of `T` is ever
-/// on the stack, so 100 MB models build in a thread with a 2 MiB stack.
-#[cfg(feature = "alloc")]
-pub fn boxed_zeroed<T: Zeroable>() -> alloc::boxed::Box<T> {
-    let uninit = alloc::boxed::Box::<T>::new_zeroed();
-    // SAFETY: `T: Zeroable`, so the all-zero bytes `new_zeroed` wrote are a valid `T`.
-    unsafe { uninit.assume_init() }
-}
-
-/// `n` zeroed values of `T` in a vector, written in place on the heap: no
-/// value passes through the stack, however large `T` is.
-#[cfg(feature = "alloc")]
-pub fn zeroed_vec<T: Zeroable>(n: usize) -> alloc::vec::Vec<T> {
-    let mut values = alloc::vec::Vec::<T>::with_capacity(n);
-    // SAFETY: the vector has capacity for `n` values; writing zero bytes over
-    // them makes each a valid `T` (`T: Zeroable`), after which they can be
-    // counted in the length.
-    unsafe {
-        core::ptr::write_bytes(values.as_mut_ptr(), 0, n);
-        values.set_len(n);
-    }
-    values
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,7 +226,7 @@ mod tests {
         assert_eq!(flat(map)[11], 5.0);
         flat_mut(view_mut::<[[f32; 2]; 7], _>(&mut buf))[13] = 9.0;
         assert_eq!(buf[13], 9.0);
-        let z: [[f32; 3]; 2] = zeroed();
+        let z: [[f32; 3]; 2] = Zeroable::zeroed();
         assert_eq!(z, [[0.0; 3]; 2]);
         let first: &mut [f32; 3] = prefix_mut(&mut buf);
         first[0] = 1.0;
@@ -289,10 +266,10 @@ mod tests {
 
     #[cfg(feature = "alloc")]
     #[test]
-    fn boxed_zeroed_is_all_zero() {
+    fn zeroed_box_is_all_zero() {
         let mut scratch = Scratch::<12>::boxed();
         assert!(scratch.arena().iter().all(|&x| x == 0.0));
-        let big = boxed_zeroed::<[[f32; 100]; 100]>();
+        let big = zeroed_box::<[[f32; 100]; 100]>();
         assert!(big.as_flattened().iter().all(|&x| x == 0.0));
     }
 }

@@ -28,7 +28,7 @@ use crate::memory::{Plain, Zeroable};
 /// assert_eq!(probabilities, [1.0 / 3.0; 3]); // zero weights: uniform
 /// assert_eq!(Tiny::TENSORS[0].name, "conv2d.kernel");
 /// ```
-pub trait Model: Sized + Zeroable {
+pub trait Model: Sized {
     /// `[[[f32; C]; W]; H]`, or `[f32; N]` for a vector.
     type Input: Plain + Zeroable + Copy + Send + Sync;
     /// `[f32; N]`, or `[[[f32; C]; W]; H]` for a feature map.
@@ -102,11 +102,14 @@ pub trait Model: Sized + Zeroable {
         Ok(())
     }
 
-    /// A model with every weight zero, built on the heap in place.
+    /// A model with every weight zero, built on the heap in place
+    /// ([`memory::zeroed_box`](crate::memory::zeroed_box)).
+    ///
+    /// Models are also [`Zeroable`], but that is not a supertrait: its
+    /// by-value `zeroed()` would build the model on the stack, and `M::zeroed()`
+    /// in generic code would be ambiguous.
     #[cfg(feature = "alloc")]
-    fn zeroed() -> alloc::boxed::Box<Self> {
-        crate::memory::boxed_zeroed()
-    }
+    fn zeroed() -> alloc::boxed::Box<Self>;
 }
 
 /// The most scratch space [`Model::forward`] puts on the stack, in bytes
@@ -126,7 +129,7 @@ fn forward_with_stack_scratch<M: Model>(model: &M, input: &M::Input) -> M::Outpu
 #[cfg(feature = "alloc")]
 #[inline(never)]
 fn forward_with_heap_scratch<M: Model>(model: &M, input: &M::Input) -> M::Output {
-    let mut scratch = crate::memory::boxed_zeroed::<M::Scratch>();
+    let mut scratch = crate::memory::zeroed_box::<M::Scratch>();
     *model.forward_into(input, &mut scratch)
 }
 

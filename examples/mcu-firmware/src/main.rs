@@ -66,7 +66,7 @@ fn main() -> ! {
         data::SOURCE
     );
 
-    let mut input: <Net as Model>::Input = cnn_runtime::memory::zeroed();
+    let mut input: <Net as Model>::Input = cnn_runtime::Zeroable::zeroed();
     let mut scratch = Net::new_scratch();
     let (mut agree, mut worst, mut instructions) = (0usize, 0.0f32, 0u64);
     let (mut correct, mut keras_correct) = (0usize, 0usize);

@@ -25,11 +25,19 @@ for target in "${targets[@]}"; do
         keras_json) for f in fixtures/*/config.json; do cp "$f" "$dir/$(basename "$(dirname "$f")")"; done ;;
     esac
     echo "== $target ($seconds s)"
+    log="$corpus/$target.log"
+    status=0
     (cd fuzz && cargo +nightly fuzz run --release "$target" "../$dir" -- \
-        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 2>&1) |
-        grep -E "^stat::number_of_executed_units|^Done|^==[0-9]+== ERROR|panicked at|^SUMMARY" || true
+        -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1) \
+        >"$log" 2>&1 || status=$?
+    grep -E "^stat::number_of_executed_units|^Done|^==[0-9]+== ERROR|panicked at|^SUMMARY" "$log" || true
     if compgen -G "fuzz/artifacts/$target/*-*" >/dev/null; then
         echo "$target: a crash, hang or blow-up; its input is in fuzz/artifacts/$target/" >&2
+        exit 1
+    fi
+    if [ "$status" -ne 0 ]; then
+        tail -n 30 "$log" >&2
+        echo "$target: cargo fuzz failed (exit $status); the whole output is in $log" >&2
         exit 1
     fi
 done

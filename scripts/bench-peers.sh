@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# The seed MNIST model through cnn, tract and ONNX Runtime in one run, on the
-# same digits: µs per image and each peer's time as a multiple of ours
-# (above 1 = we are faster). Builds benches/peers (tract, outside the
-# workspace) and a Python venv with onnxruntime in target/peers-venv.
+# The seed MNIST model through cnn, ONNX Runtime and tract, and the CPU's FMA
+# peak, in one run of several rounds. In each round every engine runs each
+# case once, in an order that alternates from round to round, so slow phases
+# of a shared machine fall on all engines alike; one-thread cases are pinned
+# to one core (taskset). Reports each engine's median µs per image, the
+# median over rounds of each peer's time divided by ours (> 1: cnn is
+# faster), and cnn's share of the FMA peak.
 #
-#   bash scripts/bench-peers.sh [path/to/model.onnx]
+#   bash scripts/bench-peers.sh [ROUNDS]     (default 5; CORE=n picks the core)
+#
+# Builds benches/peers (tract, outside the workspace) and a Python venv with
+# onnxruntime in target/peers-venv. The ONNX model is the Keras fixture's own
+# export (fixtures/seed_mnist/model.onnx).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-onnx="$(realpath "${1:-$root/../shared/fixtures/seed_mnist/model.onnx}")"
+rounds=${1:-5}
+core=${CORE:-1}
+onnx="$root/fixtures/seed_mnist/model.onnx"
 digits="$root/fixtures/seed_mnist/digits.safetensors"
 venv="$root/target/peers-venv"
 
@@ -15,21 +24,60 @@ if [ ! -x "$venv/bin/python" ]; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet onnxruntime numpy
 fi
+(cd "$root/benches/peers" && cargo build --quiet --release)
+peers="$root/benches/peers/target/release/cnn-peers"
 
-results="$(mktemp)"
-trap 'rm -f "$results"' EXIT
-(cd "$root/benches/peers" && cargo run --quiet --release -- "$onnx") | tee -a "$results"
-"$venv/bin/python" "$root/benches/peers/ort_bench.py" "$onnx" "$digits" | tee -a "$results"
+results="$root/target/bench-peers.csv"
+: > "$results"
+cases=(batch1_1thread batch256_1thread batch256_all_threads)
+engines=(cnn onnxruntime tract)
+run() { # engine case -> one CSV line
+    local pin=()
+    [[ "$2" == *1thread ]] && pin=(taskset -c "$core")
+    case "$1" in
+        cnn | tract) "${pin[@]}" "$peers" "$1" "$2" "$onnx" ;;
+        onnxruntime) "${pin[@]}" "$venv/bin/python" "$root/benches/peers/ort_bench.py" "$onnx" "$digits" "$2" ;;
+    esac
+}
+for round in $(seq "$rounds"); do
+    taskset -c "$core" "$peers" peak 1core | sed "s/^/$round,/" >> "$results"
+    for c in "${cases[@]}"; do
+        order=("${engines[@]}")
+        (( round % 2 == 0 )) && order=(tract onnxruntime cnn)
+        for e in "${order[@]}"; do
+            run "$e" "$c" | sed "s/^/$round,/" >> "$results"
+        done
+    done
+    echo "round $round of $rounds done" >&2
+done
 
-echo
-echo "== seed MNIST: µs per image (median); peer / cnn (> 1: cnn is faster) =="
-awk -F, '
-    { t[$1 "," $2] = $3; cases[$2] = 1 }
-    END {
-        printf "%-22s %10s %10s %12s %12s %14s\n", "case", "cnn", "tract", "onnxruntime", "tract/cnn", "onnxruntime/cnn"
-        n = split("batch1_1thread batch256_1thread batch256_all_threads", order, " ")
-        for (i = 1; i <= n; i++) {
-            c = order[i]; ours = t["cnn," c]; tr = t["tract," c]; ort = t["onnxruntime," c]
-            printf "%-22s %10.2f %10.2f %12.2f %11.2fx %13.2fx\n", c, ours, tr, ort, tr / ours, ort / ours
-        }
-    }' "$results"
+"$venv/bin/python" - "$results" <<'PY'
+import collections, statistics, sys
+rows = [line.strip().split(",") for line in open(sys.argv[1]) if line.strip()]
+t = collections.defaultdict(dict)  # (engine, case) -> {round: value}
+for r, engine, case, value in rows:
+    t[(engine, case)][int(r)] = float(value)
+flops = 2_827_008  # SeedMnist::FLOPS
+print(f"== seed MNIST, {len({r for r, *_ in rows})} rounds: median µs per image; "
+      "median over rounds of peer / cnn (> 1: cnn is faster) ==")
+print(f"{'case':<22}{'cnn':>9}{'onnxruntime':>13}{'tract':>9}{'ort/cnn':>10}{'tract/cnn':>11}")
+for case in ["batch1_1thread", "batch256_1thread", "batch256_all_threads"]:
+    ours = t[("cnn", case)]
+    line = f"{case:<22}{statistics.median(ours.values()):>9.2f}"
+    line += f"{statistics.median(t[('onnxruntime', case)].values()):>13.2f}"
+    line += f"{statistics.median(t[('tract', case)].values()):>9.2f}"
+    for peer in ["onnxruntime", "tract"]:
+        ratios = [t[(peer, case)][r] / ours[r] for r in ours if r in t[(peer, case)]]
+        line += f"{statistics.median(ratios):>{10 if peer == 'onnxruntime' else 11}.2f}x"
+    print(line)
+print()
+batch1 = t[("cnn", "batch1_1thread")]
+gflops = {r: flops / (us * 1e-6) / 1e9 for r, us in batch1.items()}
+for (engine, case), peaks in sorted(t.items()):
+    if engine != "peak":
+        continue
+    shares = [gflops[r] / peak for r, peak in peaks.items() if r in gflops]
+    print(f"FMA peak ({case.split(' ', 1)[1]}, 1 core): {statistics.median(peaks.values()):.1f} GFLOP/s; "
+          f"cnn batch 1: {statistics.median(gflops.values()):.1f} GFLOP/s, "
+          f"{statistics.median(shares):.0%} of it (median of rounds)")
+PY

@@ -1,6 +1,9 @@
-"""The seed MNIST model through ONNX Runtime, timed like src/main.rs times
-cnn and tract: median time per image, batch 1 on one thread, batch 256 on one
-thread and with ONNX Runtime's default threads. Prints `engine,case,µs`."""
+"""The seed MNIST model through ONNX Runtime, timed as src/main.rs times cnn
+and tract: the median time per image of one CASE (batch1_1thread,
+batch256_1thread, or batch256_all_threads with ONNX Runtime's default
+threads). Prints `onnxruntime,case,µs`.
+
+    ort_bench.py MODEL.onnx DIGITS.safetensors CASE"""
 
 import json
 import struct
@@ -34,13 +37,14 @@ def session(model, threads):
 
 
 def report(case, images, run):
+    """Median time per image over about a second of 20 ms samples."""
     run()
     t = time.perf_counter()
     run()
     one = max(time.perf_counter() - t, 1e-6)
     per_sample = max(1, int(0.02 / one))
     samples = []
-    for _ in range(100):
+    for _ in range(50):
         t = time.perf_counter()
         for _ in range(per_sample):
             run()
@@ -50,16 +54,21 @@ def report(case, images, run):
 
 
 def main():
-    model, digits_path = sys.argv[1], sys.argv[2]
+    model, digits_path, case = sys.argv[1], sys.argv[2], sys.argv[3]
     x = digits(digits_path, BATCH)
     one = session(model, 1)
-    default = session(model, 0)
     name = one.get_inputs()[0].name
     probabilities = one.run(None, {name: x})[0]
     assert np.allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
-    report("batch1_1thread", 1, lambda: one.run(None, {name: x[:1]}))
-    report("batch256_1thread", BATCH, lambda: one.run(None, {name: x}))
-    report("batch256_all_threads", BATCH, lambda: default.run(None, {name: x}))
+    if case == "batch1_1thread":
+        report(case, 1, lambda: one.run(None, {name: x[:1]}))
+    elif case == "batch256_1thread":
+        report(case, BATCH, lambda: one.run(None, {name: x}))
+    elif case == "batch256_all_threads":
+        default = session(model, 0)
+        report(case, BATCH, lambda: default.run(None, {name: x}))
+    else:
+        sys.exit(f"unknown case {case}")
 
 
 main()

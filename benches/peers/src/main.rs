@@ -1,73 +1,147 @@
-//! The seed MNIST model through tract (from the fixture's ONNX export) beside
-//! ours (from its safetensors weights), on the same digits, one thread and all
-//! threads. Prints one `engine,case,µs per image` line per figure for
-//! `scripts/bench-peers.sh`, which adds ONNX Runtime and the ratios.
+//! One figure per run, for `scripts/bench-peers.sh`, which alternates the
+//! engines in rounds: the seed MNIST model through cnn (from its safetensors
+//! weights) or tract (from the fixture's ONNX export), on the same digits, or
+//! the CPU's FMA peak. Prints `engine,case,µs per image` (for `peak`, one
+//! line per vector width: `peak,CASE WIDTH,GFLOP/s`).
 //!
-//! `cargo run --release -- <model.onnx>` (from `benches/peers`).
+//! `cargo run --release -- ENGINE CASE [model.onnx]` (from `benches/peers`),
+//! ENGINE `cnn`, `tract` or `peak`; CASE `batch1_1thread`, `batch256_1thread`
+//! or `batch256_all_threads`. One-thread cases are meant to run pinned to a
+//! core (`taskset`).
 
 use cnn_examples::{fixture_dir, models::SeedMnist};
-use cnn_runtime::{ForwardBatch, WeightFiles};
+use cnn_runtime::{ForwardBatch, Model, WeightFiles};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tract_onnx::prelude::*;
 
+#[path = "../../fma_peak.rs"]
+mod fma_peak;
+
 const BATCH: usize = 256;
 
 fn main() -> TractResult<()> {
-    let onnx = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "../../../shared/fixtures/seed_mnist/model.onnx".to_owned());
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [engine, case, rest @ ..] = args.as_slice() else {
+        return Err(TractError::msg(format!(
+            "usage: cnn-peers cnn|tract|peak CASE [model.onnx]"
+        )));
+    };
+    if engine == "peak" {
+        // One line per vector width: cnn's kernels use AVX2 (8 lanes), so
+        // its share of the AVX2 peak says how well they use what they target.
+        for width in fma_peak::Width::available() {
+            let seconds = median_seconds(|| {
+                black_box(width.run());
+            });
+            let gflops = width.flops() as f64 / seconds / 1e9;
+            println!("peak,{case} {},{gflops:.2}", width.name());
+        }
+        return Ok(());
+    }
     let dir = fixture_dir("seed_mnist");
-    let ours = SeedMnist::from_safetensors_file(dir.join("weights.safetensors"))?;
+    let onnx = rest
+        .first()
+        .cloned()
+        .unwrap_or_else(|| dir.join("model.onnx").to_string_lossy().into_owned());
     let images = cnn_examples::seed_digits(BATCH)?;
     let pixels: Vec<f32> = images
         .iter()
         .flat_map(|i| i.as_flattened().as_flattened().iter().copied())
         .collect();
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
-
-    // Both engines must agree before either is timed.
-    let tract_1 = tract_plan(&onnx, 1)?;
-    let expected = ours.forward(&images[0]);
-    let got = tract_run(&tract_1, &pixels[..784], 1)?;
-    let worst = expected
-        .iter()
-        .zip(got.as_slice::<f32>()?)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
-    assert!(worst < 1e-5, "tract and cnn disagree by {worst}");
-
-    let mut scratch = SeedMnist::new_scratch();
-    report("cnn", "batch1_1thread", 1, || {
-        black_box(ours.forward_into(black_box(&images[0]), &mut scratch));
-    });
-    report("cnn", "batch256_1thread", BATCH, || {
-        black_box(one_thread.install(|| ours.forward_batch(black_box(&images))));
-    });
-    report("cnn", "batch256_all_threads", BATCH, || {
-        black_box(ours.forward_batch(black_box(&images)));
-    });
-
-    report("tract", "batch1_1thread", 1, || {
-        black_box(tract_run(&tract_1, &pixels[..784], 1).expect("tract runs"));
-    });
-    let tract_batch = tract_plan(&onnx, BATCH)?;
-    report("tract", "batch256_1thread", BATCH, || {
-        black_box(tract_run(&tract_batch, &pixels, BATCH).expect("tract runs"));
-    });
-    // tract runs a plan on the calling thread: all threads = the batch split
-    // in one part per thread, run side by side.
-    let part = BATCH / threads;
-    let tract_part = tract_plan(&onnx, part)?;
-    report("tract", "batch256_all_threads", part * threads, || {
-        std::thread::scope(|s| {
-            for chunk in pixels.chunks(part * 784).take(threads) {
-                let plan = &tract_part;
-                s.spawn(move || black_box(tract_run(plan, chunk, part).expect("tract runs")));
+    let (images_per_run, mut run): (usize, Box<dyn FnMut()>) =
+        match (engine.as_str(), case.as_str()) {
+            ("cnn", case) => {
+                let ours = SeedMnist::from_safetensors_file(dir.join("weights.safetensors"))?;
+                // Both engines must agree before either is timed.
+                let tract_1 = tract_plan(&onnx, 1)?;
+                let expected = ours.forward(&images[0]);
+                let got = tract_run(&tract_1, &pixels[..784], 1)?;
+                let worst = expected
+                    .iter()
+                    .zip(got.as_slice::<f32>()?)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0f32, f32::max);
+                assert!(worst < 1e-5, "tract and cnn disagree by {worst}");
+                match case {
+                    "batch1_1thread" => {
+                        let mut scratch = SeedMnist::new_scratch();
+                        (
+                            1,
+                            Box::new(move || {
+                                black_box(ours.forward_into(black_box(&images[0]), &mut scratch));
+                            }),
+                        )
+                    }
+                    "batch256_1thread" => {
+                        let one_thread = rayon::ThreadPoolBuilder::new().num_threads(1).build()?;
+                        (
+                            BATCH,
+                            Box::new(move || {
+                                black_box(
+                                    one_thread.install(|| ours.forward_batch(black_box(&images))),
+                                );
+                            }),
+                        )
+                    }
+                    "batch256_all_threads" => (
+                        BATCH,
+                        Box::new(move || {
+                            black_box(ours.forward_batch(black_box(&images)));
+                        }),
+                    ),
+                    other => return Err(TractError::msg(format!("unknown case `{other}`"))),
+                }
             }
-        });
-    });
+            ("tract", "batch1_1thread") => {
+                let plan = tract_plan(&onnx, 1)?;
+                (
+                    1,
+                    Box::new(move || {
+                        black_box(tract_run(&plan, &pixels[..784], 1).expect("tract runs"));
+                    }),
+                )
+            }
+            ("tract", "batch256_1thread") => {
+                let plan = tract_plan(&onnx, BATCH)?;
+                (
+                    BATCH,
+                    Box::new(move || {
+                        black_box(tract_run(&plan, &pixels, BATCH).expect("tract runs"));
+                    }),
+                )
+            }
+            ("tract", "batch256_all_threads") => {
+                // tract runs a plan on the calling thread: all threads = the batch
+                // split in one part per thread, run side by side.
+                let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+                let part = BATCH / threads;
+                let plan = tract_plan(&onnx, part)?;
+                (
+                    part * threads,
+                    Box::new(move || {
+                        std::thread::scope(|s| {
+                            for chunk in pixels.chunks(part * 784).take(threads) {
+                                let plan = &plan;
+                                s.spawn(move || {
+                                    black_box(tract_run(plan, chunk, part).expect("tract runs"))
+                                });
+                            }
+                        });
+                    }),
+                )
+            }
+            (engine, case) => {
+                return Err(TractError::msg(format!(
+                    "unknown engine or case `{engine} {case}`"
+                )))
+            }
+        };
+    let seconds = median_seconds(&mut run);
+    println!(
+        "{engine},{case},{:.3}",
+        seconds * 1e6 / images_per_run as f64
+    );
     Ok(())
 }
 
@@ -87,13 +161,14 @@ fn tract_run(plan: &Plan, pixels: &[f32], batch: usize) -> TractResult<Arc<Tenso
     Ok(outputs.remove(0).into_arc_tensor())
 }
 
-/// Median time per image over repeated runs of about 2 seconds in all.
-fn report(engine: &str, case: &str, images: usize, mut run: impl FnMut()) {
+/// The median time of one call to `run`, over about a second of samples of
+/// 20 ms each (after one warm-up call).
+fn median_seconds(mut run: impl FnMut()) -> f64 {
     let start = Instant::now();
     run(); // warm up
     let one = start.elapsed().max(Duration::from_micros(1));
     let per_sample = (Duration::from_millis(20).as_secs_f64() / one.as_secs_f64()).ceil() as u32;
-    let mut samples: Vec<f64> = (0..100)
+    let mut samples: Vec<f64> = (0..50)
         .map(|_| {
             let t = Instant::now();
             for _ in 0..per_sample {
@@ -103,6 +178,5 @@ fn report(engine: &str, case: &str, images: usize, mut run: impl FnMut()) {
         })
         .collect();
     samples.sort_by(f64::total_cmp);
-    let median = samples[samples.len() / 2];
-    println!("{engine},{case},{:.3}", median * 1e6 / images as f64);
+    samples[samples.len() / 2]
 }

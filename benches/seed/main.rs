@@ -11,7 +11,7 @@ mod reference_seed;
 mod report;
 
 use cnn_examples::{fixture_dir, models::SeedMnist};
-use cnn_runtime::kernels::{conv, dense, pool};
+use cnn_runtime::kernels::{conv, dense, pool, small_conv};
 use cnn_runtime::{activation, Conv2DParams, DenseParams, ForwardBatch, Model, WeightFiles};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use report::Figure;
@@ -117,7 +117,19 @@ fn layers(c: &mut Criterion, model: &SeedMnist, image: &Image, figures: &mut rep
     let mut p2 = Box::new([[[0.0f32; 32]; 5]; 5]);
     let mut d1 = [0.0f32; 128];
     let mut d2 = [0.0f32; 10];
+    // What the model runs: the small-window kernel, compiled for these sizes.
     let run_conv1 = |x: &Image, y: &mut [[[f32; 32]; 26]; 26]| {
+        small_conv::conv2d_small(
+            x,
+            &conv1.kernel,
+            Some(&conv1.bias),
+            activation::Relu,
+            y,
+            small_conv::Strides::<1, 1>,
+        )
+    };
+    // The shared kernel on the same layer, for comparison.
+    let run_conv1_shared = |x: &Image, y: &mut [[[f32; 32]; 26]; 26]| {
         conv::conv2d::<28, 28, 1, 32, 3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 26, 26, _>(
             x,
             &conv1.kernel,
@@ -176,6 +188,10 @@ fn layers(c: &mut Criterion, model: &SeedMnist, image: &Image, figures: &mut rep
         run_conv1(black_box(image), &mut a1),
         reference.conv1()
     );
+    group.bench_function(BenchmarkId::new("conv1", "shared_kernel"), |b| {
+        figures.ran("layers/conv1/shared_kernel");
+        b.iter(|| run_conv1_shared(black_box(image), &mut a1))
+    });
     layer!(
         "pool1",
         run_pool1(black_box(&a1), &mut p1),

@@ -484,6 +484,13 @@ fn forward_body(
     (methods, body)
 }
 
+/// Whether a convolution takes the runtime's small-window kernel
+/// (`cnn_runtime::kernels::small_conv`): a window of at most 32 values, no
+/// padding, no dilation. The runtime's `small_conv::applies` is the same rule.
+fn small_window(kh: usize, kw: usize, c_in: usize, padding: usize, dilation: [usize; 2]) -> bool {
+    kh * kw * c_in <= 32 && padding == 0 && dilation == [1, 1]
+}
+
 fn activation_tokens(f: Activation) -> TokenStream {
     match f {
         Activation::Linear | Activation::Softmax => quote!(::cnn_runtime::activation::Linear),
@@ -639,9 +646,25 @@ fn layer_statements(
             .map(lit);
             let act = activation_tokens(*activation);
             let softmax = softmax_pass(*activation, layer.output);
-            quote! {
-                ::cnn_runtime::kernels::conv::conv2d::<#(#sizes,)* _>(x, &self.#name.kernel, #bias, #act, y);
-                #softmax
+            let padding = pad.top + pad.bottom + pad.left + pad.right;
+            // A first layer's few-value window gets code of its own sizes
+            // (the shared kernel's per-tile work outweighs 9 multiply-adds);
+            // every size is inferred from the operands' types.
+            let small = small_window(kernel.h, kernel.w, c, padding, [dilation.h, dilation.w]);
+            if small {
+                let (sh, sw) = (lit(strides.h), lit(strides.w));
+                quote! {
+                    ::cnn_runtime::kernels::small_conv::conv2d_small(
+                        x, &self.#name.kernel, #bias, #act, y,
+                        ::cnn_runtime::kernels::small_conv::Strides::<#sh, #sw>,
+                    );
+                    #softmax
+                }
+            } else {
+                quote! {
+                    ::cnn_runtime::kernels::conv::conv2d::<#(#sizes,)* _>(x, &self.#name.kernel, #bias, #act, y);
+                    #softmax
+                }
             }
         }
         (

@@ -219,30 +219,13 @@ impl SeedMnist {
                 0,
                 27040,
             >(&mut *arena);
-            ::cnn_runtime::kernels::conv::conv2d::<
-                28,
-                28,
-                1,
-                32,
-                3,
-                3,
-                1,
-                1,
-                1,
-                1,
-                0,
-                0,
-                0,
-                0,
-                26,
-                26,
-                _,
-            >(
+            ::cnn_runtime::kernels::small_conv::conv2d_small(
                 x,
                 &self.l0_conv2d.kernel,
                 ::core::option::Option::Some(&self.l0_conv2d.bias),
                 ::cnn_runtime::activation::Relu,
                 y,
+                ::cnn_runtime::kernels::small_conv::Strides::<1, 1>,
             );
         }
     }

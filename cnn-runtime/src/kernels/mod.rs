@@ -14,6 +14,7 @@ pub mod dense;
 pub mod depthwise;
 pub mod elementwise;
 pub mod pool;
+pub mod small_conv;
 
 /// Output size of a sliding window along one axis, TensorFlow's rule for an
 /// input already padded by `pad_before + pad_after`.

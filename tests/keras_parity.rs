@@ -69,9 +69,10 @@ macro_rules! parity {
             // The fixture: the test's name, unless named after `in`.
             let name = [stringify!($test), $($fixture)?][..].last().copied().unwrap_or_default();
             let fastest = max_difference_to_keras::<$model>(name);
+            let avx2 = simd::without_avx512(|| max_difference_to_keras::<$model>(name));
             let portable = simd::with_portable(|| max_difference_to_keras::<$model>(name));
             let tolerance = tolerance(name);
-            for worst in [fastest, portable] {
+            for worst in [fastest, avx2, portable] {
                 assert!(worst <= tolerance, "{name}: {worst:e} > {tolerance:e}");
             }
         }
@@ -142,6 +143,7 @@ fn every_fixture_has_a_parity_test_of_its_own_model() {
 #[test]
 fn all_held_out_digits_match_keras() {
     held_out_digits_match_keras();
+    simd::without_avx512(held_out_digits_match_keras);
     simd::with_portable(held_out_digits_match_keras);
 }
 

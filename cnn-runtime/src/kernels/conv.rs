@@ -3,9 +3,9 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::activation::{apply_in_place, Activation, InRegisters};
+use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
-use crate::simd::Avx2Fma;
-use crate::simd::{activate, dispatch, lane_block, lane_blocks, Lanes};
+use crate::simd::{Avx2Fma, Avx512};
 
 /// Every size of one convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -64,9 +64,24 @@ pub fn conv2d_dyn<A: Activation>(
         return;
     }
     dispatch!(
+        wide(conv2d_avx512) if g.c_out.is_multiple_of(16),
         conv2d_avx2,
         conv2d_lanes(&g, input, kernel, bias, activation, output)
     )
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn conv2d_avx512<A: Activation>(
+    lanes: Avx512,
+    g: &Conv2DGeometry,
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    activation: A,
+    output: &mut [f32],
+) {
+    conv2d_lanes(lanes, g, input, kernel, bias, activation, output)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -92,8 +107,8 @@ const TILE_PIXELS: usize = 6;
 const TILE_VECTORS: usize = 2;
 /// Windows up to this many values (3x3x3, 5x5x1) are copied out per tile.
 const PACK_MAX: usize = 32;
-/// A tile's windows, copied out (with 8 values of slack for block copies).
-type Windows = [[f32; PACK_MAX + 8]; TILE_PIXELS];
+/// A tile's windows, copied out (with 16 values of slack for block copies).
+type Windows = [[f32; PACK_MAX + 16]; TILE_PIXELS];
 
 /// The convolution as an implicit GEMM: output pixels x (taps x input
 /// channels) times the kernel, `(kh kw c_in) x c_out`, read in place. Pixels
@@ -101,7 +116,7 @@ type Windows = [[f32; PACK_MAX + 8]; TILE_PIXELS];
 /// of [`TILE_PIXELS`]; pixels whose window overlaps the padding go one at a
 /// time with the padded taps left out.
 #[inline(always)]
-pub(crate) fn conv2d_lanes<L: Lanes, A: Activation>(
+pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
     lanes: L,
     g: &Conv2DGeometry,
     input: &[f32],
@@ -121,7 +136,7 @@ pub(crate) fn conv2d_lanes<L: Lanes, A: Activation>(
     };
 
     // Inside: full windows, in tiles of pixels taken row by row.
-    let mut windows: Windows = [[0.0; PACK_MAX + 8]; TILE_PIXELS];
+    let mut windows: Windows = [[0.0; PACK_MAX + 16]; TILE_PIXELS];
     let full = Taps {
         ky: 0..g.kh,
         kx: 0..g.kw,
@@ -227,7 +242,7 @@ struct Taps {
 }
 
 /// One convolution's operands, for the tile functions.
-struct Conv<'a, L> {
+struct Conv<'a, L, const N: usize> {
     lanes: L,
     g: &'a Conv2DGeometry,
     input: &'a [f32],
@@ -235,7 +250,7 @@ struct Conv<'a, L> {
     bias: Option<&'a [f32]>,
 }
 
-impl<L: Lanes> Conv<'_, L> {
+impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
     /// Every output channel of `M` pixels that read the same `taps`: channel
     /// blocks of 16 and 8 through the register tile, then the last `c_out % 8`
     /// one by one, then the activation.
@@ -307,8 +322,8 @@ impl<L: Lanes> Conv<'_, L> {
             bias,
         } = *self;
         let (ci, co) = (g.c_in, g.c_out);
-        let start = match bias.and_then(|b| b.get(col..col + 8 * NV)) {
-            Some(b) => core::array::from_fn(|v| l.load(lane_block(b, 8 * v))),
+        let start = match bias.and_then(|b| lane_blocks::<N, NV>(b, col)) {
+            Some(b) => core::array::from_fn(|v| l.load(&b[v])),
             None => [l.zero(); NV],
         };
         let mut acc = [start; M];
@@ -340,12 +355,9 @@ impl<L: Lanes> Conv<'_, L> {
             }
         }
         for (pixel, &out) in acc.iter().zip(&outs) {
-            for (v, &value) in pixel.iter().enumerate() {
-                if let Some(dst) = output
-                    .get_mut(out + col + 8 * v..)
-                    .and_then(|o| o.first_chunk_mut())
-                {
-                    l.store(activate::<L, A>(l, value), dst);
+            if let Some(dst) = lane_blocks_mut::<N, NV>(output, out + col) {
+                for (value, dst) in pixel.iter().zip(dst) {
+                    l.store(activate::<L, N, A>(l, *value), dst);
                 }
             }
         }
@@ -362,13 +374,13 @@ impl<L: Lanes> Conv<'_, L> {
     ) -> usize {
         let co = self.g.c_out;
         let mut col = 0;
-        while col + 8 * TILE_VECTORS <= co {
+        while col + N * TILE_VECTORS <= co {
             self.tile::<M, TILE_VECTORS, A>(source, outs, col, output);
-            col += 8 * TILE_VECTORS;
+            col += N * TILE_VECTORS;
         }
-        if col + 8 <= co {
+        if col + N <= co {
             self.tile::<M, 1, A>(source, outs, col, output);
-            col += 8;
+            col += N;
         }
         col
     }
@@ -438,7 +450,7 @@ impl<L: Lanes> Conv<'_, L> {
 /// `x[p][k]` of each pixel `p` and multiplies it with kernel row `k`
 /// (`weights` starts at the run's first row), columns `col..col + 8 NV`.
 #[inline(always)]
-fn run<L: Lanes, const M: usize, const NV: usize>(
+fn run<L: Lanes<N>, const N: usize, const M: usize, const NV: usize>(
     l: L,
     x: [&[f32]; M],
     len: usize,
@@ -452,7 +464,7 @@ fn run<L: Lanes, const M: usize, const NV: usize>(
         return;
     }
     for k in 0..len {
-        let Some(row) = lane_blocks::<NV>(weights, k * co + col) else {
+        let Some(row) = lane_blocks::<N, NV>(weights, k * co + col) else {
             return;
         };
         let w: [L::V; NV] = core::array::from_fn(|v| l.load(&row[v]));
@@ -469,7 +481,7 @@ fn run<L: Lanes, const M: usize, const NV: usize>(
 /// loop of single values would become a `memcpy` call per run). The window
 /// has 8 values of slack for the last block; false if `len` does not fit.
 #[inline(always)]
-fn copy_run<L: Lanes>(
+fn copy_run<L: Lanes<N>, const N: usize>(
     l: L,
     input: &[f32],
     at: usize,
@@ -483,10 +495,10 @@ fn copy_run<L: Lanes>(
     let mut i = 0;
     while i < len {
         let (Some(from), Some(dst)) = (
-            input.get(at + i..).and_then(|x| x.first_chunk::<8>()),
+            input.get(at + i..).and_then(|x| x.first_chunk::<N>()),
             window
                 .get_mut(to + i..)
-                .and_then(|w| w.first_chunk_mut::<8>()),
+                .and_then(|w| w.first_chunk_mut::<N>()),
         ) else {
             // Near the end of the input: one value at a time.
             let (Some(from), Some(dst)) = (
@@ -499,7 +511,7 @@ fn copy_run<L: Lanes>(
             return true;
         };
         l.store(l.load(from), dst);
-        i += 8;
+        i += N;
     }
     true
 }

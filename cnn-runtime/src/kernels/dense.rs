@@ -4,9 +4,9 @@
 
 use super::conv::{conv2d_dyn, Conv2DGeometry};
 use crate::activation::{apply_in_place, Activation, InRegisters};
+use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
-use crate::simd::Avx2Fma;
-use crate::simd::{activate, dispatch, lane_block, lane_blocks, Lanes};
+use crate::simd::{Avx2Fma, Avx512};
 
 /// Every size of one Dense layer: `rows` independent vectors of `fan_in`
 /// values → `rows` vectors of `units` (rows > 1 is Dense on a feature map: one
@@ -63,9 +63,24 @@ pub fn dense_dyn<A: Activation>(
         return conv2d_dyn(g, input, kernel, bias, activation, output);
     }
     dispatch!(
+        wide(vector_avx512) if units.is_multiple_of(16),
         vector_avx2,
         vector_lanes(&g, input, kernel, bias, activation, output)
     )
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn vector_avx512<A: Activation>(
+    lanes: Avx512,
+    g: &DenseGeometry,
+    input: &[f32],
+    kernel: &[f32],
+    bias: Option<&[f32]>,
+    activation: A,
+    output: &mut [f32],
+) {
+    vector_lanes(lanes, g, input, kernel, bias, activation, output)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -82,11 +97,11 @@ fn vector_avx2<A: Activation>(
     vector_lanes(lanes, g, input, kernel, bias, activation, output)
 }
 
-/// One vector times the kernel: blocks of 32 outputs (then 8, then one by
-/// one), each accumulated in independent chains over alternate inputs so that
-/// the FMA latency is covered.
+/// One vector times the kernel: blocks of `8 N` outputs (then `4 N`, then
+/// `N`, then one by one), each accumulated in independent chains over
+/// alternate inputs so that the FMA latency is covered.
 #[inline(always)]
-fn vector_lanes<L: Lanes, A: Activation>(
+fn vector_lanes<L: Lanes<N>, const N: usize, A: Activation>(
     l: L,
     g: &DenseGeometry,
     input: &[f32],
@@ -98,17 +113,17 @@ fn vector_lanes<L: Lanes, A: Activation>(
     let (fan_in, units) = (g.fan_in, g.units);
     let x = &input[..fan_in];
     let mut col = 0;
-    while col + 64 <= units {
-        block::<L, 8, 1, A>(l, x, kernel, bias, units, col, output);
-        col += 64;
+    while col + 8 * N <= units {
+        block::<L, N, 8, 1, A>(l, x, kernel, bias, units, col, output);
+        col += 8 * N;
     }
-    while col + 32 <= units {
-        block::<L, 4, 2, A>(l, x, kernel, bias, units, col, output);
-        col += 32;
+    while col + 4 * N <= units {
+        block::<L, N, 4, 2, A>(l, x, kernel, bias, units, col, output);
+        col += 4 * N;
     }
-    while col + 8 <= units {
-        block::<L, 1, 8, A>(l, x, kernel, bias, units, col, output);
-        col += 8;
+    while col + N <= units {
+        block::<L, N, 1, 8, A>(l, x, kernel, bias, units, col, output);
+        col += N;
     }
     for c in col..units {
         let mut sum = bias.map_or(0.0, |b| b[c]);
@@ -118,14 +133,14 @@ fn vector_lanes<L: Lanes, A: Activation>(
         output[c] = activation.apply(sum);
     }
     if A::IN_REGISTERS == InRegisters::No {
-        apply_in_place(&mut output[..units / 8 * 8], activation);
+        apply_in_place(&mut output[..units / N * N], activation);
     }
 }
 
-/// Outputs `col..col + 8 NV`: `CHAINS` accumulator sets, set `k % CHAINS`
+/// Outputs `col..col + N NV`: `CHAINS` accumulator sets, set `k % CHAINS`
 /// taking input `k`, summed at the end.
 #[inline(always)]
-fn block<L: Lanes, const NV: usize, const CHAINS: usize, A: Activation>(
+fn block<L: Lanes<N>, const N: usize, const NV: usize, const CHAINS: usize, A: Activation>(
     l: L,
     x: &[f32],
     kernel: &[f32],
@@ -135,8 +150,8 @@ fn block<L: Lanes, const NV: usize, const CHAINS: usize, A: Activation>(
     output: &mut [f32],
 ) {
     let mut acc = [[l.zero(); NV]; CHAINS];
-    if let Some(b) = bias.and_then(|b| b.get(col..col + 8 * NV)) {
-        acc[0] = core::array::from_fn(|v| l.load(lane_block(b, 8 * v)));
+    if let Some(b) = bias.and_then(|b| lane_blocks::<N, NV>(b, col)) {
+        acc[0] = core::array::from_fn(|v| l.load(&b[v]));
     }
     // Whole groups of CHAINS inputs (a constant trip count, so each chain
     // stays in its registers), then the rest.
@@ -161,12 +176,9 @@ fn block<L: Lanes, const NV: usize, const CHAINS: usize, A: Activation>(
             sum[v] = l.add(sum[v], chain[v]);
         }
     }
-    for (v, &value) in sum.iter().enumerate() {
-        if let Some(dst) = output
-            .get_mut(col + 8 * v..)
-            .and_then(|o| o.first_chunk_mut())
-        {
-            l.store(activate::<L, A>(l, value), dst);
+    if let Some(dst) = lane_blocks_mut::<N, NV>(output, col) {
+        for (value, dst) in sum.iter().zip(dst) {
+            l.store(activate::<L, N, A>(l, *value), dst);
         }
     }
 }
@@ -219,16 +231,16 @@ pub fn dense_map<const H: usize, const W: usize, const I: usize, const O: usize,
     );
 }
 
-/// `acc += x * kernel[at..at + 8 NV]`; false if the kernel is too short.
+/// `acc += x * kernel[at..at + N NV]`; false if the kernel is too short.
 #[inline(always)]
-fn accumulate<L: Lanes, const NV: usize>(
+fn accumulate<L: Lanes<N>, const N: usize, const NV: usize>(
     l: L,
     acc: &mut [L::V; NV],
     x: f32,
     kernel: &[f32],
     at: usize,
 ) -> bool {
-    let Some(row) = lane_blocks::<NV>(kernel, at) else {
+    let Some(row) = lane_blocks::<N, NV>(kernel, at) else {
         return false;
     };
     let xv = l.splat(x);

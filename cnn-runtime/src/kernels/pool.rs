@@ -114,7 +114,7 @@ fn max_block<L: Lanes, const NV: usize>(
     let mut acc = [l.splat(f32::NEG_INFINITY); NV];
     for iy in rows {
         for ix in cols.clone() {
-            let Some(x) = lane_blocks::<NV>(input, cell(iy, ix) + col) else {
+            let Some(x) = lane_blocks::<8, NV>(input, cell(iy, ix) + col) else {
                 return;
             };
             for (a, x) in acc.iter_mut().zip(x) {

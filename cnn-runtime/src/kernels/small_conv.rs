@@ -14,9 +14,9 @@
 #![allow(clippy::needless_range_loop)]
 
 use crate::activation::{apply_in_place, Activation, InRegisters};
+use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
-use crate::simd::Avx2Fma;
-use crate::simd::{activate, dispatch, lane_blocks, Lanes};
+use crate::simd::{Avx2Fma, Avx512};
 
 /// Windows of at most this many values (kh x kw x c_in) take this kernel in
 /// generated code (the compiler decides per layer; any window works).
@@ -63,9 +63,37 @@ pub fn conv2d_small<
         );
     }
     dispatch!(
+        wide(conv2d_small_avx512) if CO.is_multiple_of(16),
         conv2d_small_avx2,
         conv2d_small_lanes(input, kernel, bias, activation, output, strides)
     )
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+#[allow(clippy::too_many_arguments)]
+fn conv2d_small_avx512<
+    const H: usize,
+    const W: usize,
+    const CI: usize,
+    const CO: usize,
+    const KH: usize,
+    const KW: usize,
+    const SH: usize,
+    const SW: usize,
+    const OH: usize,
+    const OW: usize,
+    A: Activation,
+>(
+    lanes: Avx512,
+    input: &[[[f32; CI]; W]; H],
+    kernel: &[[[[f32; CO]; CI]; KW]; KH],
+    bias: Option<&[f32; CO]>,
+    activation: A,
+    output: &mut [[[f32; CO]; OW]; OH],
+    strides: Strides<SH, SW>,
+) {
+    conv2d_small_lanes(lanes, input, kernel, bias, activation, output, strides)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -100,7 +128,8 @@ fn conv2d_small_avx2<
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn conv2d_small_lanes<
-    L: Lanes,
+    L: Lanes<N>,
+    const N: usize,
     const H: usize,
     const W: usize,
     const CI: usize,
@@ -121,7 +150,7 @@ fn conv2d_small_lanes<
     output: &mut [[[f32; CO]; OW]; OH],
     _: Strides<SH, SW>,
 ) {
-    let layer = Layer::<L, W, CI, CO, KH, KW> {
+    let layer = Layer::<L, N, W, CI, CO, KH, KW> {
         lanes,
         input: input.as_flattened().as_flattened(),
         kernel: kernel.as_flattened().as_flattened().as_flattened(),
@@ -151,6 +180,7 @@ fn conv2d_small_lanes<
 struct Layer<
     'a,
     L,
+    const N: usize,
     const W: usize,
     const CI: usize,
     const CO: usize,
@@ -164,20 +194,21 @@ struct Layer<
 }
 
 impl<
-        L: Lanes,
+        L: Lanes<N>,
+        const N: usize,
         const W: usize,
         const CI: usize,
         const CO: usize,
         const KH: usize,
         const KW: usize,
-    > Layer<'_, L, W, CI, CO, KH, KW>
+    > Layer<'_, L, N, W, CI, CO, KH, KW>
 {
     /// Values from a window's first to its last: `KH - 1` rows of the input
     /// and `KW` pixels of the last.
     const SPAN: usize = ((KH - 1) * W + KW) * CI;
 
-    /// Every output channel of `M` pixels: blocks of 16 and 8 channels in
-    /// registers, the last `CO % 8` one at a time, then the activation (if it
+    /// Every output channel of `M` pixels: blocks of `2 N` and `N` channels in
+    /// registers, the last `CO % N` one at a time, then the activation (if it
     /// cannot run in registers).
     #[inline(always)]
     fn pixels<const M: usize, A: Activation>(
@@ -197,13 +228,13 @@ impl<
         }
         let outs: [usize; M] = core::array::from_fn(|p| pixels[p].1);
         let mut col = 0;
-        while col + 16 <= CO {
+        while col + 2 * N <= CO {
             self.tile::<M, 2, A>(&windows, outs, col, output);
-            col += 16;
+            col += 2 * N;
         }
-        if col + 8 <= CO {
+        if col + N <= CO {
             self.tile::<M, 1, A>(&windows, outs, col, output);
-            col += 8;
+            col += N;
         }
         for c in col..CO {
             for (window, &out) in windows.iter().zip(&outs) {
@@ -242,7 +273,7 @@ impl<
         output: &mut [f32],
     ) {
         let l = self.lanes;
-        let start = match self.bias.and_then(|b| lane_blocks::<NV>(b, col)) {
+        let start = match self.bias.and_then(|b| lane_blocks::<N, NV>(b, col)) {
             Some(b) => core::array::from_fn(|v| l.load(&b[v])),
             None => [l.zero(); NV],
         };
@@ -252,7 +283,7 @@ impl<
                 for ci in 0..CI {
                     let offset = (ky * W + kx) * CI + ci;
                     let row = ((ky * KW + kx) * CI + ci) * CO + col;
-                    let Some(w) = lane_blocks::<NV>(self.kernel, row) else {
+                    let Some(w) = lane_blocks::<N, NV>(self.kernel, row) else {
                         return;
                     };
                     let w: [L::V; NV] = core::array::from_fn(|v| l.load(&w[v]));
@@ -266,25 +297,14 @@ impl<
             }
         }
         for (pixel, &out) in acc.iter().zip(&outs) {
-            let Some(dst) = lane_blocks_mut::<NV>(output, out + col) else {
+            let Some(dst) = lane_blocks_mut::<N, NV>(output, out + col) else {
                 return;
             };
             for (value, dst) in pixel.iter().zip(dst) {
-                l.store(activate::<L, A>(l, *value), dst);
+                l.store(activate::<L, N, A>(l, *value), dst);
             }
         }
     }
-}
-
-/// [`lane_blocks`], mutable.
-#[inline(always)]
-fn lane_blocks_mut<const NV: usize>(values: &mut [f32], at: usize) -> Option<&mut [[f32; 8]; NV]> {
-    values
-        .get_mut(at..at.checked_add(8 * NV)?)?
-        .as_chunks_mut::<8>()
-        .0
-        .try_into()
-        .ok()
 }
 
 #[cfg(test)]
@@ -297,7 +317,7 @@ mod tests {
     use crate::activation::{Linear, Relu, Tanh};
     use crate::kernels::conv::{conv2d_dyn, Conv2DGeometry};
     use crate::memory::view;
-    use crate::simd::with_portable;
+    use crate::simd::{with_portable, without_avx512};
     use std::vec::Vec;
 
     fn values<const N: usize>(seed: u32) -> [f32; N] {
@@ -307,7 +327,15 @@ mod tests {
         })
     }
 
-    /// The small kernel and the shared one on the same operands.
+    #[derive(Clone, Copy, Debug)]
+    enum Path {
+        Fastest,
+        NoAvx512,
+        Portable,
+    }
+
+    /// The small kernel and the shared one on the same operands, on every
+    /// instruction-set path.
     fn compare<
         const H: usize,
         const W: usize,
@@ -344,7 +372,7 @@ mod tests {
             out_h: OH,
             out_w: OW,
         };
-        for portable in [false, true] {
+        for path in [Path::Fastest, Path::NoAvx512, Path::Portable] {
             let run = || {
                 let mut small = [[[f32::NAN; CO]; OW]; OH];
                 conv2d_small(
@@ -366,7 +394,11 @@ mod tests {
                 );
                 (small, shared)
             };
-            let (small, shared) = if portable { with_portable(run) } else { run() };
+            let (small, shared) = match path {
+                Path::Fastest => run(),
+                Path::NoAvx512 => without_avx512(run),
+                Path::Portable => with_portable(run),
+            };
             for (i, (a, b)) in small
                 .as_flattened()
                 .as_flattened()
@@ -374,10 +406,7 @@ mod tests {
                 .zip(&shared)
                 .enumerate()
             {
-                assert!(
-                    (a - b).abs() <= 1e-5,
-                    "value {i} (portable: {portable}): {a} vs {b}"
-                );
+                assert!((a - b).abs() <= 1e-5, "value {i} ({path:?}): {a} vs {b}");
             }
         }
     }
@@ -391,5 +420,8 @@ mod tests {
         compare::<9, 8, 3, 8, 3, 2, 2, 3, 4, 3, _>(Tanh, false);
         // Fewer channels than a vector, a 1x1 window.
         compare::<4, 4, 2, 5, 1, 1, 1, 1, 4, 4, _>(Linear, true);
+        // 48 channels: three 16-lane vectors with AVX-512 (a 32-block and a
+        // 16-block), six 8-lane ones otherwise.
+        compare::<5, 6, 1, 48, 3, 3, 1, 1, 3, 4, _>(Relu, true);
     }
 }

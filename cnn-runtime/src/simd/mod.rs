@@ -23,12 +23,16 @@ use crate::activation::{Activation, InRegisters};
 
 #[cfg(target_arch = "x86_64")]
 mod avx2;
+#[cfg(target_arch = "x86_64")]
+mod avx512;
 mod portable;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 mod wasm;
 
 #[cfg(target_arch = "x86_64")]
 pub(crate) use avx2::Avx2Fma;
+#[cfg(target_arch = "x86_64")]
+pub(crate) use avx512::Avx512;
 pub(crate) use portable::Portable;
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
 pub(crate) use wasm::Simd128;
@@ -42,12 +46,20 @@ pub enum Isa {
     Portable,
     /// 256-bit vectors with fused multiply-add (x86_64: Haswell, Zen and later).
     Avx2Fma,
+    /// 512-bit vectors (x86_64 with AVX-512F: Skylake-SP, Ice Lake, Zen 4 and
+    /// later) for the convolution and Dense kernels, on layers whose output
+    /// channels are a multiple of 16; AVX2 and FMA for everything else.
+    Avx512,
     /// WebAssembly's 128-bit SIMD, in a module built with `+simd128`.
     Simd128,
 }
 
 /// The instruction set kernels called on this thread use.
 pub fn isa() -> Isa {
+    #[cfg(target_arch = "x86_64")]
+    if Avx512::detect().is_some() && Avx2Fma::detect().is_some() {
+        return Isa::Avx512;
+    }
     #[cfg(target_arch = "x86_64")]
     if Avx2Fma::detect().is_some() {
         return Isa::Avx2Fma;
@@ -75,9 +87,37 @@ pub fn with_portable<R>(f: impl FnOnce() -> R) -> R {
     f()
 }
 
+/// Runs `f` with no kernel on this thread using AVX-512 (AVX2 and FMA where
+/// the CPU has them): how tests compare the AVX-512 and AVX2 paths.
+#[cfg(feature = "std")]
+pub fn without_avx512<R>(f: impl FnOnce() -> R) -> R {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            FORBID_AVX512.with(|p| p.set(self.0));
+        }
+    }
+    let _restore = Restore(FORBID_AVX512.with(|p| p.replace(true)));
+    f()
+}
+
 #[cfg(feature = "std")]
 std::thread_local! {
     static FORCE_PORTABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+    static FORBID_AVX512: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Whether [`without_avx512`] is in force on this thread.
+#[cfg(target_arch = "x86_64")]
+fn avx512_forbidden() -> bool {
+    #[cfg(feature = "std")]
+    {
+        FORBID_AVX512.try_with(|p| p.get()).unwrap_or(false)
+    }
+    #[cfg(not(feature = "std"))]
+    {
+        false
+    }
 }
 
 /// Whether [`with_portable`] is in force on this thread.
@@ -96,16 +136,19 @@ fn portable_forced() -> bool {
     }
 }
 
-/// Eight `f32` lanes on one instruction set: the operations the kernels use.
+/// `N` `f32` lanes (eight unless said otherwise) on one instruction set: the
+/// operations the kernels use.
 ///
 /// A value of an implementing type is the proof that its instructions can run
 /// (see [`Avx2Fma::detect`]); kernels take it by value and pass it down.
-pub(crate) trait Lanes: Copy {
+/// Kernels written for eight lanes take `L: Lanes`; those that also run on
+/// AVX-512's sixteen take `L: Lanes<N>` and size everything by `N`.
+pub(crate) trait Lanes<const N: usize = 8>: Copy {
     type V: Copy;
 
     fn splat(self, x: f32) -> Self::V;
-    fn load(self, x: &[f32; 8]) -> Self::V;
-    fn store(self, v: Self::V, out: &mut [f32; 8]);
+    fn load(self, x: &[f32; N]) -> Self::V;
+    fn store(self, v: Self::V, out: &mut [f32; N]);
     /// `a * b + c`, fused where the instruction set has it.
     fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
     fn add(self, a: Self::V, b: Self::V) -> Self::V;
@@ -121,29 +164,36 @@ pub(crate) trait Lanes: Copy {
 
 /// `v` after activation `A`, if `A` can be computed in registers.
 #[inline(always)]
-pub(crate) fn activate<L: Lanes, A: Activation>(l: L, v: L::V) -> L::V {
+pub(crate) fn activate<L: Lanes<N>, const N: usize, A: Activation>(l: L, v: L::V) -> L::V {
     match A::IN_REGISTERS {
         InRegisters::Relu => l.max(v, l.zero()),
         InRegisters::Identity | InRegisters::No => v,
     }
 }
 
-/// The 8 values of `values` from `at` (callers have checked the length; a
-/// short slice reads as zeros rather than panicking).
+/// The `NV` blocks of `N` values of `values` from `at`, with one bounds check.
 #[inline(always)]
-pub(crate) fn lane_block(values: &[f32], at: usize) -> &[f32; 8] {
+pub(crate) fn lane_blocks<const N: usize, const NV: usize>(
+    values: &[f32],
+    at: usize,
+) -> Option<&[[f32; N]; NV]> {
     values
-        .get(at..)
-        .and_then(|v| v.first_chunk())
-        .unwrap_or(&[0.0; 8])
+        .get(at..at.checked_add(N * NV)?)?
+        .as_chunks::<N>()
+        .0
+        .try_into()
+        .ok()
 }
 
-/// The `NV` blocks of 8 values of `values` from `at`, with one bounds check.
+/// [`lane_blocks`], mutable.
 #[inline(always)]
-pub(crate) fn lane_blocks<const NV: usize>(values: &[f32], at: usize) -> Option<&[[f32; 8]; NV]> {
+pub(crate) fn lane_blocks_mut<const N: usize, const NV: usize>(
+    values: &mut [f32],
+    at: usize,
+) -> Option<&mut [[f32; N]; NV]> {
     values
-        .get(at..at.checked_add(8 * NV)?)?
-        .as_chunks::<8>()
+        .get_mut(at..at.checked_add(N * NV)?)?
+        .as_chunks_mut::<N>()
         .0
         .try_into()
         .ok()
@@ -157,7 +207,22 @@ pub(crate) fn lane_blocks<const NV: usize>(values: &[f32], at: usize) -> Option<
 /// parameter is the [`Avx2Fma`] token; the macro calls it only when
 /// [`Avx2Fma::detect`] has returned that token. `$lanes` is the kernel,
 /// generic over [`Lanes`].
+///
+/// With `wide($wide) if condition,` first, `$wide(token, args...)` runs
+/// instead when the condition holds and the CPU has AVX-512F: `$wide` is the
+/// kernel compiled with AVX-512F enabled for the [`Avx512`] token.
 macro_rules! dispatch {
+    (wide($wide:ident) if $cond:expr, $fast:ident, $lanes:ident($($arg:expr),* $(,)?)) => {{
+        #[cfg(target_arch = "x86_64")]
+        if $cond {
+            if let Some(lanes) = $crate::simd::Avx512::detect() {
+                // SAFETY: `$wide` only needs AVX-512F, and `lanes` exists only
+                // when the running CPU has it.
+                return unsafe { $wide(lanes, $($arg),*) };
+            }
+        }
+        $crate::simd::dispatch!($fast, $lanes($($arg),*))
+    }};
     ($fast:ident, $lanes:ident($($arg:expr),* $(,)?)) => {{
         #[cfg(target_arch = "x86_64")]
         if let Some(lanes) = $crate::simd::Avx2Fma::detect() {
@@ -251,6 +316,51 @@ mod tests {
             conv2d_dyn(g, &x, &k, None, Tanh, &mut out);
             out
         }));
+    }
+
+    /// 32 output channels and 48 units: the AVX-512 kernels where the CPU
+    /// has them, against AVX2 (or portable) and portable.
+    #[test]
+    fn wide_kernels_agree_with_the_narrow_ones() {
+        let g = Conv2DGeometry {
+            h: 6,
+            w: 5,
+            c_in: 3,
+            c_out: 32,
+            kh: 3,
+            kw: 3,
+            stride_h: 1,
+            stride_w: 2,
+            dilation_h: 1,
+            dilation_w: 1,
+            pad_top: 1,
+            pad_left: 1,
+            out_h: 6,
+            out_w: 3,
+        };
+        let (x, k, b) = (values(90, 11), values(9 * 3 * 32, 12), values(32, 13));
+        let conv = || {
+            let mut out = std::vec![f32::NAN; g.output_len()];
+            conv2d_dyn(g, &x, &k, Some(&b), Relu, &mut out);
+            out
+        };
+        assert_close((conv(), without_avx512(conv)));
+        assert_close(both(conv));
+        let (x, k, b) = (values(2 * 21, 14), values(21 * 48, 15), values(48, 16));
+        for rows in [1, 2] {
+            let g = DenseGeometry {
+                rows,
+                fan_in: 21,
+                units: 48,
+            };
+            let dense = || {
+                let mut out = std::vec![f32::NAN; rows * 48];
+                dense_dyn(g, &x, &k, Some(&b), Tanh, &mut out);
+                out
+            };
+            assert_close((dense(), without_avx512(dense)));
+            assert_close(both(dense));
+        }
     }
 
     #[test]

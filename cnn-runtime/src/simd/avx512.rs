@@ -1,0 +1,77 @@
+//! 512-bit AVX-512 vectors: sixteen lanes, with fused multiply-add.
+
+use super::Lanes;
+use core::arch::x86_64::*;
+
+/// Proof that the running CPU has AVX-512 Foundation (whose FMA is part of
+/// it): only [`Avx512::detect`] makes one.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Avx512(());
+
+impl Avx512 {
+    /// The token, if the CPU has AVX-512F (and neither `with_portable` nor
+    /// `without_avx512` is in force). With `std` the CPU is asked; without,
+    /// only a build with the target feature enabled says yes.
+    #[inline]
+    pub(crate) fn detect() -> Option<Avx512> {
+        #[cfg(feature = "std")]
+        let present = std::is_x86_feature_detected!("avx512f");
+        #[cfg(not(feature = "std"))]
+        let present = cfg!(target_feature = "avx512f");
+        (present && !super::portable_forced() && !super::avx512_forbidden()).then_some(Avx512(()))
+    }
+}
+
+// Every method runs an AVX-512F instruction. SAFETY (for each `unsafe`
+// below): `self` exists only if `detect` found AVX-512F on this CPU; the
+// pointer operations read or write exactly the 16 floats of an array
+// reference.
+impl Lanes<16> for Avx512 {
+    type V = __m512;
+
+    #[inline(always)]
+    fn splat(self, x: f32) -> __m512 {
+        // SAFETY: see above.
+        unsafe { _mm512_set1_ps(x) }
+    }
+
+    #[inline(always)]
+    fn load(self, x: &[f32; 16]) -> __m512 {
+        // SAFETY: see above.
+        unsafe { _mm512_loadu_ps(x.as_ptr()) }
+    }
+
+    #[inline(always)]
+    fn store(self, v: __m512, out: &mut [f32; 16]) {
+        // SAFETY: see above.
+        unsafe { _mm512_storeu_ps(out.as_mut_ptr(), v) }
+    }
+
+    #[inline(always)]
+    fn mul_add(self, a: __m512, b: __m512, c: __m512) -> __m512 {
+        // SAFETY: see above.
+        unsafe { _mm512_fmadd_ps(a, b, c) }
+    }
+
+    #[inline(always)]
+    fn add(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: see above.
+        unsafe { _mm512_add_ps(a, b) }
+    }
+
+    #[inline(always)]
+    fn max(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: see above. (`vmaxps` returns its second operand unless the
+        // first is greater, which is what `Lanes::max` asks for.)
+        unsafe { _mm512_max_ps(a, b) }
+    }
+
+    #[inline(always)]
+    fn max_nan(self, a: __m512, b: __m512) -> __m512 {
+        // SAFETY: see above. `vmaxps` gives `b` when `a` is NaN: put `a` back.
+        unsafe {
+            let a_is_nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, a);
+            _mm512_mask_blend_ps(a_is_nan, _mm512_max_ps(a, b), a)
+        }
+    }
+}

@@ -1,9 +1,9 @@
 //! Max and average pooling over windows, and global pooling over the whole map.
 
 use super::window_output;
+use crate::simd::{dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
-use crate::simd::Avx2Fma;
-use crate::simd::{dispatch, lane_blocks, Lanes};
+use crate::simd::{Avx2Fma, Avx512};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PoolOp {
@@ -30,13 +30,24 @@ pub struct PoolGeometry {
 
 /// Pooling on flat slices; padded cells are ignored (never part of max or
 /// mean). On x86_64 it is compiled for AVX2 too (the same loops, vectorised
-/// 8 channels at a time) and runs so when the CPU has it.
+/// 8 channels at a time) and runs so when the CPU has it; with AVX-512, maps
+/// whose channels are a multiple of 16 take 16 at a time.
 #[inline]
 pub fn pool2d_dyn(g: PoolGeometry, op: PoolOp, input: &[f32], output: &mut [f32]) {
     if input.len() < g.h * g.w * g.c || output.len() < g.out_h * g.out_w * g.c {
         return;
     }
-    dispatch!(pool2d_avx2, pool2d_loops(&g, op, input, output))
+    dispatch!(
+        wide(pool2d_avx512) if g.c.is_multiple_of(16),
+        pool2d_avx2,
+        pool2d_loops(&g, op, input, output)
+    )
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn pool2d_avx512(l: Avx512, g: &PoolGeometry, op: PoolOp, input: &[f32], output: &mut [f32]) {
+    pool2d_loops(l, g, op, input, output)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -46,7 +57,13 @@ fn pool2d_avx2(l: Avx2Fma, g: &PoolGeometry, op: PoolOp, input: &[f32], output: 
 }
 
 #[inline(always)]
-fn pool2d_loops<L: Lanes>(l: L, g: &PoolGeometry, op: PoolOp, input: &[f32], output: &mut [f32]) {
+fn pool2d_loops<L: Lanes<N>, const N: usize>(
+    l: L,
+    g: &PoolGeometry,
+    op: PoolOp,
+    input: &[f32],
+    output: &mut [f32],
+) {
     let c = g.c;
     for oy in 0..g.out_h {
         // The window's real rows: [y0, y1).
@@ -61,15 +78,15 @@ fn pool2d_loops<L: Lanes>(l: L, g: &PoolGeometry, op: PoolOp, input: &[f32], out
             let cell = |iy: usize, ix: usize| (iy * g.w + ix) * c;
             match op {
                 PoolOp::Max => {
-                    // Up to 32 channels at a time, in independent registers.
+                    // Up to 4 vectors of channels at a time, in independent registers.
                     let mut col = 0;
-                    while col + 32 <= c {
-                        max_block::<L, 4>(l, input, (y0..y1, x0..x1), cell, col, out);
-                        col += 32;
+                    while col + 4 * N <= c {
+                        max_block::<L, N, 4>(l, input, (y0..y1, x0..x1), cell, col, out);
+                        col += 4 * N;
                     }
-                    while col + 8 <= c {
-                        max_block::<L, 1>(l, input, (y0..y1, x0..x1), cell, col, out);
-                        col += 8;
+                    while col + N <= c {
+                        max_block::<L, N, 1>(l, input, (y0..y1, x0..x1), cell, col, out);
+                        col += N;
                     }
                     for (ch, o) in out.iter_mut().enumerate().skip(col) {
                         *o = f32::NEG_INFINITY;
@@ -100,10 +117,10 @@ fn pool2d_loops<L: Lanes>(l: L, g: &PoolGeometry, op: PoolOp, input: &[f32], out
     }
 }
 
-/// The max over a window of channels `col..col + 8 NV`; `cell` gives the
+/// The max over a window of channels `col..col + N NV`; `cell` gives the
 /// input offset of a window cell.
 #[inline(always)]
-fn max_block<L: Lanes, const NV: usize>(
+fn max_block<L: Lanes<N>, const N: usize, const NV: usize>(
     l: L,
     input: &[f32],
     (rows, cols): (core::ops::Range<usize>, core::ops::Range<usize>),
@@ -114,7 +131,7 @@ fn max_block<L: Lanes, const NV: usize>(
     let mut acc = [l.splat(f32::NEG_INFINITY); NV];
     for iy in rows {
         for ix in cols.clone() {
-            let Some(x) = lane_blocks::<8, NV>(input, cell(iy, ix) + col) else {
+            let Some(x) = lane_blocks::<N, NV>(input, cell(iy, ix) + col) else {
                 return;
             };
             for (a, x) in acc.iter_mut().zip(x) {
@@ -122,8 +139,8 @@ fn max_block<L: Lanes, const NV: usize>(
             }
         }
     }
-    for (v, a) in acc.into_iter().enumerate() {
-        if let Some(dst) = out.get_mut(col + 8 * v..).and_then(|o| o.first_chunk_mut()) {
+    if let Some(dst) = lane_blocks_mut::<N, NV>(out, col) {
+        for (a, dst) in acc.into_iter().zip(dst) {
             l.store(a, dst);
         }
     }

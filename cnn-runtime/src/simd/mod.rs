@@ -361,6 +361,35 @@ mod tests {
             assert_close((dense(), without_avx512(dense)));
             assert_close(both(dense));
         }
+        // 48 channels: a 16-lane block of 3 vectors with AVX-512 (one of 4
+        // and 2 of 1 with 8 lanes); a NaN survives max pooling on every path.
+        let mut map = values(4 * 4 * 48, 17);
+        map[48 + 34] = f32::NAN; // cell (0, 1), channel 34: output (0, 0)
+        let g = PoolGeometry {
+            h: 4,
+            w: 4,
+            c: 48,
+            ph: 2,
+            pw: 2,
+            stride_h: 2,
+            stride_w: 2,
+            pad_top: 0,
+            pad_left: 0,
+            out_h: 2,
+            out_w: 2,
+        };
+        let pool = || {
+            let mut out = std::vec![0.0; 2 * 2 * 48];
+            pool2d_dyn(g, PoolOp::Max, &map, &mut out);
+            out
+        };
+        let (wide, avx2, portable) = (pool(), without_avx512(pool), with_portable(pool));
+        for out in [&wide, &avx2, &portable] {
+            assert!(out[34].is_nan(), "max pooling keeps NaN");
+        }
+        let keep = |v: &Vec<f32>| v.iter().copied().filter(|x| !x.is_nan()).collect();
+        assert_close((keep(&wide), keep(&avx2)));
+        assert_close((keep(&wide), keep(&portable)));
     }
 
     #[test]

@@ -53,15 +53,41 @@ TOML
     echo "}"
 } > "$work/deep20/src/main.rs"
 
+# MobileNetV1 (visual wake words, 85 layers) from the Keras fixture's JSON.
+mkdir -p "$work/mobilenet/src"
+cat > "$work/mobilenet/Cargo.toml" <<TOML
+[package]
+name = "mobilenet"
+edition = "2021"
+publish = false
+
+[dependencies]
+cnn-runtime = { path = "$root/cnn-runtime" }
+
+[workspace]
+TOML
+cat > "$work/mobilenet/src/main.rs" <<RUST
+cnn_runtime::include_keras! { struct Mobilenet; "$root/fixtures/mobilenet_v1_vww/config.json" }
+
+fn main() {
+    let model = Mobilenet::zeroed();
+    let image = Box::new([[[0.5f32; 3]; 96]; 96]);
+    println!("{:?}", model.forward(&image));
+}
+RUST
+
 # Warm builds: dependencies compiled, only the touched crate is measured.
 cargo build --quiet --release --example mnist
 cargo build --quiet --release -p cnnc
 (cd "$work/deep20" && CARGO_TARGET_DIR="$work/target" cargo build --quiet --release)
+(cd "$work/mobilenet" && CARGO_TARGET_DIR="$work/target" cargo build --quiet --release)
 
 touch examples/mnist.rs
 seed=$(seconds cargo build --release --example mnist)
 touch "$work/deep20/src/main.rs"
 deep=$(seconds env -C "$work/deep20" CARGO_TARGET_DIR="$work/target" cargo build --release)
+touch "$work/mobilenet/src/main.rs"
+mobilenet=$(seconds env -C "$work/mobilenet" CARGO_TARGET_DIR="$work/target" cargo build --release)
 
 expand() { # model file -> mean ms of 20 cnnc runs (parse, check, generate, pretty-print)
     local start end
@@ -76,5 +102,6 @@ deep_expand=$(expand "$work/deep20/model.cnn")
 echo "== compile cost (release, warm dependencies) =="
 echo "seed example rebuild after touching the model:  $seed s   (target < 5 s)"
 echo "20-layer model rebuild after touching it:        $deep s   (target < 20 s)"
+echo "MobileNetV1-VWW (85 layers) rebuild, same:       $mobilenet s   (target < 30 s)"
 echo "cnnc parse + check + generate, seed model:       $seed_expand ms"
 echo "cnnc parse + check + generate, 20-layer model:   $deep_expand ms"

@@ -8,6 +8,11 @@
 //! kernel serves every layer (compile time stays flat as models grow), and
 //! only the register tiles have fixed sizes. The cores are public so the
 //! property tests can run them on random shapes against the ndarray reference.
+//!
+//! The exception is [`small_conv`]: a convolution whose window is a few
+//! values (a first layer) is compiled for its own sizes, because there the
+//! shared kernel's per-tile work costs more than the multiply-adds. The
+//! compiler chooses it per layer.
 
 pub mod conv;
 pub mod dense;

@@ -1,13 +1,15 @@
 //! Which instruction set the kernels run on, chosen once per CPU.
 //!
-//! Each kernel is written once, generic over [`Lanes`] (eight `f32` lanes and
-//! the few operations the kernels need), and compiled for AVX2 + FMA inside a
-//! `#[target_feature]` function, for WebAssembly's `simd128` in a module built
-//! with it, and for the target's baseline (the portable path: plain
+//! Each kernel is written once, generic over `Lanes<N>` (`N` `f32` lanes and
+//! the few operations the kernels need), and compiled for AVX2 + FMA (8
+//! lanes) inside a `#[target_feature]` function, for AVX-512F (16 lanes; the
+//! convolution, Dense and max-pooling kernels, on layers whose output
+//! channels are a multiple of 16), for WebAssembly's `simd128` in a module
+//! built with it, and for the target's baseline (the portable path: plain
 //! arithmetic the compiler vectorises as it can, used on every other CPU and
-//! architecture). The kernels pick one per call with
-//! [`isa`]: on x86_64 with `std` that is run-time detection; without `std`
-//! it is what the build enables (`-C target-feature=+avx2,+fma`).
+//! architecture). The kernels pick one per call with [`isa`]: on x86_64 with
+//! `std` that is run-time detection; without `std` it is what the build
+//! enables (`-C target-feature=+avx2,+fma`).
 //!
 //! ```
 //! use cnn_runtime::simd::{self, Isa};

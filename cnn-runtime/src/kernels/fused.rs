@@ -191,21 +191,8 @@ mod tests {
     use crate::kernels::conv::conv2d;
     use crate::kernels::pool::pool2d;
     use crate::kernels::small_conv::conv2d_small;
+    use crate::kernels::testing::{on_every_path, values};
     use crate::memory::view;
-    use crate::simd::{with_portable, without_avx512};
-
-    fn values<const N: usize>(seed: u32) -> [f32; N] {
-        core::array::from_fn(|i| {
-            let v = ((i as u32).wrapping_mul(2_654_435_761) ^ seed) % 1000;
-            v as f32 / 500.0 - 1.0
-        })
-    }
-
-    fn on_every_path(check: impl Fn()) {
-        check();
-        without_avx512(&check);
-        with_portable(&check);
-    }
 
     #[test]
     fn fused_equals_convolution_then_pooling() {

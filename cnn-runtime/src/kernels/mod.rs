@@ -56,3 +56,23 @@ pub const fn convolution_shapes_agree(
     }
     true
 }
+
+/// What the kernels' unit tests share: deterministic values in [-1, 1), and
+/// a check run on every instruction-set path.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// `N` values in [-1, 1), different for each `seed`.
+    pub fn values<const N: usize>(seed: u32) -> [f32; N] {
+        core::array::from_fn(|i| {
+            let v = ((i as u32).wrapping_mul(2_654_435_761) ^ seed) % 1000;
+            v as f32 / 500.0 - 1.0
+        })
+    }
+
+    /// `check` on the fastest path, without AVX-512, and on the portable path.
+    pub fn on_every_path(check: impl Fn()) {
+        check();
+        crate::simd::without_avx512(&check);
+        crate::simd::with_portable(&check);
+    }
+}

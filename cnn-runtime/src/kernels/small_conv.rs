@@ -374,30 +374,17 @@ impl<
 
 #[cfg(test)]
 mod tests {
-    //! Against the shared kernel, on both instruction-set paths: 16- and
+    //! Against the shared kernel, on every instruction-set path: 16- and
     //! 8-channel blocks and a channel tail, strides, tile and single pixels,
     //! activations in registers and after. Small enough for Miri.
 
     use super::*;
     use crate::activation::{Linear, Relu, Tanh};
     use crate::kernels::conv::{conv2d_dyn, Conv2DGeometry};
+    use crate::kernels::testing::{on_every_path, values};
     use crate::memory::view;
-    use crate::simd::{with_portable, without_avx512};
+    use crate::simd;
     use std::vec::Vec;
-
-    fn values<const N: usize>(seed: u32) -> [f32; N] {
-        core::array::from_fn(|i| {
-            let v = ((i as u32).wrapping_mul(2_654_435_761) ^ seed) % 1000;
-            v as f32 / 500.0 - 1.0
-        })
-    }
-
-    #[derive(Clone, Copy, Debug)]
-    enum Path {
-        Fastest,
-        NoAvx512,
-        Portable,
-    }
 
     /// The small kernel and the shared one on the same operands, on every
     /// instruction-set path.
@@ -437,43 +424,34 @@ mod tests {
             out_h: OH,
             out_w: OW,
         };
-        for path in [Path::Fastest, Path::NoAvx512, Path::Portable] {
-            let run = || {
-                let mut small = [[[f32::NAN; CO]; OW]; OH];
-                conv2d_small(
-                    &input,
-                    &kernel,
-                    bias,
-                    activation,
-                    &mut small,
-                    Strides::<SH, SW>,
+        on_every_path(|| {
+            let mut small = [[[f32::NAN; CO]; OW]; OH];
+            conv2d_small(
+                &input,
+                &kernel,
+                bias,
+                activation,
+                &mut small,
+                Strides::<SH, SW>,
+            );
+            let mut shared: Vec<f32> = std::vec![f32::NAN; OH * OW * CO];
+            conv2d_dyn(
+                g,
+                input.as_flattened().as_flattened(),
+                kernel.as_flattened().as_flattened().as_flattened(),
+                bias.map(|b| &b[..]),
+                activation,
+                &mut shared,
+            );
+            let small = small.as_flattened().as_flattened();
+            for (i, (a, b)) in small.iter().zip(&shared).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-5,
+                    "value {i} ({:?}): {a} vs {b}",
+                    simd::isa()
                 );
-                let mut shared: Vec<f32> = std::vec![f32::NAN; OH * OW * CO];
-                conv2d_dyn(
-                    g,
-                    input.as_flattened().as_flattened(),
-                    kernel.as_flattened().as_flattened().as_flattened(),
-                    bias.map(|b| &b[..]),
-                    activation,
-                    &mut shared,
-                );
-                (small, shared)
-            };
-            let (small, shared) = match path {
-                Path::Fastest => run(),
-                Path::NoAvx512 => without_avx512(run),
-                Path::Portable => with_portable(run),
-            };
-            for (i, (a, b)) in small
-                .as_flattened()
-                .as_flattened()
-                .iter()
-                .zip(&shared)
-                .enumerate()
-            {
-                assert!((a - b).abs() <= 1e-5, "value {i} ({path:?}): {a} vs {b}");
             }
-        }
+        });
     }
 
     #[test]

@@ -79,34 +79,37 @@ pub fn isa() -> Isa {
 /// benchmarks compare them.
 #[cfg(feature = "std")]
 pub fn with_portable<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            FORCE_PORTABLE.with(|p| p.set(self.0));
-        }
-    }
-    let _restore = Restore(FORCE_PORTABLE.with(|p| p.replace(true)));
-    f()
+    with_flag(&FORCE_PORTABLE, f)
 }
 
 /// Runs `f` with no kernel on this thread using AVX-512 (AVX2 and FMA where
 /// the CPU has them): how tests compare the AVX-512 and AVX2 paths.
 #[cfg(feature = "std")]
 pub fn without_avx512<R>(f: impl FnOnce() -> R) -> R {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            FORBID_AVX512.with(|p| p.set(self.0));
-        }
-    }
-    let _restore = Restore(FORBID_AVX512.with(|p| p.replace(true)));
-    f()
+    with_flag(&FORBID_AVX512, f)
 }
 
 #[cfg(feature = "std")]
 std::thread_local! {
     static FORCE_PORTABLE: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
     static FORBID_AVX512: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// Runs `f` with this thread's `flag` set, then puts it back (also if `f`
+/// panics).
+#[cfg(feature = "std")]
+fn with_flag<R>(
+    flag: &'static std::thread::LocalKey<core::cell::Cell<bool>>,
+    f: impl FnOnce() -> R,
+) -> R {
+    struct Restore(&'static std::thread::LocalKey<core::cell::Cell<bool>>, bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            self.0.with(|p| p.set(self.1));
+        }
+    }
+    let _restore = Restore(flag, flag.with(|p| p.replace(true)));
+    f()
 }
 
 /// Whether [`without_avx512`] is in force on this thread.

@@ -11,7 +11,7 @@ mod reference_seed;
 mod report;
 
 use cnn_examples::{fixture_dir, models::SeedMnist};
-use cnn_runtime::kernels::{conv, dense, fused, pool, small_conv};
+use cnn_runtime::kernels::{conv, dense, pool, small_conv};
 use cnn_runtime::{activation, Conv2DParams, DenseParams, ForwardBatch, Model, WeightFiles};
 use criterion::{BenchmarkId, Criterion, Throughput};
 use report::Figure;
@@ -191,50 +191,6 @@ fn layers(c: &mut Criterion, model: &SeedMnist, image: &Image, figures: &mut rep
     group.bench_function(BenchmarkId::new("conv1", "shared_kernel"), |b| {
         figures.ran("layers/conv1/shared_kernel");
         b.iter(|| run_conv1_shared(black_box(image), &mut a1))
-    });
-    // Each convolution with the pooling after it: one after the other, and
-    // fused (what the model runs).
-    group.bench_function(BenchmarkId::new("conv1+pool1", "separate"), |b| {
-        figures.ran("layers/conv1+pool1/separate");
-        b.iter(|| {
-            run_conv1(black_box(image), &mut a1);
-            run_pool1(&a1, &mut p1)
-        })
-    });
-    group.bench_function(BenchmarkId::new("conv1+pool1", "fused"), |b| {
-        figures.ran("layers/conv1+pool1/fused");
-        b.iter(|| {
-            fused::conv2d_small_max_pool2(
-                black_box(image),
-                &conv1.kernel,
-                Some(&conv1.bias),
-                activation::Relu,
-                &mut a1,
-                &mut p1,
-                small_conv::Strides::<1, 1>,
-            )
-        })
-    });
-    group.bench_function(BenchmarkId::new("conv2+pool2", "separate"), |b| {
-        figures.ran("layers/conv2+pool2/separate");
-        b.iter(|| {
-            run_conv2(black_box(&p1), &mut a2);
-            run_pool2(&a2, &mut p2)
-        })
-    });
-    group.bench_function(BenchmarkId::new("conv2+pool2", "fused"), |b| {
-        figures.ran("layers/conv2+pool2/fused");
-        b.iter(|| {
-            fused::conv2d_max_pool2(
-                black_box(&p1),
-                &conv2.kernel,
-                Some(&conv2.bias),
-                activation::Relu,
-                &mut a2,
-                &mut p2,
-                small_conv::Strides::<1, 1>,
-            )
-        })
     });
     layer!(
         "pool1",

@@ -453,19 +453,9 @@ fn forward_body(
     let input_ty = array_type(plan.input);
     let mut methods = TokenStream::new();
     let mut body = TokenStream::new();
-    let mut fused_pool = None;
     for (i, layer) in plan.layers.iter().enumerate() {
-        if fused_pool == Some(i) {
-            continue; // computed with the convolution before it
-        }
         let field = fields.iter().find(|f| f.layer == i);
-        let statements = match conv_then_max_pool(plan, i, field, &arena) {
-            Some(statements) => {
-                fused_pool = Some(i + 1);
-                statements
-            }
-            None => layer_statements(i, layer, field, &arena),
-        };
+        let statements = layer_statements(i, layer, field, &arena);
         if statements.is_empty() {
             continue;
         }
@@ -492,124 +482,6 @@ fn forward_body(
     let at = lit(at);
     body.extend(quote!(::cnn_runtime::memory::at::<#output_ty, #at, #n>(arena)));
     (methods, body)
-}
-
-/// Layer `i`, a convolution without padding or dilation, and the 2x2 max
-/// pooling with stride 2 after it, as one call to the runtime's
-/// `kernels::fused` (the convolution's map is computed and pooled a band at
-/// a time, in its own region); `None` unless the pooling is the only reader
-/// of the map and the memory plan put the convolution's input, its map and
-/// the pooling's output apart (all three are live at once when fused).
-fn conv_then_max_pool(
-    plan: &Plan,
-    i: usize,
-    field: Option<&ParamField>,
-    arena: &Arena<'_>,
-) -> Option<TokenStream> {
-    let (conv, pool) = (&plan.layers[i], plan.layers.get(i + 1)?);
-    let Op::Conv2D {
-        kernel,
-        strides,
-        dilation,
-        pad,
-        activation,
-        use_bias,
-        ..
-    } = &conv.op
-    else {
-        return None;
-    };
-    let Op::Pool {
-        op: PoolOp::Max,
-        pool: window,
-        strides: pool_strides,
-        pad: pool_pad,
-    } = &pool.op
-    else {
-        return None;
-    };
-    let no_pad = |p: &Pad| p.top + p.bottom + p.left + p.right == 0;
-    let (Shape::Map { c, .. }, Shape::Map { h: oh, w: ow, .. }) = (conv.input, conv.output) else {
-        return None;
-    };
-    let readers = plan
-        .layers
-        .iter()
-        .filter(|l| l.inputs.iter().any(|o| o.tensor == i + 1))
-        .count();
-    let fits = no_pad(pad)
-        && [dilation.h, dilation.w] == [1, 1]
-        && *activation != Activation::Softmax
-        && (window.h, window.w, pool_strides.h, pool_strides.w) == (2, 2, 2, 2)
-        && no_pad(pool_pad)
-        && oh >= 2
-        && ow >= 2
-        && readers == 1
-        && pool.inputs.len() == 1
-        && pool.inputs[0].tensor == i + 1
-        && plan.output_tensor != i + 1;
-    if !fits {
-        return None;
-    }
-    let memory = arena.memory;
-    let source = conv
-        .inputs
-        .first()
-        .map_or(Location::Input, |o| memory.tensors[o.tensor]);
-    let (Location::Arena(map), Location::Arena(out)) =
-        (memory.tensors[i + 1], memory.tensors[i + 2])
-    else {
-        return None;
-    };
-    let apart = |a: usize, a_len: usize, b: usize, b_len: usize| a + a_len <= b || b + b_len <= a;
-    let (map_len, out_len) = (conv.output.len(), pool.output.len());
-    let disjoint = apart(map, map_len, out, out_len)
-        && match source {
-            Location::Arena(at) => {
-                apart(at, conv.input.len(), map, map_len)
-                    && apart(at, conv.input.len(), out, out_len)
-            }
-            Location::Input => true,
-        };
-    if !disjoint {
-        return None;
-    }
-    let field = field?;
-    let (name, bias) = (&field.ident, bias_tokens(field, *use_bias));
-    let (in_ty, map_ty, out_ty) = (
-        array_type(conv.input),
-        array_type(conv.output),
-        array_type(pool.output),
-    );
-    let (n, map, out) = (&arena.n, lit(map), lit(out));
-    let bind = match source {
-        Location::Input => quote! {
-            let x: &#in_ty = ::cnn_runtime::memory::view(input);
-            let (map, y) = ::cnn_runtime::memory::write_write::<#map_ty, #map, #out_ty, #out, #n>(&mut *arena);
-        },
-        Location::Arena(at) => {
-            let at = lit(at);
-            quote! {
-                let (x, map, y) = ::cnn_runtime::memory::read_write_write::<
-                    #in_ty, #at, #map_ty, #map, #out_ty, #out, #n,
-                >(&mut *arena);
-            }
-        }
-    };
-    let act = activation_tokens(*activation);
-    let (sh, sw) = (lit(strides.h), lit(strides.w));
-    let function = if small_window(kernel.h, kernel.w, c, 0, [1, 1]) {
-        quote!(conv2d_small_max_pool2)
-    } else {
-        quote!(conv2d_max_pool2)
-    };
-    Some(quote!({
-        #bind
-        ::cnn_runtime::kernels::fused::#function(
-            x, &self.#name.kernel, #bias, #act, map, y,
-            ::cnn_runtime::kernels::small_conv::Strides::<#sh, #sw>,
-        );
-    }))
 }
 
 /// Whether a convolution takes the runtime's small-window kernel

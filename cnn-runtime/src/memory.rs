@@ -205,75 +205,6 @@ pub fn read_write<I: Plain, const AI: usize, O: Plain, const AO: usize, const N:
     unsafe { (&*base.add(AI).cast::<I>(), &mut *base.add(AO).cast::<O>()) }
 }
 
-/// A layer's input `I` at `AI` and two outputs, `B` at `AB` and `O` at `AO`,
-/// of the same arena, borrowed together (a fused convolution and pooling:
-/// the convolution's map and the pooled output). The three regions must be
-/// disjoint: regions that overlap do not compile.
-#[inline(always)]
-#[allow(clippy::type_complexity)]
-pub fn read_write_write<
-    I: Plain,
-    const AI: usize,
-    B: Plain,
-    const AB: usize,
-    O: Plain,
-    const AO: usize,
-    const N: usize,
->(
-    arena: &mut [f32; N],
-) -> (&I, &mut B, &mut O) {
-    const {
-        let (i, b, o) = (values_of::<I>(), values_of::<B>(), values_of::<O>());
-        assert!(
-            AI + i <= N && AB + b <= N && AO + o <= N,
-            "the regions lie inside the arena"
-        );
-        assert!(
-            (AI + i <= AB || AB + b <= AI)
-                && (AI + i <= AO || AO + o <= AI)
-                && (AB + b <= AO || AO + o <= AB),
-            "the three regions are disjoint"
-        );
-    }
-    let base = arena.as_mut_ptr();
-    // SAFETY: the three regions lie inside the arena and do not overlap
-    // (asserted at compile time), so the shared and the two unique references
-    // never alias; every type is all-f32 (`Plain`): aligned, any bits valid.
-    // All borrows last as long as the unique borrow of the arena.
-    unsafe {
-        (
-            &*base.add(AI).cast::<I>(),
-            &mut *base.add(AB).cast::<B>(),
-            &mut *base.add(AO).cast::<O>(),
-        )
-    }
-}
-
-/// Two disjoint regions of an arena, both mutable: `B` at `AB` and `O` at
-/// `AO` (a fused layer reading the caller's input). Regions that overlap do
-/// not compile.
-#[inline(always)]
-pub fn write_write<B: Plain, const AB: usize, O: Plain, const AO: usize, const N: usize>(
-    arena: &mut [f32; N],
-) -> (&mut B, &mut O) {
-    const {
-        let (b, o) = (values_of::<B>(), values_of::<O>());
-        assert!(
-            AB + b <= N && AO + o <= N,
-            "the regions lie inside the arena"
-        );
-        assert!(AB + b <= AO || AO + o <= AB, "the regions are disjoint");
-    }
-    let base = arena.as_mut_ptr();
-    // SAFETY: as in `read_write_write`, for two unique references.
-    unsafe {
-        (
-            &mut *base.add(AB).cast::<B>(),
-            &mut *base.add(AO).cast::<O>(),
-        )
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -322,14 +253,6 @@ mod tests {
         let (x, y) = read_write::<[f32; 4], 16, [f32; 4], 0, 20>(arena);
         y.copy_from_slice(x);
         assert_eq!(arena[..4], [0.0; 4]);
-        let (x, map, y) = read_write_write::<[f32; 2], 9, [f32; 3], 0, [f32; 2], 18, 20>(arena);
-        map[2] = x[0] + 1.0; // arena[9] is 7
-        y[1] = map[2] * 2.0;
-        assert_eq!((arena[2], arena[19]), (8.0, 16.0));
-        let (map, y) = write_write::<[f32; 3], 5, [f32; 4], 0, 20>(arena);
-        map[0] = 1.5;
-        y[3] = -map[0];
-        assert_eq!((arena[5], arena[3]), (1.5, -1.5));
     }
 
     #[cfg(feature = "alloc")]

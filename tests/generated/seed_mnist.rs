@@ -214,19 +214,16 @@ impl SeedMnist {
     fn __cnn_layer_0(&self, input: &[[[f32; 1]; 28]; 28], arena: &mut [f32; 27040]) {
         {
             let x: &[[[f32; 1]; 28]; 28] = ::cnn_runtime::memory::view(input);
-            let (map, y) = ::cnn_runtime::memory::write_write::<
+            let y = ::cnn_runtime::memory::at_mut::<
                 [[[f32; 32]; 26]; 26],
                 0,
-                [[[f32; 32]; 13]; 13],
-                21632,
                 27040,
             >(&mut *arena);
-            ::cnn_runtime::kernels::fused::conv2d_small_max_pool2(
+            ::cnn_runtime::kernels::small_conv::conv2d_small(
                 x,
                 &self.l0_conv2d.kernel,
                 ::core::option::Option::Some(&self.l0_conv2d.bias),
                 ::cnn_runtime::activation::Relu,
-                map,
                 y,
                 ::cnn_runtime::kernels::small_conv::Strides::<1, 1>,
             );
@@ -234,26 +231,96 @@ impl SeedMnist {
     }
     #[inline(always)]
     #[allow(unused_variables)]
-    fn __cnn_layer_2(&self, input: &[[[f32; 1]; 28]; 28], arena: &mut [f32; 27040]) {
+    fn __cnn_layer_1(&self, input: &[[[f32; 1]; 28]; 28], arena: &mut [f32; 27040]) {
         {
-            let (x, map, y) = ::cnn_runtime::memory::read_write_write::<
+            let (x, y) = ::cnn_runtime::memory::read_write::<
+                [[[f32; 32]; 26]; 26],
+                0,
                 [[[f32; 32]; 13]; 13],
                 21632,
+                27040,
+            >(&mut *arena);
+            ::cnn_runtime::kernels::pool::pool2d::<
+                26,
+                26,
+                32,
+                2,
+                2,
+                2,
+                2,
+                0,
+                0,
+                0,
+                0,
+                13,
+                13,
+            >(::cnn_runtime::kernels::pool::PoolOp::Max, x, y);
+        }
+    }
+    #[inline(always)]
+    #[allow(unused_variables)]
+    fn __cnn_layer_2(&self, input: &[[[f32; 1]; 28]; 28], arena: &mut [f32; 27040]) {
+        {
+            let (x, y) = ::cnn_runtime::memory::read_write::<
+                [[[f32; 32]; 13]; 13],
+                21632,
+                [[[f32; 32]; 11]; 11],
+                0,
+                27040,
+            >(&mut *arena);
+            ::cnn_runtime::kernels::conv::conv2d::<
+                13,
+                13,
+                32,
+                32,
+                3,
+                3,
+                1,
+                1,
+                1,
+                1,
+                0,
+                0,
+                0,
+                0,
+                11,
+                11,
+                _,
+            >(
+                x,
+                &self.l2_conv2d_1.kernel,
+                ::core::option::Option::Some(&self.l2_conv2d_1.bias),
+                ::cnn_runtime::activation::Relu,
+                y,
+            );
+        }
+    }
+    #[inline(always)]
+    #[allow(unused_variables)]
+    fn __cnn_layer_3(&self, input: &[[[f32; 1]; 28]; 28], arena: &mut [f32; 27040]) {
+        {
+            let (x, y) = ::cnn_runtime::memory::read_write::<
                 [[[f32; 32]; 11]; 11],
                 0,
                 [[[f32; 32]; 5]; 5],
                 3872,
                 27040,
             >(&mut *arena);
-            ::cnn_runtime::kernels::fused::conv2d_max_pool2(
-                x,
-                &self.l2_conv2d_1.kernel,
-                ::core::option::Option::Some(&self.l2_conv2d_1.bias),
-                ::cnn_runtime::activation::Relu,
-                map,
-                y,
-                ::cnn_runtime::kernels::small_conv::Strides::<1, 1>,
-            );
+            ::cnn_runtime::kernels::pool::pool2d::<
+                11,
+                11,
+                32,
+                2,
+                2,
+                2,
+                2,
+                0,
+                0,
+                0,
+                0,
+                5,
+                5,
+            >(::cnn_runtime::kernels::pool::PoolOp::Max, x, y);
         }
     }
     #[inline(always)]
@@ -324,7 +391,9 @@ impl ::cnn_runtime::Model for SeedMnist {
     ) -> &'s Self::Output {
         let arena = scratch.arena();
         self.__cnn_layer_0(input, &mut *arena);
+        self.__cnn_layer_1(input, &mut *arena);
         self.__cnn_layer_2(input, &mut *arena);
+        self.__cnn_layer_3(input, &mut *arena);
         self.__cnn_layer_5(input, &mut *arena);
         self.__cnn_layer_6(input, &mut *arena);
         ::cnn_runtime::memory::at::<[f32; 10], 128, 27040>(arena)

@@ -63,69 +63,39 @@ pub fn conv2d_dyn<A: Activation>(
     {
         return;
     }
-    conv2d_rows_dyn(g, 0..g.out_h, input, kernel, bias, activation, output)
-}
-
-/// [`conv2d_dyn`] for output rows `rows` only, written to `band` (which holds
-/// those rows, the first at its start): how a convolution feeds a pooling
-/// layer a few rows at a time ([`super::fused`]).
-#[inline]
-pub fn conv2d_rows_dyn<A: Activation>(
-    g: Conv2DGeometry,
-    rows: core::ops::Range<usize>,
-    input: &[f32],
-    kernel: &[f32],
-    bias: Option<&[f32]>,
-    activation: A,
-    band: &mut [f32],
-) {
-    if input.len() < g.input_len()
-        || kernel.len() < g.kernel_len()
-        || rows.end > g.out_h
-        || band.len() < rows.len() * g.out_w * g.c_out
-        || bias.is_some_and(|b| b.len() < g.c_out)
-        || g.dilation_h == 0
-        || g.dilation_w == 0
-    {
-        return;
-    }
     dispatch!(
         wide(conv2d_avx512) if g.c_out.is_multiple_of(16),
         conv2d_avx2,
-        conv2d_lanes(&g, rows, input, kernel, bias, activation, band)
+        conv2d_lanes(&g, input, kernel, bias, activation, output)
     )
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx512f")]
-#[allow(clippy::too_many_arguments)]
 fn conv2d_avx512<A: Activation>(
     lanes: Avx512,
     g: &Conv2DGeometry,
-    rows: core::ops::Range<usize>,
     input: &[f32],
     kernel: &[f32],
     bias: Option<&[f32]>,
     activation: A,
     output: &mut [f32],
 ) {
-    conv2d_lanes(lanes, g, rows, input, kernel, bias, activation, output)
+    conv2d_lanes(lanes, g, input, kernel, bias, activation, output)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2,fma")]
-#[allow(clippy::too_many_arguments)]
 fn conv2d_avx2<A: Activation>(
     lanes: Avx2Fma,
     g: &Conv2DGeometry,
-    rows: core::ops::Range<usize>,
     input: &[f32],
     kernel: &[f32],
     bias: Option<&[f32]>,
     activation: A,
     output: &mut [f32],
 ) {
-    conv2d_lanes(lanes, g, rows, input, kernel, bias, activation, output)
+    conv2d_lanes(lanes, g, input, kernel, bias, activation, output)
 }
 
 /// Output pixels per tile: each weight vector loaded is used this many times.
@@ -146,29 +116,20 @@ type Windows = [[f32; PACK_MAX + 16]; TILE_PIXELS];
 /// of [`TILE_PIXELS`]; pixels whose window overlaps the padding go one at a
 /// time with the padded taps left out.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
     lanes: L,
     g: &Conv2DGeometry,
-    band: core::ops::Range<usize>,
     input: &[f32],
     kernel: &[f32],
     bias: Option<&[f32]>,
     activation: A,
     output: &mut [f32],
 ) {
-    let all_rows = Interior::along(g.out_h, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h);
-    // The interior rows within the band (an empty range if there are none).
-    let start = all_rows.start.max(band.start);
-    let rows = Interior {
-        start,
-        end: all_rows.end.min(band.end).max(start),
-    };
+    let rows = Interior::along(g.out_h, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h);
     let cols = Interior::along(g.out_w, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w);
     let conv = Conv {
         lanes,
         g,
-        first_row: band.start,
         input,
         kernel,
         bias,
@@ -203,7 +164,7 @@ pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
     }
 
     // The border: windows that overlap the padding.
-    for oy in band {
+    for oy in 0..g.out_h {
         for ox in 0..g.out_w {
             if rows.contains(oy) && cols.contains(ox) {
                 continue;
@@ -284,8 +245,6 @@ struct Taps {
 struct Conv<'a, L, const N: usize> {
     lanes: L,
     g: &'a Conv2DGeometry,
-    /// The output row at the start of `output` (0 unless running a band).
-    first_row: usize,
     input: &'a [f32],
     kernel: &'a [f32],
     bias: Option<&'a [f32]>,
@@ -317,7 +276,7 @@ impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
                 let ix = ox * g.stride_w + taps.kx.start * g.dilation_w - g.pad_left;
                 origins[p] = (iy * g.w + ix) * ci;
             }
-            outs[p] = ((oy - self.first_row) * g.out_w + ox) * co;
+            outs[p] = (oy * g.out_w + ox) * co;
         }
         // Short windows (a first layer's few input channels) are copied out
         // once, so that each channel block runs one long loop instead of
@@ -361,7 +320,6 @@ impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
             input,
             kernel,
             bias,
-            ..
         } = *self;
         let (ci, co) = (g.c_in, g.c_out);
         let start = match bias.and_then(|b| lane_blocks::<N, NV>(b, col)) {

@@ -18,7 +18,6 @@ pub mod conv;
 pub mod dense;
 pub mod depthwise;
 pub mod elementwise;
-pub mod fused;
 pub mod pool;
 pub mod small_conv;
 

@@ -62,65 +62,10 @@ pub fn conv2d_small<
             "every window lies inside the input"
         );
     }
-    let band = output.as_flattened_mut().as_flattened_mut();
-    conv2d_small_rows(
-        input,
-        kernel,
-        bias,
-        activation,
-        ConvOut::<OH, OW>,
-        0..OH,
-        band,
-        strides,
-    )
-}
-
-/// The output's height and width, as a value whose type carries them.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct ConvOut<const OH: usize, const OW: usize>;
-
-/// [`conv2d_small`] for output rows `rows` only, written to `band` (which
-/// holds those rows, the first at its start; a short band writes nothing):
-/// how the convolution feeds a pooling layer a few rows at a time
-/// ([`super::fused`]).
-#[allow(clippy::too_many_arguments)]
-#[inline]
-pub fn conv2d_small_rows<
-    const H: usize,
-    const W: usize,
-    const CI: usize,
-    const CO: usize,
-    const KH: usize,
-    const KW: usize,
-    const SH: usize,
-    const SW: usize,
-    const OH: usize,
-    const OW: usize,
-    A: Activation,
->(
-    input: &[[[f32; CI]; W]; H],
-    kernel: &[[[[f32; CO]; CI]; KW]; KH],
-    bias: Option<&[f32; CO]>,
-    activation: A,
-    out: ConvOut<OH, OW>,
-    rows: core::ops::Range<usize>,
-    band: &mut [f32],
-    strides: Strides<SH, SW>,
-) {
-    const {
-        assert!(SH >= 1 && SW >= 1, "strides at least 1");
-        assert!(
-            OH >= 1 && OW >= 1 && (OH - 1) * SH + KH <= H && (OW - 1) * SW + KW <= W,
-            "every window lies inside the input"
-        );
-    }
-    if rows.end > OH || band.len() < rows.len() * OW * CO {
-        return;
-    }
     dispatch!(
         wide(conv2d_small_avx512) if CO.is_multiple_of(16),
         conv2d_small_avx2,
-        conv2d_small_lanes(input, kernel, bias, activation, out, rows, band, strides)
+        conv2d_small_lanes(input, kernel, bias, activation, output, strides)
     )
 }
 
@@ -145,14 +90,10 @@ fn conv2d_small_avx512<
     kernel: &[[[[f32; CO]; CI]; KW]; KH],
     bias: Option<&[f32; CO]>,
     activation: A,
-    out: ConvOut<OH, OW>,
-    rows: core::ops::Range<usize>,
-    band: &mut [f32],
+    output: &mut [[[f32; CO]; OW]; OH],
     strides: Strides<SH, SW>,
 ) {
-    conv2d_small_lanes(
-        lanes, input, kernel, bias, activation, out, rows, band, strides,
-    )
+    conv2d_small_lanes(lanes, input, kernel, bias, activation, output, strides)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -176,14 +117,10 @@ fn conv2d_small_avx2<
     kernel: &[[[[f32; CO]; CI]; KW]; KH],
     bias: Option<&[f32; CO]>,
     activation: A,
-    out: ConvOut<OH, OW>,
-    rows: core::ops::Range<usize>,
-    band: &mut [f32],
+    output: &mut [[[f32; CO]; OW]; OH],
     strides: Strides<SH, SW>,
 ) {
-    conv2d_small_lanes(
-        lanes, input, kernel, bias, activation, out, rows, band, strides,
-    )
+    conv2d_small_lanes(lanes, input, kernel, bias, activation, output, strides)
 }
 
 /// The whole convolution: tiles of [`TILE_PIXELS`] output pixels in row-major
@@ -210,9 +147,7 @@ fn conv2d_small_lanes<
     kernel: &[[[[f32; CO]; CI]; KW]; KH],
     bias: Option<&[f32; CO]>,
     activation: A,
-    _: ConvOut<OH, OW>,
-    rows: core::ops::Range<usize>,
-    output: &mut [f32],
+    output: &mut [[[f32; CO]; OW]; OH],
     _: Strides<SH, SW>,
 ) {
     let layer = Layer::<L, N, W, CI, CO, KH, KW> {
@@ -221,15 +156,15 @@ fn conv2d_small_lanes<
         kernel: kernel.as_flattened().as_flattened().as_flattened(),
         bias: bias.map(|b| &b[..]),
     };
+    let output = output.as_flattened_mut().as_flattened_mut();
     // Input offset of output pixel `i`'s window (its top-left value), and
-    // the pixel's offset in the band.
-    let first = rows.start * OW;
+    // output offset of the pixel.
     let at = |i: usize| {
         let (oy, ox) = (i / OW, i % OW);
-        ((oy * SH * W + ox * SW) * CI, (i - first) * CO)
+        ((oy * SH * W + ox * SW) * CI, i * CO)
     };
-    let pixels = rows.end * OW;
-    let mut i = first;
+    let pixels = OH * OW;
+    let mut i = 0;
     while i + TILE_PIXELS <= pixels {
         let tile: [(usize, usize); TILE_PIXELS] = core::array::from_fn(|p| at(i + p));
         layer.pixels(tile, activation, output);

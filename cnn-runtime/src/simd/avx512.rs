@@ -75,3 +75,28 @@ impl Lanes<16> for Avx512 {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    //! The pointer reads and writes and the arithmetic, on a CPU (or under
+    //! Miri built with `-C target-feature=+avx512f`, as CI runs it) that has
+    //! AVX-512F. `max` and `max_nan` use compare and max instructions Miri
+    //! cannot run: they are tested natively, against the AVX2 and portable
+    //! paths, in `simd::tests` and the kernel tests.
+
+    use super::*;
+
+    #[test]
+    fn loads_stores_and_arithmetic_are_lane_for_lane() {
+        let Some(l) = Avx512::detect() else {
+            return;
+        };
+        let a: [f32; 16] = core::array::from_fn(|i| i as f32);
+        let b: [f32; 16] = core::array::from_fn(|i| 0.5 - i as f32);
+        let mut out = [f32::NAN; 16];
+        l.store(l.mul_add(l.load(&a), l.load(&b), l.splat(2.0)), &mut out);
+        assert_eq!(out, core::array::from_fn(|i| a[i] * b[i] + 2.0));
+        l.store(l.add(l.load(&a), l.zero()), &mut out);
+        assert_eq!(out, a);
+    }
+}

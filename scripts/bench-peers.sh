@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The seed MNIST model through cnn, ONNX Runtime and tract, and the CPU's FMA
-# peak, in one run of several rounds. In each round every engine runs each
+# The seed MNIST model through cnn, ONNX Runtime and tract, the graph fixtures
+# (ResNet-8, DS-CNN, MobileNetV1-VWW) through cnn and ONNX Runtime, and the
+# CPU's FMA peak, in one run of several rounds. In each round every engine runs each
 # case once, in an order that alternates from round to round, so slow phases
 # of a shared machine fall on all engines alike; one-thread cases are pinned
 # to one core (taskset). Reports each engine's median µs per image, the
@@ -10,8 +11,9 @@
 #   bash scripts/bench-peers.sh [ROUNDS]     (default 5; CORE=n picks the core)
 #
 # Builds benches/peers (tract, outside the workspace) and a Python venv with
-# onnxruntime in target/peers-venv. The ONNX model is the Keras fixture's own
-# export (fixtures/seed_mnist/model.onnx).
+# onnxruntime in target/peers-venv. The ONNX models are in the fixtures
+# (fixtures/*/model.onnx): the seed's from the shared fixtures, the others
+# exported by Keras itself (tools/export_onnx.py).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 rounds=${1:-5}
@@ -31,12 +33,17 @@ results="$root/target/bench-peers.csv"
 : > "$results"
 cases=(batch1_1thread batch256_1thread batch256_all_threads)
 engines=(cnn onnxruntime tract)
-run() { # engine case -> one CSV line
+# The graph fixtures at batch 1, one thread, against ONNX Runtime on Keras'
+# own ONNX export of each (tools/export_onnx.py).
+graphs=(resnet8 dscnn mobilenet_v1_vww)
+run() { # engine case -> CSV lines
     local pin=()
-    [[ "$2" == *1thread ]] && pin=(taskset -c "$core")
+    [[ "$2" == *1thread || " ${graphs[*]} " == *" $2 "* ]] && pin=(taskset -c "$core")
+    local model="$onnx"
+    [[ " ${graphs[*]} " == *" $2 "* ]] && model="$root/fixtures/$2/model.onnx"
     case "$1" in
-        cnn | tract) "${pin[@]}" "$peers" "$1" "$2" "$onnx" ;;
-        onnxruntime) "${pin[@]}" "$venv/bin/python" "$root/benches/peers/ort_bench.py" "$onnx" "$digits" "$2" ;;
+        cnn | tract) "${pin[@]}" "$peers" "$1" "$2" "$model" ;;
+        onnxruntime) "${pin[@]}" "$venv/bin/python" "$root/benches/peers/ort_bench.py" "$model" "$digits" "$2" ;;
     esac
 }
 for round in $(seq "$rounds"); do
@@ -48,6 +55,13 @@ for round in $(seq "$rounds"); do
             run "$e" "$c" | sed "s/^/$round,/" >> "$results"
         done
     done
+    for g in "${graphs[@]}"; do
+        order=(cnn onnxruntime)
+        (( round % 2 == 0 )) && order=(onnxruntime cnn)
+        for e in "${order[@]}"; do
+            run "$e" "$g" | sed "s/^/$round,/" >> "$results"
+        done
+    done
     echo "round $round of $rounds done" >&2
 done
 
@@ -57,6 +71,7 @@ rows = [line.strip().split(",") for line in open(sys.argv[1]) if line.strip()]
 t = collections.defaultdict(dict)  # (engine, case) -> {round: value}
 for r, engine, case, value in rows:
     t[(engine, case)][int(r)] = float(value)
+model_flops = {case: next(iter(v.values())) for (e, case), v in t.items() if e == "flops"}
 flops = 2_827_008  # SeedMnist::FLOPS
 print(f"== seed MNIST, {len({r for r, *_ in rows})} rounds: median µs per image; "
       "median over rounds of peer / cnn (> 1: cnn is faster) ==")
@@ -70,6 +85,17 @@ for case in ["batch1_1thread", "batch256_1thread", "batch256_all_threads"]:
         ratios = [t[(peer, case)][r] / ours[r] for r in ours if r in t[(peer, case)]]
         line += f"{statistics.median(ratios):>{10 if peer == 'onnxruntime' else 11}.2f}x"
     print(line)
+print()
+print()
+peaks = {case.split(" ", 1)[1]: statistics.median(v.values()) for (e, case), v in t.items() if e == "peak"}
+print("== graph fixtures, batch 1, 1 thread: median µs; median of onnxruntime / cnn ==")
+print(f"{'model':<20}{'cnn':>9}{'onnxruntime':>13}{'ort/cnn':>10}{'GFLOP/s':>9}" + "".join(f"{'% ' + w.split()[0]:>10}" for w in peaks))
+for case in ["resnet8", "dscnn", "mobilenet_v1_vww"]:
+    ours, ort = t[("cnn", case)], t[("onnxruntime", case)]
+    ratio = statistics.median(ort[r] / ours[r] for r in ours if r in ort)
+    gflops = model_flops[case] / (statistics.median(ours.values()) * 1e-6) / 1e9
+    shares = "".join(f"{gflops / p:>10.0%}" for p in peaks.values())
+    print(f"{case:<20}{statistics.median(ours.values()):>9.1f}{statistics.median(ort.values()):>13.1f}{ratio:>9.2f}x{gflops:>9.1f}{shares}")
 print()
 batch1 = t[("cnn", "batch1_1thread")]
 gflops = {r: flops / (us * 1e-6) / 1e9 for r, us in batch1.items()}

@@ -1,7 +1,8 @@
 """The seed MNIST model through ONNX Runtime, timed as src/main.rs times cnn
 and tract: the median time per image of one CASE (batch1_1thread,
 batch256_1thread, or batch256_all_threads with ONNX Runtime's default
-threads). Prints `onnxruntime,case,µs`.
+threads), or a graph fixture at batch 1 on one thread (CASE resnet8, dscnn
+or mobilenet_v1_vww, MODEL its model.onnx). Prints `onnxruntime,case,µs`.
 
     ort_bench.py MODEL.onnx DIGITS.safetensors CASE"""
 
@@ -14,6 +15,7 @@ import numpy as np
 import onnxruntime as ort
 
 BATCH = 256
+GRAPHS = ("resnet8", "dscnn", "mobilenet_v1_vww")
 
 
 def digits(path, n):
@@ -55,6 +57,14 @@ def report(case, images, run):
 
 def main():
     model, digits_path, case = sys.argv[1], sys.argv[2], sys.argv[3]
+    if case in GRAPHS:
+        # A graph fixture (MODEL is its model.onnx) at batch 1, one thread, on
+        # an input of 0.5 everywhere.
+        graph = session(model, 1)
+        inp = graph.get_inputs()[0]
+        x = np.full([1, *inp.shape[1:]], 0.5, dtype=np.float32)
+        report(case, 1, lambda: graph.run(None, {inp.name: x}))
+        return
     x = digits(digits_path, BATCH)
     one = session(model, 1)
     name = one.get_inputs()[0].name

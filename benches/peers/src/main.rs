@@ -6,7 +6,8 @@
 //!
 //! `cargo run --release -- ENGINE CASE [model.onnx]` (from `benches/peers`),
 //! ENGINE `cnn`, `tract` or `peak`; CASE `batch1_1thread`, `batch256_1thread`
-//! or `batch256_all_threads`. One-thread cases are meant to run pinned to a
+//! or `batch256_all_threads`, or (cnn only) a graph fixture at batch 1:
+//! `resnet8`, `dscnn`, `mobilenet_v1_vww`. One-thread cases are meant to run pinned to a
 //! core (`taskset`).
 
 use cnn_examples::{fixture_dir, models::SeedMnist};
@@ -17,6 +18,12 @@ use tract_onnx::prelude::*;
 
 #[path = "../../fma_peak.rs"]
 mod fma_peak;
+
+// The graph fixtures, from Keras' JSON: their layers have Keras' names, as
+// their weights files do.
+cnn_runtime::include_keras! { struct Resnet8; "../../fixtures/resnet8/config.json" }
+cnn_runtime::include_keras! { struct Dscnn; "../../fixtures/dscnn/config.json" }
+cnn_runtime::include_keras! { struct MobilenetV1Vww; "../../fixtures/mobilenet_v1_vww/config.json" }
 
 const BATCH: usize = 256;
 
@@ -51,6 +58,12 @@ fn main() -> TractResult<()> {
         .collect();
     let (images_per_run, mut run): (usize, Box<dyn FnMut()>) =
         match (engine.as_str(), case.as_str()) {
+            // The graph fixtures at batch 1: an input of 0.5 everywhere.
+            ("cnn", "resnet8") => graph::<Resnet8>(&dir.with_file_name("resnet8"))?,
+            ("cnn", "dscnn") => graph::<Dscnn>(&dir.with_file_name("dscnn"))?,
+            ("cnn", "mobilenet_v1_vww") => {
+                graph::<MobilenetV1Vww>(&dir.with_file_name("mobilenet_v1_vww"))?
+            }
             ("cnn", case) => {
                 let ours = SeedMnist::from_safetensors_file(dir.join("weights.safetensors"))?;
                 // Both engines must agree before either is timed.
@@ -143,6 +156,26 @@ fn main() -> TractResult<()> {
         seconds * 1e6 / images_per_run as f64
     );
     Ok(())
+}
+
+/// A graph fixture's model with its Keras weights, run at batch 1 on an
+/// input of 0.5 everywhere; prints its FLOPs (`flops,case,n`) for the
+/// script's share of the peak.
+fn graph<M: Model + 'static>(dir: &std::path::Path) -> TractResult<(usize, Box<dyn FnMut()>)> {
+    let model = M::from_safetensors_file(dir.join("weights.safetensors"))?;
+    let mut input = cnn_runtime::memory::zeroed_box::<M::Input>();
+    cnn_runtime::memory::flat_mut(&mut *input).fill(0.5);
+    let mut scratch = cnn_runtime::memory::zeroed_box::<M::Scratch>();
+    let name = dir
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    println!("flops,{name},{}", M::FLOPS);
+    Ok((
+        1,
+        Box::new(move || {
+            black_box(model.forward_into(black_box(&*input), &mut scratch));
+        }),
+    ))
 }
 
 type Plan = TypedRunnableModel<TypedModel>;

@@ -73,16 +73,16 @@ pub fn load(plan: &Plan, base: &Path, diags: &mut Diagnostics) -> Option<Embedde
                 .map(move |slot| (layer, slot))
         })
         .collect();
-    let wanted: Vec<Wanted<'_>> = slots
+    // The slots the file must fill, and the same as the matching sees them.
+    let present: Vec<&(&PlannedLayer, ParamSlot)> =
+        slots.iter().filter(|(_, s)| s.present).collect();
+    let wanted: Vec<Wanted<'_>> = present
         .iter()
-        .filter(|(_, slot)| slot.present)
         .map(|(_, slot)| Wanted {
             name: &slot.name,
             shape: &slot.shape,
         })
         .collect();
-    let present: Vec<&(&PlannedLayer, ParamSlot)> =
-        slots.iter().filter(|(_, s)| s.present).collect();
     let order = match matching::check(&wanted, &stored) {
         Ok(order) => order,
         Err(problems) => {

@@ -484,11 +484,18 @@ fn forward_body(
     (methods, body)
 }
 
+/// The largest window (kh x kw x c_in values) compiled for its own sizes: a
+/// first layer's 3x3x1, 3x3x3 or 5x5x1. Beyond it the shared kernel's
+/// per-tile work no longer outweighs the multiply-adds, and unrolling would
+/// only cost compile time.
+const SMALL_WINDOW: usize = 32;
+
 /// Whether a convolution takes the runtime's small-window kernel
-/// (`cnn_runtime::kernels::small_conv`): a window of at most 32 values, no
-/// padding, no dilation. The runtime's `small_conv::applies` is the same rule.
+/// (`cnn_runtime::kernels::small_conv`, which takes any window without
+/// padding or dilation): a window of at most [`SMALL_WINDOW`] values, no
+/// padding, no dilation.
 fn small_window(kh: usize, kw: usize, c_in: usize, padding: usize, dilation: [usize; 2]) -> bool {
-    kh * kw * c_in <= 32 && padding == 0 && dilation == [1, 1]
+    kh * kw * c_in <= SMALL_WINDOW && padding == 0 && dilation == [1, 1]
 }
 
 fn activation_tokens(f: Activation) -> TokenStream {

@@ -18,10 +18,6 @@ use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
 use crate::simd::{Avx2Fma, Avx512};
 
-/// Windows of at most this many values (kh x kw x c_in) take this kernel in
-/// generated code (the compiler decides per layer; any window works).
-pub const SMALL_WINDOW: usize = 32;
-
 /// The strides, as a value whose type carries them (so that every size of
 /// the call is inferred from its arguments' types).
 #[derive(Clone, Copy, Debug, Default)]

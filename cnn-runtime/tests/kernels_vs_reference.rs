@@ -1,6 +1,7 @@
 //! Every kernel against the ndarray reference implementation, on random shapes
 //! and options: odd sizes, strides larger than the window, `same` padding with
-//! an odd total, dilation, bias or not, every activation; convolution and
+//! an odd total, dilation, bias or not, a folded BatchNormalization or not,
+//! every activation; convolution and
 //! Dense on both instruction sets ([`cnn_runtime::simd`]). (Too slow for Miri.)
 #![cfg(not(miri))]
 
@@ -9,6 +10,7 @@ use cnn_runtime::kernels::conv::{conv2d_dyn, Conv2DGeometry};
 use cnn_runtime::kernels::dense::{dense_dyn, DenseGeometry};
 use cnn_runtime::kernels::depthwise::{depthwise_conv2d_dyn, DepthwiseGeometry};
 use cnn_runtime::kernels::elementwise::{batch_norm, concat_channels, zero_pad2d};
+use cnn_runtime::kernels::epilogue::Epilogue;
 use cnn_runtime::kernels::pool::{global_pool_dyn, pool2d_dyn, PoolGeometry, PoolOp};
 use cnn_runtime::reference::{self, Padding};
 use cnn_runtime::simd;
@@ -63,6 +65,57 @@ macro_rules! with_activation {
     };
 }
 
+/// A BatchNormalization of `c` channels after a convolution, with
+/// variables that vary by channel.
+struct Norm {
+    gamma: Array1<f32>,
+    beta: Array1<f32>,
+    mean: Array1<f32>,
+    variance: Array1<f32>,
+}
+
+const NORM_EPSILON: f32 = 1e-3;
+
+impl Norm {
+    fn new(c: usize) -> Norm {
+        let f = |seed: f32| Array1::from_shape_fn(c, move |i| (i as f32 * 0.73 + seed).sin());
+        Norm {
+            gamma: f(0.1) * 1.5,
+            beta: f(1.3),
+            mean: f(2.2) * 0.5,
+            variance: f(0.7).mapv(|v| v * v + 0.05),
+        }
+    }
+
+    /// The reference: `y` normalised.
+    fn apply(&self, y: &ArrayD<f32>) -> ArrayD<f32> {
+        let (g, b) = (Some(&self.gamma), Some(&self.beta));
+        reference::batch_norm(y, g, b, &self.mean, &self.variance, NORM_EPSILON)
+    }
+
+    /// `(scale, shift)` with `bias` folded in, in f64 independently of the
+    /// runtime's own folding.
+    fn folded(&self, bias: Option<&Array1<f32>>) -> (Vec<f32>, Vec<f32>) {
+        (0..self.mean.len())
+            .map(|c| {
+                let inv = f64::from(self.gamma[c])
+                    / (f64::from(self.variance[c]) + f64::from(NORM_EPSILON)).sqrt();
+                let mean = f64::from(self.mean[c]) - bias.map_or(0.0, |b| f64::from(b[c]));
+                (inv as f32, (f64::from(self.beta[c]) - mean * inv) as f32)
+            })
+            .unzip()
+    }
+}
+
+/// The layer's epilogue: `folded` (a BatchNormalization) if there is one,
+/// else the bias if there is one.
+fn epilogue<'a>(folded: &'a Option<(Vec<f32>, Vec<f32>)>, bias: Option<&'a [f32]>) -> Epilogue<'a> {
+    match folded {
+        Some((scale, shift)) => Epilogue::Affine { scale, shift },
+        None => bias.into(),
+    }
+}
+
 #[derive(Clone, Debug)]
 struct ConvCase {
     h: usize,
@@ -112,6 +165,7 @@ proptest! {
         case in conv_case(),
         seed in values(12 * 12 * 4 + 5 * 5 * 4 * 40 + 40),
         act in fused_activation(),
+        normalised in any::<bool>(),
     ) {
         let c = case;
         let x = Array3::from_shape_fn((c.h, c.w, c.c_in), |(i, j, k)| seed[(i * 12 + j) * 4 + k]);
@@ -122,7 +176,13 @@ proptest! {
         let bias = Array1::from_shape_fn(c.c_out, |i| seed[base + 4000 + i]);
         let expected =
             reference::conv2d(&x, &kernel, c.bias.then_some(&bias), c.strides, c.dilation, c.padding);
-        let expected = reference::activation(&expected.into_dyn(), act, 0.0);
+        let norm = Norm::new(c.c_out);
+        let folded = normalised.then(|| norm.folded(c.bias.then_some(&bias)));
+        let mut expected = expected.into_dyn();
+        if normalised {
+            expected = norm.apply(&expected);
+        }
+        let expected = reference::activation(&expected, act, 0.0);
         let eff = ((c.k.0 - 1) * c.dilation.0 + 1, (c.k.1 - 1) * c.dilation.1 + 1);
         let (out_h, pad_top, _) = reference::output_and_padding(c.h, eff.0, c.strides.0, c.padding);
         let (out_w, pad_left, _) = reference::output_and_padding(c.w, eff.1, c.strides.1, c.padding);
@@ -148,13 +208,13 @@ proptest! {
                 g,
                 x.as_slice().unwrap(),
                 kernel.as_slice().unwrap(),
-                c.bias.then_some(bias.as_slice().unwrap()),
+                epilogue(&folded, c.bias.then_some(bias.as_slice().unwrap())),
                 a,
                 &mut out,
             ));
             out
         };
-        for out in [run(), simd::with_portable(run)] {
+        for out in [run(), simd::without_avx512(run), simd::with_portable(run)] {
             assert_close(&out, expected.as_slice().unwrap(), c.k.0 * c.k.1 * c.c_in);
         }
     }
@@ -288,7 +348,14 @@ struct DepthwiseCase {
 
 fn depthwise_case() -> impl Strategy<Value = DepthwiseCase> {
     (
-        (1usize..11, 1usize..11, 1usize..20, 1usize..4),
+        // Channels in whole vectors of 8 and 16 take the register tiles;
+        // widths past 8 fill a tile.
+        (
+            1usize..15,
+            1usize..15,
+            prop_oneof![1usize..20, Just(8), Just(16), Just(32)],
+            prop_oneof![1usize..4, Just(1)],
+        ),
         (1usize..5, 1usize..5),
         (1usize..4, 1usize..4),
         (1usize..3, 1usize..3),
@@ -320,21 +387,28 @@ proptest! {
     #[test]
     fn depthwise_conv2d_equals_reference(
         case in depthwise_case(),
-        seed in values(10 * 10 * 19 + 4 * 4 * 19 * 3 + 19 * 3),
+        seed in values(14 * 14 * 32 + 4 * 4 * 32 * 3 + 32 * 3),
         act in fused_activation(),
+        normalised in any::<bool>(),
     ) {
         let c = case;
         let m = c.multiplier;
-        let x = Array3::from_shape_fn((c.h, c.w, c.c_in), |(i, j, k)| seed[(i * 10 + j) * 19 + k]);
-        let base = 10 * 10 * 19;
+        let x = Array3::from_shape_fn((c.h, c.w, c.c_in), |(i, j, k)| seed[(i * 14 + j) * 32 + k]);
+        let base = 14 * 14 * 32;
         let kernel = Array4::from_shape_fn((c.k.0, c.k.1, c.c_in, m), |(a, b, d, e)| {
-            seed[base + ((a * 4 + b) * 19 + d) * 3 + e]
+            seed[base + ((a * 4 + b) * 32 + d) * 3 + e]
         });
-        let bias = Array1::from_shape_fn(c.c_in * m, |i| seed[base + 4 * 4 * 19 * 3 + i]);
+        let bias = Array1::from_shape_fn(c.c_in * m, |i| seed[base + 4 * 4 * 32 * 3 + i]);
         let expected = reference::depthwise_conv2d(
             &x, &kernel, c.bias.then_some(&bias), c.strides, c.dilation, c.padding,
         );
-        let expected = reference::activation(&expected.into_dyn(), act, 0.0);
+        let norm = Norm::new(c.c_in * m);
+        let folded = normalised.then(|| norm.folded(c.bias.then_some(&bias)));
+        let mut expected = expected.into_dyn();
+        if normalised {
+            expected = norm.apply(&expected);
+        }
+        let expected = reference::activation(&expected, act, 0.0);
         let eff = ((c.k.0 - 1) * c.dilation.0 + 1, (c.k.1 - 1) * c.dilation.1 + 1);
         let (out_h, pad_top, _) = reference::output_and_padding(c.h, eff.0, c.strides.0, c.padding);
         let (out_w, pad_left, _) = reference::output_and_padding(c.w, eff.1, c.strides.1, c.padding);
@@ -360,13 +434,13 @@ proptest! {
                 g,
                 x.as_slice().unwrap(),
                 kernel.as_slice().unwrap(),
-                c.bias.then_some(bias.as_slice().unwrap()),
+                epilogue(&folded, c.bias.then_some(bias.as_slice().unwrap())),
                 a,
                 &mut out,
             ));
             out
         };
-        for out in [run(), simd::with_portable(run)] {
+        for out in [run(), simd::without_avx512(run), simd::with_portable(run)] {
             assert_close(&out, expected.as_slice().unwrap(), c.k.0 * c.k.1);
         }
     }

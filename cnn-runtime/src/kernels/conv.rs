@@ -2,6 +2,8 @@
 // Register tiles are indexed by pixel, chain and vector: index loops say so.
 #![allow(clippy::needless_range_loop)]
 
+use super::epilogue::{ChannelEpilogue, Epilogue};
+use super::{taps_along, Interior};
 use crate::activation::{apply_in_place, Activation, InRegisters};
 use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
@@ -40,8 +42,9 @@ impl Conv2DGeometry {
     }
 }
 
-/// The convolution on flat slices: `output = act(input ⋆ kernel + bias)`,
-/// on the fastest instruction set the CPU has ([`crate::simd`]).
+/// The convolution on flat slices: `output = act(epilogue(input ⋆ kernel))`
+/// (the epilogue adds a bias, or a folded BatchNormalization), on the
+/// fastest instruction set the CPU has ([`crate::simd`]).
 ///
 /// Slices shorter than the geometry needs, or a dilation of 0, make it return
 /// without writing (the const-generic entry point makes both impossible).
@@ -50,14 +53,14 @@ pub fn conv2d_dyn<A: Activation>(
     g: Conv2DGeometry,
     input: &[f32],
     kernel: &[f32],
-    bias: Option<&[f32]>,
+    epilogue: Epilogue<'_>,
     activation: A,
     output: &mut [f32],
 ) {
     if input.len() < g.input_len()
         || kernel.len() < g.kernel_len()
         || output.len() < g.output_len()
-        || bias.is_some_and(|b| b.len() < g.c_out)
+        || !epilogue.covers(g.c_out)
         || g.dilation_h == 0
         || g.dilation_w == 0
     {
@@ -66,7 +69,7 @@ pub fn conv2d_dyn<A: Activation>(
     dispatch!(
         wide(conv2d_avx512) if g.c_out.is_multiple_of(16),
         conv2d_avx2,
-        conv2d_lanes(&g, input, kernel, bias, activation, output)
+        conv2d_lanes(&g, input, kernel, epilogue, activation, output)
     )
 }
 
@@ -77,11 +80,11 @@ fn conv2d_avx512<A: Activation>(
     g: &Conv2DGeometry,
     input: &[f32],
     kernel: &[f32],
-    bias: Option<&[f32]>,
+    epilogue: Epilogue<'_>,
     activation: A,
     output: &mut [f32],
 ) {
-    conv2d_lanes(lanes, g, input, kernel, bias, activation, output)
+    conv2d_lanes(lanes, g, input, kernel, epilogue, activation, output)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -91,11 +94,11 @@ fn conv2d_avx2<A: Activation>(
     g: &Conv2DGeometry,
     input: &[f32],
     kernel: &[f32],
-    bias: Option<&[f32]>,
+    epilogue: Epilogue<'_>,
     activation: A,
     output: &mut [f32],
 ) {
-    conv2d_lanes(lanes, g, input, kernel, bias, activation, output)
+    conv2d_lanes(lanes, g, input, kernel, epilogue, activation, output)
 }
 
 /// Output pixels per tile: each weight vector loaded is used this many times.
@@ -121,7 +124,7 @@ pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
     g: &Conv2DGeometry,
     input: &[f32],
     kernel: &[f32],
-    bias: Option<&[f32]>,
+    epilogue: Epilogue<'_>,
     activation: A,
     output: &mut [f32],
 ) {
@@ -132,7 +135,7 @@ pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
         g,
         input,
         kernel,
-        bias,
+        epilogue,
     };
 
     // Inside: full windows, in tiles of pixels taken row by row.
@@ -178,51 +181,6 @@ pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
     }
 }
 
-/// The output rows (or columns) whose windows lie wholly inside the input:
-/// a range, since windows move one way as the output index grows.
-struct Interior {
-    start: usize,
-    end: usize,
-}
-
-impl Interior {
-    fn along(
-        out: usize,
-        stride: usize,
-        dilation: usize,
-        pad: usize,
-        k: usize,
-        n: usize,
-    ) -> Interior {
-        let full = |o: &usize| taps_along(*o, stride, dilation, pad, k, n) == (0..k);
-        let start = (0..out).find(full).unwrap_or(out);
-        let end = (start..out).find(|o| !full(o)).unwrap_or(out);
-        Interior { start, end }
-    }
-
-    #[inline(always)]
-    fn contains(&self, o: usize) -> bool {
-        (self.start..self.end).contains(&o)
-    }
-}
-
-/// The taps of output index `o` that fall inside the input (not the padding).
-#[inline]
-fn taps_along(
-    o: usize,
-    stride: usize,
-    dilation: usize,
-    pad: usize,
-    k: usize,
-    n: usize,
-) -> core::ops::Range<usize> {
-    let first = o * stride; // in padded coordinates
-                            // Tap t reads padded index first + t * dilation; real iff pad <= that < pad + n.
-    let lo = pad.saturating_sub(first).div_ceil(dilation);
-    let hi = (pad + n).saturating_sub(first).div_ceil(dilation);
-    lo.min(k)..hi.min(k).max(lo.min(k))
-}
-
 /// How `taps_x` taps of one kernel row lie in the input: as (runs, values per
 /// run). With dilation 1 along x they are one run of consecutive inputs
 /// (kx, c_in); otherwise each tap is a run of c_in.
@@ -247,7 +205,7 @@ struct Conv<'a, L, const N: usize> {
     g: &'a Conv2DGeometry,
     input: &'a [f32],
     kernel: &'a [f32],
-    bias: Option<&'a [f32]>,
+    epilogue: Epilogue<'a>,
 }
 
 impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
@@ -319,14 +277,10 @@ impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
             g,
             input,
             kernel,
-            bias,
+            epilogue,
         } = *self;
         let (ci, co) = (g.c_in, g.c_out);
-        let start = match bias.and_then(|b| lane_blocks::<N, NV>(b, col)) {
-            Some(b) => core::array::from_fn(|v| l.load(&b[v])),
-            None => [l.zero(); NV],
-        };
-        let mut acc = [start; M];
+        let mut acc = [epilogue.start_lanes::<L, N, NV>(l, col); M];
         match source {
             Source::Packed(windows, len) => {
                 let mut x: [&[f32]; M] = [&[]; M];
@@ -354,6 +308,7 @@ impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
                 }
             }
         }
+        epilogue.finish_lanes(l, col, &mut acc);
         for (pixel, &out) in acc.iter().zip(&outs) {
             if let Some(dst) = lane_blocks_mut::<N, NV>(output, out + col) {
                 for (value, dst) in pixel.iter().zip(dst) {
@@ -428,7 +383,7 @@ impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
         let g = self.g;
         let (ci, co) = (g.c_in, g.c_out);
         for c in col..co {
-            let mut sum = self.bias.map_or(0.0, |b| b[c]);
+            let mut sum = self.epilogue.start(c);
             for ky in taps.ky.clone() {
                 for kx in taps.kx.clone() {
                     let at = origin
@@ -441,7 +396,7 @@ impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
                     }
                 }
             }
-            output[out + c] = activation.apply(sum);
+            output[out + c] = activation.apply(self.epilogue.finish(c, sum));
         }
     }
 }
@@ -526,7 +481,9 @@ enum Source<'a, const M: usize> {
 
 /// Conv2D with every size a constant: input `H x W x CI`, kernel `KH x KW`,
 /// strides `SH, SW`, dilation `DH, DW`, padding top/bottom/left/right, output
-/// `OH x OW x CO`. A combination Keras would not produce does not compile.
+/// `OH x OW x CO`; the epilogue is the bias (`Some(&bias)` or `None`) or an
+/// [`Affine`](super::epilogue::Affine) map. A combination Keras would not
+/// produce does not compile.
 #[allow(clippy::too_many_arguments)]
 #[inline]
 pub fn conv2d<
@@ -550,7 +507,7 @@ pub fn conv2d<
 >(
     input: &[[[f32; CI]; W]; H],
     kernel: &[[[[f32; CO]; CI]; KW]; KH],
-    bias: Option<&[f32; CO]>,
+    epilogue: impl ChannelEpilogue<[f32; CO]>,
     activation: A,
     output: &mut [[[f32; CO]; OW]; OH],
 ) {
@@ -587,7 +544,7 @@ pub fn conv2d<
         g,
         input.as_flattened().as_flattened(),
         kernel.as_flattened().as_flattened().as_flattened(),
-        bias.map(|b| &b[..]),
+        epilogue.epilogue(),
         activation,
         output.as_flattened_mut().as_flattened_mut(),
     );

@@ -60,7 +60,7 @@ pub fn dense_dyn<A: Activation>(
             out_h: rows,
             out_w: 1,
         };
-        return conv2d_dyn(g, input, kernel, bias, activation, output);
+        return conv2d_dyn(g, input, kernel, bias.into(), activation, output);
     }
     dispatch!(
         wide(vector_avx512) if units.is_multiple_of(16),

@@ -3,10 +3,16 @@
 //! `multiplier` filters, and output channel `c * multiplier + j` is input
 //! channel `c` with filter `j`.
 
-use crate::activation::{apply_in_place, Activation};
+// Register tiles are indexed by pixel and vector: index loops say so.
+#![allow(clippy::needless_range_loop)]
+
+use super::epilogue::{ChannelEpilogue, Epilogue};
+use super::{taps_along, Interior};
+use crate::activation::{apply_in_place, Activation, InRegisters};
+use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
-use crate::simd::Avx2Fma;
-use crate::simd::{dispatch, Lanes};
+use crate::simd::{Avx2Fma, Avx512};
+use core::ops::Range;
 
 /// Every size of one depthwise convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,24 +51,24 @@ impl DepthwiseGeometry {
     }
 }
 
-/// The depthwise convolution on flat slices: `output = act(input ⋆ kernel +
-/// bias)`, on the fastest instruction set the CPU has ([`crate::simd`]).
-/// Slices shorter than the geometry needs, or a stride or dilation of 0, make
-/// it return without writing (the const-generic entry point makes both
-/// impossible).
+/// The depthwise convolution on flat slices: `output = act(epilogue(input ⋆
+/// kernel))` (the epilogue adds a bias, or a folded BatchNormalization), on
+/// the fastest instruction set the CPU has ([`crate::simd`]). Slices shorter
+/// than the geometry needs, or a stride or dilation of 0, make it return
+/// without writing (the const-generic entry point makes both impossible).
 #[inline]
 pub fn depthwise_conv2d_dyn<A: Activation>(
     g: DepthwiseGeometry,
     input: &[f32],
     kernel: &[f32],
-    bias: Option<&[f32]>,
+    epilogue: Epilogue<'_>,
     activation: A,
     output: &mut [f32],
 ) {
     if input.len() < g.input_len()
         || kernel.len() < g.kernel_len()
         || output.len() < g.output_len()
-        || bias.is_some_and(|b| b.len() < g.c_out())
+        || !epilogue.covers(g.c_out())
         || g.dilation_h == 0
         || g.dilation_w == 0
         || g.stride_h == 0
@@ -71,9 +77,24 @@ pub fn depthwise_conv2d_dyn<A: Activation>(
         return;
     }
     dispatch!(
+        wide(depthwise_avx512) if g.multiplier == 1 && g.c_in.is_multiple_of(16),
         depthwise_avx2,
-        depthwise_loops(&g, input, kernel, bias, activation, output)
+        depthwise_lanes(&g, input, kernel, epilogue, activation, output)
     )
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn depthwise_avx512<A: Activation>(
+    lanes: Avx512,
+    g: &DepthwiseGeometry,
+    input: &[f32],
+    kernel: &[f32],
+    epilogue: Epilogue<'_>,
+    activation: A,
+    output: &mut [f32],
+) {
+    depthwise_lanes(lanes, g, input, kernel, epilogue, activation, output)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -83,25 +104,183 @@ fn depthwise_avx2<A: Activation>(
     g: &DepthwiseGeometry,
     input: &[f32],
     kernel: &[f32],
-    bias: Option<&[f32]>,
+    epilogue: Epilogue<'_>,
     activation: A,
     output: &mut [f32],
 ) {
-    depthwise_loops(lanes, g, input, kernel, bias, activation, output)
+    depthwise_lanes(lanes, g, input, kernel, epilogue, activation, output)
 }
 
-/// One output pixel at a time: start from the bias, then for each tap that
-/// falls inside the input add the input pixel's channels times the tap's
-/// filters. The inner loops run over contiguous channels, which the compiler
-/// vectorises (with AVX2 and FMA inside [`depthwise_avx2`]; the lanes only
-/// choose the caller).
+/// Accumulators per register tile: `8 / NV` pixels along a row times `NV`
+/// vectors of channels, so that eight independent sums hide the latency of
+/// the multiply-adds.
+const TILE_SUMS: usize = 8;
+
+/// One filter per channel (`multiplier` 1) on whole vectors of channels goes
+/// through register tiles: output row by output row (the rows of input it
+/// reads stay in L1), channel blocks of 4, 2 and 1 vectors, and for each
+/// block the row's pixels in tiles ([`TILE_SUMS`]). Pixels whose window
+/// overlaps the left or right padding go one at a time with those taps left
+/// out; rows near the top and bottom leave out their padded kernel rows.
+/// Other layers go [`depthwise_pixels`].
 #[inline(always)]
-fn depthwise_loops<L: Lanes, A: Activation>(
-    _lanes: L,
+fn depthwise_lanes<L: Lanes<N>, const N: usize, A: Activation>(
+    lanes: L,
     g: &DepthwiseGeometry,
     input: &[f32],
     kernel: &[f32],
-    bias: Option<&[f32]>,
+    epilogue: Epilogue<'_>,
+    activation: A,
+    output: &mut [f32],
+) {
+    if g.multiplier != 1 || !g.c_in.is_multiple_of(N) {
+        return depthwise_pixels(g, input, kernel, epilogue, activation, output);
+    }
+    let layer = Depthwise {
+        lanes,
+        g,
+        input,
+        kernel,
+        epilogue,
+        cols: Interior::along(g.out_w, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w),
+    };
+    for oy in 0..g.out_h {
+        let mut col = 0;
+        while col + 4 * N <= g.c_in {
+            layer.row::<4, { TILE_SUMS / 4 }, A>(oy, col, activation, output);
+            col += 4 * N;
+        }
+        if col + 2 * N <= g.c_in {
+            layer.row::<2, { TILE_SUMS / 2 }, A>(oy, col, activation, output);
+            col += 2 * N;
+        }
+        if col + N <= g.c_in {
+            layer.row::<1, TILE_SUMS, A>(oy, col, activation, output);
+        }
+    }
+}
+
+/// Where a tile is: `M` pixels of output row `oy` from column `ox`, which
+/// read kernel rows `ky` and columns `kx`, channels from `col`.
+struct Pixels {
+    oy: usize,
+    ox: usize,
+    ky: Range<usize>,
+    kx: Range<usize>,
+    col: usize,
+}
+
+/// One depthwise layer's operands (multiplier 1), for the tiles.
+struct Depthwise<'a, L, const N: usize> {
+    lanes: L,
+    g: &'a DepthwiseGeometry,
+    input: &'a [f32],
+    kernel: &'a [f32],
+    epilogue: Epilogue<'a>,
+    /// The output columns whose windows lie inside the input.
+    cols: Interior,
+}
+
+impl<L: Lanes<N>, const N: usize> Depthwise<'_, L, N> {
+    /// `NV` vectors of channels from `col` of output row `oy`: the left
+    /// border, the inside in tiles of `M` pixels and then single ones, the
+    /// right border.
+    #[inline(always)]
+    fn row<const NV: usize, const M: usize, A: Activation>(
+        &self,
+        oy: usize,
+        col: usize,
+        activation: A,
+        output: &mut [f32],
+    ) {
+        let g = self.g;
+        let ky = taps_along(oy, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h);
+        let border = |ox| taps_along(ox, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w);
+        let at = |ox, kx| Pixels {
+            oy,
+            ox,
+            ky: ky.clone(),
+            kx,
+            col,
+        };
+        let cols = &self.cols;
+        for ox in 0..cols.start {
+            self.tile::<1, NV, A>(at(ox, border(ox)), activation, output);
+        }
+        let mut ox = cols.start;
+        while ox + M <= cols.end {
+            self.tile::<M, NV, A>(at(ox, 0..g.kw), activation, output);
+            ox += M;
+        }
+        while ox < cols.end {
+            self.tile::<1, NV, A>(at(ox, 0..g.kw), activation, output);
+            ox += 1;
+        }
+        for ox in cols.end..g.out_w {
+            self.tile::<1, NV, A>(at(ox, border(ox)), activation, output);
+        }
+    }
+
+    /// The register tile: `M` pixels x `NV` vectors of channels, summed over
+    /// the taps (per tap, `NV` weight vectors and one input vector per
+    /// multiply-add), then finished, activated and stored.
+    #[inline(always)]
+    fn tile<const M: usize, const NV: usize, A: Activation>(
+        &self,
+        at: Pixels,
+        activation: A,
+        output: &mut [f32],
+    ) {
+        let (l, g) = (self.lanes, self.g);
+        let c = g.c_in;
+        // Input distance between neighbouring pixels of the tile.
+        let step = g.stride_w * c;
+        let mut acc = [self.epilogue.start_lanes::<L, N, NV>(l, at.col); M];
+        for ky in at.ky {
+            let iy = at.oy * g.stride_h + ky * g.dilation_h - g.pad_top;
+            for kx in at.kx.clone() {
+                let ix = at.ox * g.stride_w + kx * g.dilation_w - g.pad_left;
+                let first = (iy * g.w + ix) * c + at.col;
+                let (Some(w), Some(x)) = (
+                    lane_blocks::<N, NV>(self.kernel, (ky * g.kw + kx) * c + at.col),
+                    self.input.get(first..first + (M - 1) * step + N * NV),
+                ) else {
+                    return; // cannot happen: the taps are inside the input
+                };
+                let w: [L::V; NV] = core::array::from_fn(|v| l.load(&w[v]));
+                for p in 0..M {
+                    if let Some(x) = lane_blocks::<N, NV>(x, p * step) {
+                        for v in 0..NV {
+                            acc[p][v] = l.mul_add(l.load(&x[v]), w[v], acc[p][v]);
+                        }
+                    }
+                }
+            }
+        }
+        self.epilogue.finish_lanes(l, at.col, &mut acc);
+        let out = (at.oy * g.out_w + at.ox) * c + at.col;
+        for (p, pixel) in acc.iter().enumerate() {
+            if let Some(dst) = lane_blocks_mut::<N, NV>(output, out + p * c) {
+                for (value, dst) in pixel.iter().zip(dst.iter_mut()) {
+                    l.store(activate::<L, N, A>(l, *value), dst);
+                }
+                if A::IN_REGISTERS == InRegisters::No {
+                    apply_in_place(dst.as_flattened_mut(), activation);
+                }
+            }
+        }
+    }
+}
+
+/// Any multiplier and channel count, one output pixel at a time: start from
+/// the epilogue, then for each tap that falls inside the input add the input
+/// pixel's channels times the tap's filters. The inner loops run over
+/// contiguous channels, which the compiler vectorises.
+fn depthwise_pixels<A: Activation>(
+    g: &DepthwiseGeometry,
+    input: &[f32],
+    kernel: &[f32],
+    epilogue: Epilogue<'_>,
     activation: A,
     output: &mut [f32],
 ) {
@@ -113,9 +292,8 @@ fn depthwise_loops<L: Lanes, A: Activation>(
         .enumerate()
     {
         for (ox, out) in out_row.chunks_exact_mut(co).enumerate() {
-            match bias.and_then(|b| b.get(..co)) {
-                Some(b) => out.copy_from_slice(b),
-                None => out.fill(0.0),
+            for (c, o) in out.iter_mut().enumerate() {
+                *o = epilogue.start(c);
             }
             for ky in 0..g.kh {
                 let iy = (oy * g.stride_h + ky * g.dilation_h).wrapping_sub(g.pad_top);
@@ -151,6 +329,9 @@ fn depthwise_loops<L: Lanes, A: Activation>(
                     }
                 }
             }
+            for (c, o) in out.iter_mut().enumerate() {
+                *o = epilogue.finish(c, *o);
+            }
             apply_in_place(out, activation);
         }
     }
@@ -184,7 +365,7 @@ pub fn depthwise_conv2d<
 >(
     input: &[[[f32; CI]; W]; H],
     kernel: &[[[[f32; M]; CI]; KW]; KH],
-    bias: Option<&[[f32; M]; CI]>,
+    epilogue: impl ChannelEpilogue<[[f32; M]; CI]>,
     activation: A,
     output: &mut [[[[f32; M]; CI]; OW]; OH],
 ) {
@@ -221,7 +402,7 @@ pub fn depthwise_conv2d<
         g,
         input.as_flattened().as_flattened(),
         kernel.as_flattened().as_flattened().as_flattened(),
-        bias.map(|b| b.as_flattened()),
+        epilogue.epilogue(),
         activation,
         output
             .as_flattened_mut()

@@ -25,19 +25,9 @@ pub fn batch_norm<T: Plain, const C: usize>(
             "the tensor is made of whole pixels of C channels"
         );
     }
-    let mut mul = [0.0f32; C];
-    let mut add = [0.0f32; C];
-    for c in 0..C {
-        let mut inv = 1.0 / libm::sqrtf(params.moving_variance[c] + epsilon);
-        if scale {
-            inv *= params.gamma[c];
-        }
-        let beta = if center { params.beta[c] } else { 0.0 };
-        mul[c] = inv;
-        add[c] = beta - params.moving_mean[c] * inv;
-    }
+    let affine = params.fold(epsilon, scale, center, None);
     for pixel in flat_mut(values).chunks_exact_mut(C) {
-        for ((x, m), a) in pixel.iter_mut().zip(&mul).zip(&add) {
+        for ((x, m), a) in pixel.iter_mut().zip(&affine.scale).zip(&affine.shift) {
             *x = *x * m + a;
         }
     }

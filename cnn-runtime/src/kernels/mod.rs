@@ -18,6 +18,7 @@ pub mod conv;
 pub mod dense;
 pub mod depthwise;
 pub mod elementwise;
+pub mod epilogue;
 pub mod pool;
 pub mod small_conv;
 
@@ -54,6 +55,51 @@ pub const fn convolution_shapes_agree(
         axis += 1;
     }
     true
+}
+
+/// The output rows (or columns) whose windows lie wholly inside the input:
+/// a range, since windows move one way as the output index grows.
+pub(crate) struct Interior {
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+impl Interior {
+    pub(crate) fn along(
+        out: usize,
+        stride: usize,
+        dilation: usize,
+        pad: usize,
+        k: usize,
+        n: usize,
+    ) -> Interior {
+        let full = |o: &usize| taps_along(*o, stride, dilation, pad, k, n) == (0..k);
+        let start = (0..out).find(full).unwrap_or(out);
+        let end = (start..out).find(|o| !full(o)).unwrap_or(out);
+        Interior { start, end }
+    }
+
+    #[inline(always)]
+    pub(crate) fn contains(&self, o: usize) -> bool {
+        (self.start..self.end).contains(&o)
+    }
+}
+
+/// The taps of output index `o` that fall inside the input (not the padding).
+#[inline]
+pub(crate) fn taps_along(
+    o: usize,
+    stride: usize,
+    dilation: usize,
+    pad: usize,
+    k: usize,
+    n: usize,
+) -> core::ops::Range<usize> {
+    // Tap t reads padded index first + t * dilation: real iff pad <= that < pad + n.
+    let first = o * stride;
+    let lo = pad.saturating_sub(first).div_ceil(dilation);
+    let hi = (pad + n).saturating_sub(first).div_ceil(dilation);
+    lo.min(k)..hi.min(k).max(lo.min(k))
 }
 
 /// What the kernels' unit tests share: deterministic values in [-1, 1), and

@@ -13,6 +13,7 @@
 // Register tiles are indexed by pixel and vector: index loops say so.
 #![allow(clippy::needless_range_loop)]
 
+use super::epilogue::{ChannelEpilogue, Epilogue};
 use crate::activation::{apply_in_place, Activation, InRegisters};
 use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
@@ -27,7 +28,7 @@ pub struct Strides<const SH: usize, const SW: usize>;
 /// channels is 12 accumulators, 2 weight vectors and 1 broadcast.
 const TILE_PIXELS: usize = 6;
 
-/// `output = act(input ⋆ kernel + bias)` without padding or dilation, on the
+/// `output = act(epilogue(input ⋆ kernel))` without padding or dilation, on the
 /// fastest instruction set the CPU has.
 #[allow(clippy::too_many_arguments)]
 #[inline]
@@ -46,7 +47,7 @@ pub fn conv2d_small<
 >(
     input: &[[[f32; CI]; W]; H],
     kernel: &[[[[f32; CO]; CI]; KW]; KH],
-    bias: Option<&[f32; CO]>,
+    epilogue: impl ChannelEpilogue<[f32; CO]>,
     activation: A,
     output: &mut [[[f32; CO]; OW]; OH],
     strides: Strides<SH, SW>,
@@ -61,7 +62,7 @@ pub fn conv2d_small<
     dispatch!(
         wide(conv2d_small_avx512) if CO.is_multiple_of(16),
         conv2d_small_avx2,
-        conv2d_small_lanes(input, kernel, bias, activation, output, strides)
+        conv2d_small_lanes(input, kernel, epilogue.epilogue(), activation, output, strides)
     )
 }
 
@@ -84,12 +85,12 @@ fn conv2d_small_avx512<
     lanes: Avx512,
     input: &[[[f32; CI]; W]; H],
     kernel: &[[[[f32; CO]; CI]; KW]; KH],
-    bias: Option<&[f32; CO]>,
+    epilogue: Epilogue<'_>,
     activation: A,
     output: &mut [[[f32; CO]; OW]; OH],
     strides: Strides<SH, SW>,
 ) {
-    conv2d_small_lanes(lanes, input, kernel, bias, activation, output, strides)
+    conv2d_small_lanes(lanes, input, kernel, epilogue, activation, output, strides)
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -111,12 +112,12 @@ fn conv2d_small_avx2<
     lanes: Avx2Fma,
     input: &[[[f32; CI]; W]; H],
     kernel: &[[[[f32; CO]; CI]; KW]; KH],
-    bias: Option<&[f32; CO]>,
+    epilogue: Epilogue<'_>,
     activation: A,
     output: &mut [[[f32; CO]; OW]; OH],
     strides: Strides<SH, SW>,
 ) {
-    conv2d_small_lanes(lanes, input, kernel, bias, activation, output, strides)
+    conv2d_small_lanes(lanes, input, kernel, epilogue, activation, output, strides)
 }
 
 /// The whole convolution: tiles of [`TILE_PIXELS`] output pixels in row-major
@@ -141,7 +142,7 @@ fn conv2d_small_lanes<
     lanes: L,
     input: &[[[f32; CI]; W]; H],
     kernel: &[[[[f32; CO]; CI]; KW]; KH],
-    bias: Option<&[f32; CO]>,
+    epilogue: Epilogue<'_>,
     activation: A,
     output: &mut [[[f32; CO]; OW]; OH],
     _: Strides<SH, SW>,
@@ -150,7 +151,7 @@ fn conv2d_small_lanes<
         lanes,
         input: input.as_flattened().as_flattened(),
         kernel: kernel.as_flattened().as_flattened().as_flattened(),
-        bias: bias.map(|b| &b[..]),
+        epilogue,
     };
     let output = output.as_flattened_mut().as_flattened_mut();
     // Input offset of output pixel `i`'s window (its top-left value), and
@@ -186,7 +187,7 @@ struct Layer<
     lanes: L,
     input: &'a [f32],
     kernel: &'a [f32],
-    bias: Option<&'a [f32]>,
+    epilogue: Epilogue<'a>,
 }
 
 impl<
@@ -234,7 +235,7 @@ impl<
         }
         for c in col..CO {
             for (window, &out) in windows.iter().zip(&outs) {
-                let mut sum = self.bias.map_or(0.0, |b| b[c]);
+                let mut sum = self.epilogue.start(c);
                 for ky in 0..KH {
                     for kx in 0..KW {
                         for ci in 0..CI {
@@ -243,7 +244,7 @@ impl<
                         }
                     }
                 }
-                output[out + c] = sum;
+                output[out + c] = self.epilogue.finish(c, sum);
             }
         }
         let stored = if A::IN_REGISTERS == InRegisters::No {
@@ -269,11 +270,7 @@ impl<
         output: &mut [f32],
     ) {
         let l = self.lanes;
-        let start = match self.bias.and_then(|b| lane_blocks::<N, NV>(b, col)) {
-            Some(b) => core::array::from_fn(|v| l.load(&b[v])),
-            None => [l.zero(); NV],
-        };
-        let mut acc = [start; M];
+        let mut acc = [self.epilogue.start_lanes::<L, N, NV>(l, col); M];
         for ky in 0..KH {
             for kx in 0..KW {
                 for ci in 0..CI {
@@ -292,6 +289,7 @@ impl<
                 }
             }
         }
+        self.epilogue.finish_lanes(l, col, &mut acc);
         for (pixel, &out) in acc.iter().zip(&outs) {
             let Some(dst) = lane_blocks_mut::<N, NV>(output, out + col) else {
                 return;
@@ -370,7 +368,7 @@ mod tests {
                 g,
                 input.as_flattened().as_flattened(),
                 kernel.as_flattened().as_flattened().as_flattened(),
-                bias.map(|b| &b[..]),
+                bias.map(|b| &b[..]).into(),
                 activation,
                 &mut shared,
             );

@@ -255,6 +255,7 @@ mod tests {
     use crate::activation::{Relu, Tanh};
     use crate::kernels::conv::{conv2d_dyn, Conv2DGeometry};
     use crate::kernels::dense::{dense_dyn, DenseGeometry};
+    use crate::kernels::epilogue::Epilogue;
     use crate::kernels::pool::{pool2d_dyn, PoolGeometry, PoolOp};
     use std::vec::Vec;
 
@@ -313,12 +314,12 @@ mod tests {
         let (x, k, b) = (values(75, 1), values(9 * 3 * 28, 2), values(28, 3));
         assert_close(both(|| {
             let mut out = std::vec![f32::NAN; g.output_len()];
-            conv2d_dyn(g, &x, &k, Some(&b), Relu, &mut out);
+            conv2d_dyn(g, &x, &k, Some(&b[..]).into(), Relu, &mut out);
             out
         }));
         assert_close(both(|| {
             let mut out = std::vec![f32::NAN; g.output_len()];
-            conv2d_dyn(g, &x, &k, None, Tanh, &mut out);
+            conv2d_dyn(g, &x, &k, Epilogue::Nothing, Tanh, &mut out);
             out
         }));
     }
@@ -346,7 +347,7 @@ mod tests {
         let (x, k, b) = (values(90, 11), values(9 * 3 * 32, 12), values(32, 13));
         let conv = || {
             let mut out = std::vec![f32::NAN; g.output_len()];
-            conv2d_dyn(g, &x, &k, Some(&b), Relu, &mut out);
+            conv2d_dyn(g, &x, &k, Some(&b[..]).into(), Relu, &mut out);
             out
         };
         assert_close((conv(), without_avx512(conv)));

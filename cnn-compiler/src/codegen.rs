@@ -5,6 +5,7 @@
 //! output compiles in any crate that depends on the runtime.
 
 use crate::embed::EmbeddedWeights;
+use crate::fuse::{self, Fusion};
 use crate::memory::{plan_memory, Location, MemoryPlan};
 use crate::plan::{Op, OpMemory, Pad, ParamSlot, Plan, PlannedLayer, Shape};
 use crate::spec::{Activation, Pair, PoolOp};
@@ -453,9 +454,14 @@ fn forward_body(
     let input_ty = array_type(plan.input);
     let mut methods = TokenStream::new();
     let mut body = TokenStream::new();
+    let fusions = fuse::fusions(plan, memory);
     for (i, layer) in plan.layers.iter().enumerate() {
+        if fusions.absorbed[i] {
+            continue; // run by the layer before it
+        }
         let field = fields.iter().find(|f| f.layer == i);
-        let statements = layer_statements(i, layer, field, &arena);
+        let taken = Taken::of(plan, fields, fusions.by_layer[i]);
+        let statements = layer_statements(i, layer, field, taken, &arena);
         if statements.is_empty() {
             continue;
         }
@@ -565,6 +571,50 @@ fn pool_op(op: PoolOp) -> TokenStream {
     }
 }
 
+/// What a convolution runs for the layers after it ([`fuse`]): its
+/// activation, and the BatchNormalization folded into its sums.
+#[derive(Clone, Copy)]
+struct Taken<'a> {
+    activation: Option<Activation>,
+    batch_norm: Option<(&'a ParamField, &'a Op)>,
+}
+
+impl<'a> Taken<'a> {
+    fn of(plan: &'a Plan, fields: &'a [ParamField], fusion: Fusion) -> Taken<'a> {
+        Taken {
+            activation: fusion.activation,
+            batch_norm: fusion.batch_norm.map(|j| {
+                let field = fields.iter().find(|f| f.layer == j);
+                (field.expect("BatchNorm has parameters"), &plan.layers[j].op)
+            }),
+        }
+    }
+
+    /// `(statements, epilogue)`: the statements compute the folded
+    /// BatchNormalization (`bias` is the layer's own, as an
+    /// `Option<&[f32; C]>`), the epilogue is what the kernel takes: `bias`
+    /// itself when there is nothing to fold.
+    fn epilogue(&self, bias: TokenStream) -> (TokenStream, TokenStream) {
+        let Some((
+            field,
+            Op::BatchNorm {
+                epsilon,
+                center,
+                scale,
+            },
+        )) = self.batch_norm
+        else {
+            return (TokenStream::new(), bias);
+        };
+        let name = &field.ident;
+        let epsilon = Literal::f32_suffixed(*epsilon);
+        (
+            quote!(let affine = self.#name.fold(#epsilon, #scale, #center, #bias);),
+            quote!(&affine),
+        )
+    }
+}
+
 fn bias_tokens(field: &ParamField, present: bool) -> TokenStream {
     let name = &field.ident;
     if present {
@@ -580,6 +630,7 @@ fn layer_statements(
     i: usize,
     layer: &PlannedLayer,
     field: Option<&ParamField>,
+    taken: Taken<'_>,
     arena: &Arena<'_>,
 ) -> TokenStream {
     let memory = arena.memory;
@@ -646,6 +697,8 @@ fn layer_statements(
         ) => {
             let field = field.expect("Conv2D has parameters");
             let (name, bias) = (&field.ident, bias_tokens(field, *use_bias));
+            let (fold, epilogue) = taken.epilogue(bias);
+            let activation = &taken.activation.unwrap_or(*activation);
             let sizes = [
                 h, w, c, co, kernel.h, kernel.w, strides.h, strides.w, dilation.h, dilation.w,
                 pad.top, pad.bottom, pad.left, pad.right, oh, ow,
@@ -661,15 +714,17 @@ fn layer_statements(
             if small {
                 let (sh, sw) = (lit(strides.h), lit(strides.w));
                 quote! {
+                    #fold
                     ::cnn_runtime::kernels::small_conv::conv2d_small(
-                        x, &self.#name.kernel, #bias, #act, y,
+                        x, &self.#name.kernel, #epilogue, #act, y,
                         ::cnn_runtime::kernels::small_conv::Strides::<#sh, #sw>,
                     );
                     #softmax
                 }
             } else {
                 quote! {
-                    ::cnn_runtime::kernels::conv::conv2d::<#(#sizes,)* _>(x, &self.#name.kernel, #bias, #act, y);
+                    #fold
+                    ::cnn_runtime::kernels::conv::conv2d::<#(#sizes,)* _>(x, &self.#name.kernel, #epilogue, #act, y);
                     #softmax
                 }
             }
@@ -689,6 +744,18 @@ fn layer_statements(
         ) => {
             let field = field.expect("DepthwiseConv2D has parameters");
             let (name, bias) = (&field.ident, bias_tokens(field, *use_bias));
+            // A folded BatchNormalization (multiplier 1) sees the bias, of
+            // `[[f32; 1]; C]`, as `[f32; C]`.
+            let flat_bias = if *use_bias {
+                quote!(::core::option::Option::Some(::cnn_runtime::memory::view(&self.#name.bias)))
+            } else {
+                quote!(::core::option::Option::None)
+            };
+            let (fold, epilogue) = match taken.batch_norm {
+                Some(_) => taken.epilogue(flat_bias),
+                None => (TokenStream::new(), bias),
+            };
+            let activation = &taken.activation.unwrap_or(*activation);
             let dw_ty = depthwise_type(oh, ow, c, *multiplier);
             let sizes = depthwise_sizes(
                 [h, w, c, *multiplier],
@@ -703,7 +770,8 @@ fn layer_statements(
             let bind = arena.read_write(source, &in_ty, out, &dw_ty);
             return quote!({
                 #bind
-                ::cnn_runtime::kernels::depthwise::depthwise_conv2d::<#(#sizes,)* _>(x, &self.#name.kernel, #bias, #act, y);
+                #fold
+                ::cnn_runtime::kernels::depthwise::depthwise_conv2d::<#(#sizes,)* _>(x, &self.#name.kernel, #epilogue, #act, y);
                 #softmax
             });
         }
@@ -793,6 +861,7 @@ fn layer_statements(
         ) => {
             let field = field.expect("Dense has parameters");
             let (name, bias) = (&field.ident, bias_tokens(field, *use_bias));
+            let activation = &taken.activation.unwrap_or(*activation);
             let act = activation_tokens(*activation);
             let softmax = softmax_pass(*activation, layer.output);
             let kernel_fn = match input {

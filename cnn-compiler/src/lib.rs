@@ -32,6 +32,7 @@ pub mod diag;
 pub mod embed;
 mod fallback;
 pub mod front;
+pub mod fuse;
 pub mod graph;
 pub mod memory;
 pub mod names;

@@ -115,9 +115,9 @@ type Windows = [[f32; PACK_MAX + 16]; TILE_PIXELS];
 
 /// The convolution as an implicit GEMM: output pixels x (taps x input
 /// channels) times the kernel, `(kh kw c_in) x c_out`, read in place. Pixels
-/// whose window lies inside the input go through the register tile in groups
-/// of [`TILE_PIXELS`]; pixels whose window overlaps the padding go one at a
-/// time with the padded taps left out.
+/// go through the register tile in groups of [`TILE_PIXELS`] that read the
+/// same taps: the inside (whole windows), then each border row and column
+/// (the padded taps left out); the corners go one at a time.
 #[inline(always)]
 pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
     lanes: L,
@@ -145,7 +145,7 @@ pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
         kx: 0..g.kw,
     };
     let (mut oy, mut ox) = (rows.start, cols.start);
-    let mut next_pixel = || {
+    let inside = || {
         let pixel = (oy, ox);
         ox += 1;
         if ox == cols.end {
@@ -153,28 +153,56 @@ pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
         }
         pixel
     };
-    let mut left = (rows.end - rows.start) * (cols.end - cols.start);
-    while left >= TILE_PIXELS {
-        let mut tile = [(0, 0); TILE_PIXELS];
-        for pixel in &mut tile {
-            *pixel = next_pixel();
-        }
-        conv.pixels(tile, &full, &mut windows, output, activation);
-        left -= TILE_PIXELS;
-    }
-    for _ in 0..left {
-        conv.pixels([next_pixel()], &full, &mut windows, output, activation);
-    }
+    let count = (rows.end - rows.start) * (cols.end - cols.start);
+    conv.in_tiles(count, inside, &full, &mut windows, output, activation);
 
-    // The border: windows that overlap the padding.
-    for oy in 0..g.out_h {
-        for ox in 0..g.out_w {
-            if rows.contains(oy) && cols.contains(ox) {
-                continue;
-            }
+    // The border, where windows overlap the padding, also in tiles of
+    // pixels that leave out the same taps: along each row above and below
+    // the inside, down each column left and right of it; the corners one at
+    // a time.
+    let ky = |oy| taps_along(oy, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h);
+    let kx = |ox| taps_along(ox, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w);
+    let (above_below, left_right) = (
+        (0..rows.start).chain(rows.end..g.out_h),
+        (0..cols.start).chain(cols.end..g.out_w),
+    );
+    for oy in above_below.clone() {
+        let taps = Taps {
+            ky: ky(oy),
+            kx: 0..g.kw,
+        };
+        let mut ox = cols.start..cols.end;
+        let along = || (oy, ox.next().unwrap_or(0));
+        conv.in_tiles(
+            cols.end - cols.start,
+            along,
+            &taps,
+            &mut windows,
+            output,
+            activation,
+        );
+    }
+    for ox in left_right.clone() {
+        let taps = Taps {
+            ky: 0..g.kh,
+            kx: kx(ox),
+        };
+        let mut oy = rows.start..rows.end;
+        let down = || (oy.next().unwrap_or(0), ox);
+        conv.in_tiles(
+            rows.end - rows.start,
+            down,
+            &taps,
+            &mut windows,
+            output,
+            activation,
+        );
+    }
+    for oy in above_below {
+        for ox in left_right.clone() {
             let taps = Taps {
-                ky: taps_along(oy, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h),
-                kx: taps_along(ox, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w),
+                ky: ky(oy),
+                kx: kx(ox),
             };
             conv.pixels([(oy, ox)], &taps, &mut windows, output, activation);
         }
@@ -209,6 +237,30 @@ struct Conv<'a, L, const N: usize> {
 }
 
 impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
+    /// Every output channel of `count` pixels, `next` giving each in turn,
+    /// which all read `taps`: in tiles of [`TILE_PIXELS`], then the last few
+    /// one at a time.
+    #[inline(always)]
+    fn in_tiles<A: Activation>(
+        &self,
+        count: usize,
+        mut next: impl FnMut() -> (usize, usize),
+        taps: &Taps,
+        windows: &mut Windows,
+        output: &mut [f32],
+        activation: A,
+    ) {
+        let mut left = count;
+        while left >= TILE_PIXELS {
+            let tile: [(usize, usize); TILE_PIXELS] = core::array::from_fn(|_| next());
+            self.pixels(tile, taps, windows, output, activation);
+            left -= TILE_PIXELS;
+        }
+        for _ in 0..left {
+            self.pixels([next()], taps, windows, output, activation);
+        }
+    }
+
     /// Every output channel of `M` pixels that read the same `taps`: channel
     /// blocks of 16 and 8 through the register tile, then the last `c_out % 8`
     /// one by one, then the activation.

@@ -78,11 +78,6 @@ impl Interior {
         let end = (start..out).find(|o| !full(o)).unwrap_or(out);
         Interior { start, end }
     }
-
-    #[inline(always)]
-    pub(crate) fn contains(&self, o: usize) -> bool {
-        (self.start..self.end).contains(&o)
-    }
 }
 
 /// The taps of output index `o` that fall inside the input (not the padding).

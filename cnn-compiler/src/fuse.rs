@@ -1,0 +1,158 @@
+//! Which layers the generated code runs inside the convolution before them:
+//! a BatchNormalization folds into the convolution's epilogue (its sums are
+//! scaled and shifted per channel before they are stored), and an activation
+//! layer after either runs in the convolution's kernel. Keras' MobileNets,
+//! ResNets and DS-CNNs are built of `Conv2D(use_bias=False)`,
+//! `BatchNormalization`, `Activation('relu')` triples; fused, each triple is
+//! one pass over memory instead of three.
+//!
+//! A layer is taken over only when nothing else can see the tensor it reads:
+//! that tensor has no other reader, is not the model's output, and the memory
+//! plan already has the layer overwrite it in place (so every tensor keeps
+//! its region and the plan is unchanged).
+
+use crate::memory::MemoryPlan;
+use crate::plan::{Op, Plan};
+use crate::spec::Activation;
+
+/// What a convolution (or Dense) layer runs for the layers after it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Fusion {
+    /// The BatchNormalization layer folded into the sums.
+    pub batch_norm: Option<usize>,
+    /// The activation layer's function, run by the kernel.
+    pub activation: Option<Activation>,
+}
+
+/// The fusions of a whole model.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fusions {
+    /// Per layer, what it runs for later layers.
+    pub by_layer: Vec<Fusion>,
+    /// Per layer, whether an earlier layer runs it (it emits no code).
+    pub absorbed: Vec<bool>,
+}
+
+/// Finds every fusion in `plan`.
+pub fn fusions(plan: &Plan, memory: &MemoryPlan) -> Fusions {
+    let n = plan.layers.len();
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
+    for (i, layer) in plan.layers.iter().enumerate() {
+        for operand in &layer.inputs {
+            readers[operand.tensor].push(i);
+        }
+    }
+    // The layer that overwrites tensor `t` in place and is all that sees it.
+    let sole_reader = |t: usize| -> Option<usize> {
+        match readers[t].as_slice() {
+            &[j] if t != plan.output_tensor && memory.tensors[t] == memory.tensors[j + 1] => {
+                Some(j)
+            }
+            _ => None,
+        }
+    };
+    let mut fusions = Fusions {
+        by_layer: vec![Fusion::default(); n],
+        absorbed: vec![false; n],
+    };
+    for (i, layer) in plan.layers.iter().enumerate() {
+        let folds_batch_norm = match layer.op {
+            Op::Conv2D { activation, .. } => activation == Activation::Linear,
+            Op::DepthwiseConv2D {
+                activation,
+                multiplier,
+                ..
+            } => activation == Activation::Linear && multiplier == 1,
+            _ => false,
+        };
+        let runs_activation = match layer.op {
+            Op::Conv2D { activation, .. }
+            | Op::DepthwiseConv2D { activation, .. }
+            | Op::Dense { activation, .. } => activation == Activation::Linear,
+            _ => false,
+        };
+        if !runs_activation || fusions.absorbed[i] {
+            continue;
+        }
+        let mut fusion = Fusion::default();
+        let mut last = i; // the last layer taken over so far
+        if let Some(j) = sole_reader(i + 1) {
+            if folds_batch_norm && matches!(plan.layers[j].op, Op::BatchNorm { .. }) {
+                fusion.batch_norm = Some(j);
+                last = j;
+            }
+        }
+        if let Some(k) = sole_reader(last + 1) {
+            match plan.layers[k].op {
+                Op::Activation(f) if !matches!(f, Activation::Linear | Activation::Softmax) => {
+                    fusion.activation = Some(f);
+                    last = k;
+                }
+                _ => {}
+            }
+        }
+        if let Some(j) = fusion.batch_norm {
+            fusions.absorbed[j] = true;
+        }
+        if fusion.activation.is_some() {
+            fusions.absorbed[last] = true;
+        }
+        fusions.by_layer[i] = fusion;
+    }
+    fusions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::memory::plan_memory;
+
+    fn fused(source: &str) -> Fusions {
+        let plan = crate::compile(source.parse().expect("tokens")).expect("compiles");
+        fusions(&plan, &plan_memory(&plan))
+    }
+
+    #[test]
+    fn a_conv_takes_over_its_batch_norm_and_relu() {
+        let f = fused(
+            "struct M; input(8, 8, 3);
+             Conv2D(8, 3x3, use_bias = false) BatchNorm Activation(relu)
+             DepthwiseConv2D(3x3) BatchNorm Activation(relu)
+             Flatten Dense(4) Activation(relu)",
+        );
+        assert_eq!(
+            f.by_layer[0],
+            Fusion {
+                batch_norm: Some(1),
+                activation: Some(Activation::Relu)
+            }
+        );
+        assert_eq!(f.by_layer[3].batch_norm, Some(4));
+        assert_eq!(f.by_layer[7].activation, Some(Activation::Relu));
+        assert_eq!(
+            f.absorbed,
+            [false, true, true, false, true, true, false, false, true]
+        );
+    }
+
+    #[test]
+    fn nothing_is_fused_that_another_layer_sees() {
+        // The first conv has its own activation; the second's output is
+        // also read by Add; softmax stays a pass of its own. The last
+        // BatchNorm, the model's output, is written by the conv before it.
+        let f = fused(
+            "struct M; input(8, 8, 4);
+             a = Conv2D(4, 3x3, relu, padding = same) BatchNorm;
+             b = Conv2D(4, 1x1)(a);
+             c = BatchNorm()(b);
+             Add(b, c) Conv2D(4, 3x3) Activation(softmax)
+             Conv2D(4, 1x1) BatchNorm",
+        );
+        assert_eq!(
+            f.absorbed,
+            [false, false, false, false, false, false, false, false, true],
+            "{f:?}"
+        );
+        assert_eq!(f.by_layer[7].batch_norm, Some(8));
+    }
+}

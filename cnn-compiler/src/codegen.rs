@@ -498,10 +498,9 @@ const SMALL_WINDOW: usize = 32;
 
 /// Whether a convolution takes the runtime's small-window kernel
 /// (`cnn_runtime::kernels::small_conv`, which takes any window without
-/// padding or dilation): a window of at most [`SMALL_WINDOW`] values, no
-/// padding, no dilation.
-fn small_window(kh: usize, kw: usize, c_in: usize, padding: usize, dilation: [usize; 2]) -> bool {
-    kh * kw * c_in <= SMALL_WINDOW && padding == 0 && dilation == [1, 1]
+/// dilation): a window of at most [`SMALL_WINDOW`] values, no dilation.
+fn small_window(kh: usize, kw: usize, c_in: usize, dilation: [usize; 2]) -> bool {
+    kh * kw * c_in <= SMALL_WINDOW && dilation == [1, 1]
 }
 
 fn activation_tokens(f: Activation) -> TokenStream {
@@ -706,18 +705,17 @@ fn layer_statements(
             .map(lit);
             let act = activation_tokens(*activation);
             let softmax = softmax_pass(*activation, layer.output);
-            let padding = pad.top + pad.bottom + pad.left + pad.right;
             // A first layer's few-value window gets code of its own sizes
             // (the shared kernel's per-tile work outweighs 9 multiply-adds);
-            // every size is inferred from the operands' types.
-            let small = small_window(kernel.h, kernel.w, c, padding, [dilation.h, dilation.w]);
+            // every other size is inferred from the operands' types.
+            let small = small_window(kernel.h, kernel.w, c, [dilation.h, dilation.w]);
             if small {
-                let (sh, sw) = (lit(strides.h), lit(strides.w));
+                let steps = [strides.h, strides.w, pad.top, pad.left].map(lit);
                 quote! {
                     #fold
                     ::cnn_runtime::kernels::small_conv::conv2d_small(
                         x, &self.#name.kernel, #epilogue, #act, y,
-                        ::cnn_runtime::kernels::small_conv::Strides::<#sh, #sw>,
+                        ::cnn_runtime::kernels::small_conv::Strides::<#(#steps),*>,
                     );
                     #softmax
                 }

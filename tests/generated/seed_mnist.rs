@@ -225,7 +225,7 @@ impl SeedMnist {
                 ::core::option::Option::Some(&self.l0_conv2d.bias),
                 ::cnn_runtime::activation::Relu,
                 y,
-                ::cnn_runtime::kernels::small_conv::Strides::<1, 1>,
+                ::cnn_runtime::kernels::small_conv::Strides::<1, 1, 0, 0>,
             );
         }
     }

@@ -8,6 +8,7 @@ use crate::activation::{apply_in_place, Activation, InRegisters};
 use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
 use crate::simd::{Avx2Fma, Avx512};
+use core::ops::Range;
 
 /// Every size of one convolution.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,74 +139,33 @@ pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
         epilogue,
     };
 
-    // Inside: full windows, in tiles of pixels taken row by row.
-    let mut windows: Windows = [[0.0; PACK_MAX + 16]; TILE_PIXELS];
-    let full = Taps {
-        ky: 0..g.kh,
-        kx: 0..g.kw,
-    };
-    let (mut oy, mut ox) = (rows.start, cols.start);
-    let inside = || {
-        let pixel = (oy, ox);
-        ox += 1;
-        if ox == cols.end {
-            (oy, ox) = (oy + 1, cols.start);
-        }
-        pixel
-    };
-    let count = (rows.end - rows.start) * (cols.end - cols.start);
-    conv.in_tiles(count, inside, &full, &mut windows, output, activation);
-
-    // The border, where windows overlap the padding, also in tiles of
-    // pixels that leave out the same taps: along each row above and below
-    // the inside, down each column left and right of it; the corners one at
-    // a time.
-    let ky = |oy| taps_along(oy, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h);
-    let kx = |ox| taps_along(ox, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w);
+    // Rectangles of pixels that read the same taps: the inside (whole
+    // windows), each row above and below it, each column left and right of
+    // it (their windows leave out the padded taps), and the corners. One
+    // call site keeps one copy of the tile code.
     let (above_below, left_right) = (
         (0..rows.start).chain(rows.end..g.out_h),
         (0..cols.start).chain(cols.end..g.out_w),
     );
-    for oy in above_below.clone() {
-        let taps = Taps {
-            ky: ky(oy),
-            kx: 0..g.kw,
-        };
-        let mut ox = cols.start..cols.end;
-        let along = || (oy, ox.next().unwrap_or(0));
-        conv.in_tiles(
-            cols.end - cols.start,
-            along,
-            &taps,
-            &mut windows,
-            output,
-            activation,
-        );
-    }
-    for ox in left_right.clone() {
-        let taps = Taps {
-            ky: 0..g.kh,
-            kx: kx(ox),
-        };
-        let mut oy = rows.start..rows.end;
-        let down = || (oy.next().unwrap_or(0), ox);
-        conv.in_tiles(
-            rows.end - rows.start,
-            down,
-            &taps,
-            &mut windows,
-            output,
-            activation,
-        );
-    }
-    for oy in above_below {
-        for ox in left_right.clone() {
-            let taps = Taps {
-                ky: ky(oy),
-                kx: kx(ox),
-            };
-            conv.pixels([(oy, ox)], &taps, &mut windows, output, activation);
+    let one = |o: usize| o..o + 1;
+    let rectangles = core::iter::once((rows.start..rows.end, cols.start..cols.end))
+        .chain(
+            above_below
+                .clone()
+                .map(|oy| (one(oy), cols.start..cols.end)),
+        )
+        .chain(left_right.clone().map(|ox| (rows.start..rows.end, one(ox))))
+        .chain(above_below.flat_map(|oy| left_right.clone().map(move |ox| (one(oy), one(ox)))));
+    let mut windows: Windows = [[0.0; PACK_MAX + 16]; TILE_PIXELS];
+    for (ys, xs) in rectangles {
+        if ys.is_empty() || xs.is_empty() {
+            continue;
         }
+        let taps = Taps {
+            ky: taps_along(ys.start, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h),
+            kx: taps_along(xs.start, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w),
+        };
+        conv.rectangle(ys, xs, &taps, &mut windows, output, activation);
     }
 }
 
@@ -223,8 +183,8 @@ fn runs(g: &Conv2DGeometry, taps_x: usize) -> (usize, usize) {
 
 /// The taps a group of pixels share.
 struct Taps {
-    ky: core::ops::Range<usize>,
-    kx: core::ops::Range<usize>,
+    ky: Range<usize>,
+    kx: Range<usize>,
 }
 
 /// One convolution's operands, for the tile functions.
@@ -237,20 +197,29 @@ struct Conv<'a, L, const N: usize> {
 }
 
 impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
-    /// Every output channel of `count` pixels, `next` giving each in turn,
-    /// which all read `taps`: in tiles of [`TILE_PIXELS`], then the last few
-    /// one at a time.
+    /// Every output channel of the pixels of rows `ys` and columns `xs`,
+    /// which all read `taps`: in tiles of [`TILE_PIXELS`] taken row by row,
+    /// then the last few one at a time.
     #[inline(always)]
-    fn in_tiles<A: Activation>(
+    fn rectangle<A: Activation>(
         &self,
-        count: usize,
-        mut next: impl FnMut() -> (usize, usize),
+        ys: Range<usize>,
+        xs: Range<usize>,
         taps: &Taps,
         windows: &mut Windows,
         output: &mut [f32],
         activation: A,
     ) {
-        let mut left = count;
+        let (mut oy, mut ox) = (ys.start, xs.start);
+        let mut next = || {
+            let pixel = (oy, ox);
+            ox += 1;
+            if ox == xs.end {
+                (oy, ox) = (oy + 1, xs.start);
+            }
+            pixel
+        };
+        let mut left = ys.len() * xs.len();
         while left >= TILE_PIXELS {
             let tile: [(usize, usize); TILE_PIXELS] = core::array::from_fn(|_| next());
             self.pixels(tile, taps, windows, output, activation);
@@ -329,10 +298,10 @@ impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
             g,
             input,
             kernel,
-            epilogue,
+            ..
         } = *self;
         let (ci, co) = (g.c_in, g.c_out);
-        let mut acc = [epilogue.start_lanes::<L, N, NV>(l, col); M];
+        let mut acc = [self.epilogue.start_lanes::<L, N, NV>(l, col); M];
         match source {
             Source::Packed(windows, len) => {
                 let mut x: [&[f32]; M] = [&[]; M];
@@ -360,7 +329,7 @@ impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
                 }
             }
         }
-        epilogue.finish_lanes(l, col, &mut acc);
+        self.epilogue.finish_lanes(l, col, &mut acc);
         for (pixel, &out) in acc.iter().zip(&outs) {
             if let Some(dst) = lane_blocks_mut::<N, NV>(output, out + col) {
                 for (value, dst) in pixel.iter().zip(dst) {

@@ -107,8 +107,10 @@ fn conv2d_avx2<A: Activation>(
 /// AVX2 GEMM kernel: 12 accumulators, 2 weight vectors and 1 input broadcast
 /// fill 15 of the 16 vector registers.
 const TILE_PIXELS: usize = 6;
-/// Output channels per tile, in vectors of 8.
+/// Output channels per tile, in vectors.
 const TILE_VECTORS: usize = 2;
+/// Output channels per tile with 16 lanes (AVX-512), in vectors.
+const WIDE_TILE_VECTORS: usize = 4;
 /// Windows up to this many values (3x3x3, 5x5x1) are copied out per tile.
 const PACK_MAX: usize = 32;
 /// A tile's windows, copied out (with 16 values of slack for block copies).
@@ -339,8 +341,8 @@ impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
         }
     }
 
-    /// Output channels in blocks of 16, then 8, through the register tile;
-    /// returns where the blocks end.
+    /// Output channels in blocks of 4 vectors (with 16 lanes), 2 and 1
+    /// through the register tile; returns where the blocks end.
     #[inline(always)]
     fn channel_blocks<const M: usize, A: Activation>(
         &self,
@@ -350,6 +352,15 @@ impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
     ) -> usize {
         let co = self.g.c_out;
         let mut col = 0;
+        // AVX-512's 32 registers hold a 6 x 4 tile: 24 accumulators, 4
+        // weight vectors and 1 broadcast; each broadcast serves 4
+        // multiply-adds.
+        if N >= 16 {
+            while col + N * WIDE_TILE_VECTORS <= co {
+                self.tile::<M, WIDE_TILE_VECTORS, A>(source, outs, col, output);
+                col += N * WIDE_TILE_VECTORS;
+            }
+        }
         while col + N * TILE_VECTORS <= co {
             self.tile::<M, TILE_VECTORS, A>(source, outs, col, output);
             col += N * TILE_VECTORS;

@@ -352,6 +352,16 @@ mod tests {
         };
         assert_close((conv(), without_avx512(conv)));
         assert_close(both(conv));
+        // 80 channels: AVX-512's 4-vector tile and a 1-vector one.
+        let g = Conv2DGeometry { c_out: 80, ..g };
+        let (k, b) = (values(9 * 3 * 80, 18), values(80, 19));
+        let conv = || {
+            let mut out = std::vec![f32::NAN; g.output_len()];
+            conv2d_dyn(g, &x, &k, Some(&b[..]).into(), Relu, &mut out);
+            out
+        };
+        assert_close((conv(), without_avx512(conv)));
+        assert_close(both(conv));
         let (x, k, b) = (values(2 * 21, 14), values(21 * 48, 15), values(48, 16));
         for rows in [1, 2] {
             let g = DenseGeometry {

@@ -44,14 +44,24 @@ macro_rules! layer {
         group.bench_function(BenchmarkId::new($name, "kernel"), |b| {
             b.iter(|| {
                 depthwise_conv2d::<
-                    $h, $w, $ch, 1, 3, 3, $s, $s, 1, 1, $pt, $pb, $pl, $pr, $oh, $ow, _,
-                >(
-                    black_box(&input),
-                    &kernel,
-                    Some(&*bias),
-                    Relu,
-                    &mut output,
-                )
+                    $h,
+                    $w,
+                    $ch,
+                    1,
+                    3,
+                    3,
+                    $s,
+                    $s,
+                    1,
+                    1,
+                    $pt,
+                    $pb,
+                    $pl,
+                    $pr,
+                    $oh,
+                    $ow,
+                    _,
+                >(black_box(&input), &kernel, Some(&*bias), Relu, &mut output)
             })
         });
         // Half the bytes read, half written, as the layer roughly does.

@@ -133,6 +133,10 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
                 ::core::mem::align_of::<#ident>() <= ::core::mem::align_of::<f32>(),
                 "the model struct has f32 alignment"
             );
+            assert!(
+                ::core::mem::size_of::<::cnn_runtime::Scratch<#n>>() == #scratch_bytes,
+                "the scratch is exactly SCRATCH_BYTES (whole cache lines)"
+            );
         };
 
         impl #ident {

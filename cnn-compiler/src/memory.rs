@@ -30,7 +30,8 @@ pub struct MemoryPlan {
     /// When the model's output is its input (a model of views only): where
     /// the output is copied.
     pub output_copy: Option<usize>,
-    /// Values in the arena: `SCRATCH_BYTES` is four times this.
+    /// Values in the arena, a multiple of 16 (whole cache lines):
+    /// `SCRATCH_BYTES` is four times this.
     pub arena: usize,
     /// Values in all tensors the layers compute, as if each had its own
     /// memory: what the plan saves is the difference.
@@ -130,7 +131,14 @@ pub fn plan_memory(plan: &Plan) -> MemoryPlan {
             .collect(),
         temps,
         output_copy,
-        arena: regions.iter().map(|r| r.start + r.len).max().unwrap_or(0),
+        // Whole cache lines: `Scratch` is 64-byte aligned, so its size is a
+        // multiple of 64 bytes, and this keeps it exactly `SCRATCH_BYTES`.
+        arena: regions
+            .iter()
+            .map(|r| r.start + r.len)
+            .max()
+            .unwrap_or(0)
+            .next_multiple_of(ALIGN),
         activations,
     }
 }

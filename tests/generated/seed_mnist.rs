@@ -64,6 +64,10 @@ const _: () = {
         ::core::mem::align_of:: < SeedMnist > () <= ::core::mem::align_of:: < f32 > (),
         "the model struct has f32 alignment"
     );
+    assert!(
+        ::core::mem::size_of:: < ::cnn_runtime::Scratch < 27040 >> () == 108160,
+        "the scratch is exactly SCRATCH_BYTES (whole cache lines)"
+    );
 };
 impl SeedMnist {
     /// Input shape: `[h, w, c]` (channels last, like Keras), or `[n]` for a vector.

@@ -30,7 +30,7 @@ fn main() {
     let digit = model.predict(&image);
     println!(
         "{} bytes of weights in the binary, {} bytes of scratch; a ring is a {digit} ({:.1} %)",
-        std::mem::size_of::<Mnist>(),
+        <Mnist as cnn_runtime::Model>::PARAMS * 4,
         Mnist::SCRATCH_BYTES,
         100.0 * probabilities[digit]
     );

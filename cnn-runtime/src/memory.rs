@@ -3,10 +3,12 @@
 //!
 //! Zeroed values come from bytemuck ([`Zeroable`], [`zeroed_box`],
 //! [`zeroed_vec`]: allocated zeroed, never built on the stack). What bytemuck
-//! does not cover stays here: [`Plain`] says "made of f32 only", which lets a
-//! model struct (large, deliberately not `Copy`, so not `bytemuck::Pod`) be
-//! viewed as its values, and views whose sizes are checked at compile time
-//! (a map as a prefix of an arena, regions at constant offsets).
+//! does not cover stays here: [`Plain`] says "made of f32 only" (tensors and
+//! parameter blocks), [`Weights`] says the same of a model struct (large,
+//! deliberately not `Copy`, so not `bytemuck::Pod`, and aligned to a cache
+//! line), which lets its embedded bytes be read in place; and views whose
+//! sizes are checked at compile time (a map as a prefix of an arena, regions
+//! at constant offsets).
 
 /// A zeroed `T` allocated directly on the heap: nothing the size of `T` is
 /// ever on the stack, so 100 MB models build in a thread with a 2 MiB stack.
@@ -77,29 +79,45 @@ pub fn prefix_mut<const LEN: usize, S: Plain>(buf: &mut S) -> &mut [f32; LEN] {
     view_mut(buf)
 }
 
-/// Bytes with `f32` alignment: weights embedded at compile time, laid out as
-/// the model's own bytes.
-#[repr(C, align(4))]
+/// Bytes aligned to a cache line: weights embedded at compile time, laid out
+/// as the model's own bytes.
+#[repr(C, align(64))]
 pub struct Embedded<const N: usize>(pub [u8; N]);
 
-/// A model (or any all-f32 type) whose bytes are embedded in the binary: no
-/// copy, the weights stay in read-only memory. The bytes are little-endian, so
-/// this does not compile for a big-endian target.
+/// Types made of `f32`s only, with no implicit padding, every bit pattern a
+/// valid value and an alignment of at most 64 bytes: generated models (whose
+/// structs are aligned to a cache line) and `f32` arrays. Their bytes can be
+/// embedded ([`embedded`]).
+///
+/// # Safety
+/// Implement only for types with exactly those properties.
+pub unsafe trait Weights: Sized {}
+
+// SAFETY: an f32 array is f32s only, with f32's alignment.
+unsafe impl<const N: usize> Weights for [f32; N] {}
+
+/// A model (or an f32 array) whose bytes are embedded in the binary: no copy,
+/// the weights stay in read-only memory. The bytes are little-endian, so this
+/// does not compile for a big-endian target.
 #[inline]
-pub fn embedded<T: Plain, const N: usize>(bytes: &'static Embedded<N>) -> &'static T {
+pub fn embedded<T: Weights, const N: usize>(bytes: &'static Embedded<N>) -> &'static T {
     const {
         assert!(
             core::mem::size_of::<T>() == N,
             "the embedded bytes are the type's size"
         );
-        assert!(core::mem::align_of::<T>() <= 4, "f32 alignment");
+        assert!(
+            core::mem::align_of::<T>() <= 64,
+            "at most a cache line's alignment"
+        );
         assert!(
             cfg!(target_endian = "little"),
             "embedded weights are little-endian"
         );
     }
-    // SAFETY: `Embedded` is 4-aligned and `T: Plain` needs no more; the sizes are
-    // equal (asserted above); any bits are a valid `T`; the bytes are 'static.
+    // SAFETY: `Embedded` is 64-aligned and `T: Weights` needs no more; the
+    // sizes are equal (asserted above); any bits are a valid `T`; the bytes
+    // are 'static.
     unsafe { &*(bytes as *const Embedded<N>).cast::<T>() }
 }
 

@@ -34,18 +34,18 @@ Model: "seed_mnist"
  Trainable params: 113,386 (442.91 KB)
  Non-trainable params: 0 (0.00 B)
 ```*/
-#[repr(C)]
+#[repr(C, align(64))]
 pub struct SeedMnist {
     l0_conv2d: __cnn_SeedMnist::L0,
     l2_conv2d_1: __cnn_SeedMnist::L2,
     l5_dense: __cnn_SeedMnist::L5,
     l6_dense_1: __cnn_SeedMnist::L6,
+    __cnn_pad: [f32; 6],
 }
 // SAFETY: a repr(C) struct of runtime parameter blocks made of f32 arrays (each
 // checked to be `Plain` below): f32 alignment, no padding, any bits valid.
 unsafe impl ::cnn_runtime::Zeroable for SeedMnist {}
-// SAFETY: as above.
-unsafe impl ::cnn_runtime::Plain for SeedMnist {}
+unsafe impl ::cnn_runtime::memory::Weights for SeedMnist {}
 const _: fn() = || {
     fn plain<T: ::cnn_runtime::Plain + ::cnn_runtime::Zeroable>() {}
     plain::<__cnn_SeedMnist::L0>();
@@ -58,11 +58,13 @@ const _: () = {
         ::core::mem::size_of:: < SeedMnist > () == ::core::mem::size_of:: <
         __cnn_SeedMnist::L0 > () + ::core::mem::size_of:: < __cnn_SeedMnist::L2 > () +
         ::core::mem::size_of:: < __cnn_SeedMnist::L5 > () + ::core::mem::size_of:: <
-        __cnn_SeedMnist::L6 > (), "the model struct is its weights, with no padding"
+        __cnn_SeedMnist::L6 > () + 4 * 6,
+        "the model struct is its weights and explicit padding, nothing else"
     );
     assert!(
-        ::core::mem::align_of:: < SeedMnist > () <= ::core::mem::align_of:: < f32 > (),
-        "the model struct has f32 alignment"
+        ::core::mem::size_of:: < SeedMnist > ().is_multiple_of(64) &&
+        ::core::mem::align_of:: < SeedMnist > () == 64,
+        "the model struct is whole cache lines, aligned to one"
     );
     assert!(
         ::core::mem::size_of:: < ::cnn_runtime::Scratch < 27040 >> () == 108160,
@@ -180,6 +182,7 @@ impl SeedMnist {
         l2_conv2d_1: <__cnn_SeedMnist::L2>::ZERO,
         l5_dense: <__cnn_SeedMnist::L5>::ZERO,
         l6_dense_1: <__cnn_SeedMnist::L6>::ZERO,
+        __cnn_pad: [0.0; 6],
     };
     /// The table Keras' `model.summary()` prints for this model.
     pub const fn summary() -> &'static str {

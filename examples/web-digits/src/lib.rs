@@ -87,7 +87,7 @@ pub extern "C" fn probability(digit: u32) -> f32 {
 /// Bytes of weights embedded in the module.
 #[no_mangle]
 pub extern "C" fn weight_bytes() -> u32 {
-    core::mem::size_of::<Mnist>() as u32
+    (<Mnist as cnn_runtime::Model>::PARAMS * 4) as u32
 }
 
 #[cfg(test)]

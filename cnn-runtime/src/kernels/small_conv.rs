@@ -33,12 +33,9 @@ pub struct Strides<const SH: usize, const SW: usize, const PT: usize = 0, const 
 /// this size (the compiler sends at most 32) take the tile there too.
 const BORDER_WINDOW: usize = 64;
 
-/// Output pixels per register tile: 12 pixels x 1 vector of channels, or
-/// in two halves of 6 pixels x 2 vectors; either way 12 accumulators (enough
-/// independent sums to hide the multiply-adds' latency), 1 or 2 weight
-/// vectors and 1 broadcast fill AVX2's 16 registers.
-const TILE_PIXELS: usize = 12;
-const HALF_TILE: usize = TILE_PIXELS / 2;
+/// Output pixels per register tile, as in [`super::conv`]: 6 pixels x 16
+/// channels is 12 accumulators, 2 weight vectors and 1 broadcast.
+const TILE_PIXELS: usize = 6;
 
 /// `output = act(epilogue(input ⋆ kernel))` without dilation, on the fastest
 /// instruction set the CPU has; the epilogue is the bias (`Some(&bias)` or
@@ -368,17 +365,7 @@ impl<
         }
         let mut col = 0;
         while col + 2 * N <= CO {
-            if M == TILE_PIXELS {
-                // Two vectors of channels: the tile's pixels in two halves
-                // (24 sums would not fit the registers).
-                for half in [0, HALF_TILE] {
-                    let windows: [&[f32]; HALF_TILE] = core::array::from_fn(|p| windows[half + p]);
-                    let outs: [usize; HALF_TILE] = core::array::from_fn(|p| outs[half + p]);
-                    self.tile::<HALF_TILE, 2, RW, A>(&windows, outs, col, output);
-                }
-            } else {
-                self.tile::<M, 2, RW, A>(&windows, outs, col, output);
-            }
+            self.tile::<M, 2, RW, A>(&windows, outs, col, output);
             col += 2 * N;
         }
         if col + N <= CO {

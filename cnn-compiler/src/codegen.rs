@@ -46,9 +46,10 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
     } else {
         quote!(#(::core::mem::size_of::<#field_types>())+*)
     };
-    // The struct is aligned to a cache line (so is every load of its
-    // weights that a kernel makes at a 64-byte offset), and padded to whole
-    // lines with explicit zeros, so that it has no implicit padding.
+    // The struct starts on a cache line, so where its weights fall against
+    // lines is fixed here rather than by the allocator (a 16-lane load across
+    // two lines costs two), and ends on one with explicit zeros, so that it
+    // has no implicit padding.
     let pad = lit(cache_line_pad(&fields));
     let field_zero = fields.iter().zip(&field_types).map(|(f, ty)| {
         let name = &f.ident;

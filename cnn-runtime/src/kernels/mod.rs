@@ -10,9 +10,13 @@
 //! property tests can run them on random shapes against the ndarray reference.
 //!
 //! The exception is [`small_conv`]: a convolution whose window is a few
-//! values (a first layer) is compiled for its own sizes, because there the
-//! shared kernel's per-tile work costs more than the multiply-adds. The
-//! compiler chooses it per layer.
+//! values (a first layer, or a 1x1 on few channels) is compiled for its own
+//! sizes, because there the shared kernel's per-tile work costs more than the
+//! multiply-adds. The compiler chooses it per layer.
+//!
+//! Convolutions finish their sums with an [`epilogue::Epilogue`]: a bias, or
+//! the affine map of a BatchNormalization the compiler folded into the
+//! layer, applied in registers before the activation and the store.
 
 pub mod conv;
 pub mod dense;

@@ -3,7 +3,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::epilogue::{ChannelEpilogue, Epilogue};
-use super::{taps_along, Interior};
+use super::{inside, taps_along};
 use crate::activation::{apply_in_place, Activation, InRegisters};
 use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
@@ -131,8 +131,8 @@ pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
     activation: A,
     output: &mut [f32],
 ) {
-    let rows = Interior::along(g.out_h, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h);
-    let cols = Interior::along(g.out_w, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w);
+    let rows = inside(g.out_h, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h);
+    let cols = inside(g.out_w, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w);
     let conv = Conv {
         lanes,
         g,

@@ -7,7 +7,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::epilogue::{ChannelEpilogue, Epilogue};
-use super::{taps_along, Interior};
+use super::{inside, taps_along};
 use crate::activation::{apply_in_place, Activation, InRegisters};
 use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
@@ -142,7 +142,7 @@ fn depthwise_lanes<L: Lanes<N>, const N: usize, A: Activation>(
         input,
         kernel,
         epilogue,
-        cols: Interior::along(g.out_w, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w),
+        cols: inside(g.out_w, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w),
     };
     for oy in 0..g.out_h {
         let mut col = 0;
@@ -178,7 +178,7 @@ struct Depthwise<'a, L, const N: usize> {
     kernel: &'a [f32],
     epilogue: Epilogue<'a>,
     /// The output columns whose windows lie inside the input.
-    cols: Interior,
+    cols: Range<usize>,
 }
 
 impl<L: Lanes<N>, const N: usize> Depthwise<'_, L, N> {

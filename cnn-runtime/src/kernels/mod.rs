@@ -61,27 +61,34 @@ pub const fn convolution_shapes_agree(
     true
 }
 
-/// The output rows (or columns) whose windows lie wholly inside the input:
-/// a range, since windows move one way as the output index grows.
-pub(crate) struct Interior {
-    pub(crate) start: usize,
-    pub(crate) end: usize,
-}
-
-impl Interior {
-    pub(crate) fn along(
-        out: usize,
-        stride: usize,
-        dilation: usize,
-        pad: usize,
-        k: usize,
-        n: usize,
-    ) -> Interior {
-        let full = |o: &usize| taps_along(*o, stride, dilation, pad, k, n) == (0..k);
-        let start = (0..out).find(full).unwrap_or(out);
-        let end = (start..out).find(|o| !full(o)).unwrap_or(out);
-        Interior { start, end }
+/// The output rows (or columns) whose windows lie wholly inside the input,
+/// every tap real: a range, since windows move one way as the output index
+/// grows. `out` outputs, `stride`, `dilation`, `pad` before the input, `k`
+/// taps over `n` inputs. A `const fn`, so that the small-window kernel has it
+/// as a constant.
+pub(crate) const fn inside(
+    out: usize,
+    stride: usize,
+    dilation: usize,
+    pad: usize,
+    k: usize,
+    n: usize,
+) -> core::ops::Range<usize> {
+    // The window covers `span` padded positions from `o * stride`; it is
+    // inside iff `pad <= o * stride` and `o * stride + span <= pad + n`.
+    if k == 0 {
+        return 0..out; // no taps: none in the padding
     }
+    let span = (k - 1).saturating_mul(dilation).saturating_add(1);
+    let (start, end) = match (stride, n.saturating_add(pad).checked_sub(span)) {
+        (_, None) => (0, 0),
+        (0, Some(_)) if pad > 0 => (0, 0),
+        (0, Some(_)) => (0, out),
+        (stride, Some(room)) => (pad.div_ceil(stride), room / stride + 1),
+    };
+    let end = if end < out { end } else { out };
+    let start = if start < end { start } else { end };
+    start..end
 }
 
 /// The taps of output index `o` that fall inside the input (not the padding).
@@ -99,6 +106,37 @@ pub(crate) fn taps_along(
     let lo = pad.saturating_sub(first).div_ceil(dilation);
     let hi = (pad + n).saturating_sub(first).div_ceil(dilation);
     lo.min(k)..hi.min(k).max(lo.min(k))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{inside, taps_along};
+
+    /// `inside` is the range of outputs whose taps are all real, as
+    /// `taps_along` counts them one output at a time.
+    #[test]
+    fn inside_is_where_every_tap_is_real() {
+        for out in 0..7 {
+            for stride in 0..4 {
+                for dilation in 1..4 {
+                    for pad in 0..4 {
+                        for k in 0..5 {
+                            for n in 0..8 {
+                                let full =
+                                    |o: usize| taps_along(o, stride, dilation, pad, k, n) == (0..k);
+                                let range = inside(out, stride, dilation, pad, k, n);
+                                let case = (out, stride, dilation, pad, k, n);
+                                for o in 0..out {
+                                    assert_eq!(range.contains(&o), full(o), "{case:?}, output {o}");
+                                }
+                                assert!(range.end <= out, "{case:?}");
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// What the kernels' unit tests share: deterministic values in [-1, 1), and

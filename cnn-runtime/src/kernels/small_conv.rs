@@ -16,6 +16,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::epilogue::{ChannelEpilogue, Epilogue};
+use super::inside;
 use crate::activation::{apply_in_place, Activation, InRegisters};
 use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
@@ -180,8 +181,8 @@ fn conv2d_small_lanes<
     let output = output.as_flattened_mut().as_flattened_mut();
     // The output rows and columns whose windows lie inside the input:
     // constants, so that finding a pixel's place costs no division.
-    let rows = const { inside(OH, SH, PT, KH, H) };
-    let cols = const { inside(OW, SW, PL, KW, W) };
+    let rows = const { inside(OH, SH, 1, PT, KH, H) };
+    let cols = const { inside(OW, SW, 1, PL, KW, W) };
 
     // Inside: each pixel's window read in place, rows `W` pixels apart.
     let width = cols.end - cols.start;
@@ -237,20 +238,6 @@ fn conv2d_small_lanes<
     for (copy, &out) in copies.iter().zip(&outs).take(filled) {
         layer.pixels::<1, KW, A>([&copy[..len]], [out], activation, output);
     }
-}
-
-/// The output indices along an axis whose windows lie inside the input
-/// (`out` outputs, `stride`, `pad` before, a window of `k` over `n`).
-const fn inside(out: usize, stride: usize, pad: usize, k: usize, n: usize) -> Range<usize> {
-    let start = pad.div_ceil(stride);
-    let end = if n + pad < k {
-        0
-    } else {
-        (n + pad - k) / stride + 1
-    };
-    let end = if end < out { end } else { out };
-    let start = if start < end { start } else { end };
-    start..end
 }
 
 /// Copies the window whose top-left corner is at padded row `y`, column

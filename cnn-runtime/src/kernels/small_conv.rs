@@ -306,7 +306,8 @@ impl<
     > Layer<'_, L, N, CI, CO, KH, KW>
 {
     /// [`Self::pixels`] on windows read in place: `(input offset of the
-    /// window, output offset)` per pixel.
+    /// window, output offset)` per pixel (`pixels` checks that each window
+    /// fits).
     #[inline(always)]
     fn pixels_in_place<const M: usize, const RW: usize, A: Activation>(
         &self,
@@ -315,14 +316,7 @@ impl<
         activation: A,
         output: &mut [f32],
     ) {
-        let span = ((KH - 1) * RW + KW) * CI;
-        let mut windows: [&[f32]; M] = [&[]; M];
-        for (window, &(at, _)) in windows.iter_mut().zip(&pixels) {
-            match input.get(at..at + span) {
-                Some(w) => *window = w,
-                None => return, // cannot happen: the entry point checks the sizes
-            }
-        }
+        let windows = core::array::from_fn(|p| input.get(pixels[p].0..).unwrap_or_default());
         let outs = core::array::from_fn(|p| pixels[p].1);
         self.pixels::<M, RW, A>(windows, outs, activation, output);
     }
@@ -347,7 +341,7 @@ impl<
         for (window, from) in windows.iter_mut().zip(from) {
             match from.get(..span) {
                 Some(w) => *window = w,
-                None => return, // cannot happen: the callers take whole windows
+                None => return, // cannot happen: the entry point checks the sizes
             }
         }
         let mut col = 0;

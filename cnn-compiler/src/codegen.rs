@@ -50,7 +50,8 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
     // lines is fixed here rather than by the allocator (a 16-lane load across
     // two lines costs two), and ends on one with explicit zeros, so that it
     // has no implicit padding.
-    let pad = lit(cache_line_pad(&fields));
+    let pad_values = cache_line_pad(&fields);
+    let pad = lit(pad_values);
     let field_zero = fields.iter().zip(&field_types).map(|(f, ty)| {
         let name = &f.ident;
         quote!(#name: <#ty>::ZERO)
@@ -70,7 +71,7 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
     let scratch_bytes = lit(4 * memory.arena);
     let summary = summary::render(plan);
     let doc_summary = format!("```text\n{summary}```");
-    let embedded = embedded.map(|weights| embedded_fn(plan, weights, cache_line_pad(&fields)));
+    let embedded = embedded.map(|weights| embedded_fn(plan, weights, pad_values));
     // `forward` returns the output by value: only for outputs that fit the
     // stack comfortably (else `forward_into` is the way, and says so).
     let by_value = plan.output().len() * 4 <= STACK_OUTPUT_LIMIT;

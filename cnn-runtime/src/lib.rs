@@ -41,6 +41,7 @@ extern crate self as cnn_runtime;
 pub mod activation;
 #[cfg(feature = "std")]
 pub mod batch;
+pub mod int8;
 pub mod kernels;
 pub mod memory;
 mod model;

@@ -1,0 +1,116 @@
+//! int8 kernels with TensorFlow Lite's arithmetic: every output byte equals
+//! what its reference kernels (and TensorFlow Lite Micro, and CMSIS-NN)
+//! compute for the same `.tflite` file.
+//!
+//! What depends only on the file is computed by the compiler and reaches a
+//! kernel as constants: per-channel multipliers and shifts, the input zero
+//! point folded into the bias (`bias - zp_in * sum(w)`), activation clamps.
+//! A kernel accumulates in i32 and requantizes once per output value.
+//!
+//! Layouts are TensorFlow Lite's: activations NHWC (batch 1), convolution
+//! weights OHWI, depthwise weights 1HWC, fully connected weights (out, in).
+
+pub mod conv;
+pub mod elementwise;
+pub mod fixed;
+pub mod fully_connected;
+pub mod pool;
+pub mod softmax;
+
+use fixed::multiply_by_quantized_multiplier;
+
+/// How an i32 accumulator becomes an int8 output: `zero_point +
+/// MultiplyByQuantizedMultiplier(acc, multiplier[c], shift[c])`, clamped to
+/// `[min, max]` (the fused activation's range within [-128, 127]).
+#[derive(Clone, Copy, Debug)]
+pub struct Requantize<'a> {
+    /// Per output channel (or one value for the whole tensor).
+    pub multiplier: &'a [i32],
+    pub shift: &'a [i32],
+    pub zero_point: i32,
+    pub min: i32,
+    pub max: i32,
+}
+
+impl Requantize<'_> {
+    /// The int8 value of channel `c`'s accumulator.
+    #[inline(always)]
+    pub fn apply(&self, acc: i32, c: usize) -> i8 {
+        let (m, s) = if self.multiplier.len() == 1 {
+            (self.multiplier[0], self.shift[0])
+        } else {
+            (self.multiplier[c], self.shift[c])
+        };
+        let v = multiply_by_quantized_multiplier(acc, m, s) + self.zero_point;
+        v.clamp(self.min, self.max) as i8
+    }
+}
+
+/// A tensor's quantization: `real = scale * (q - zero_point)`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Quantization {
+    pub scale: f32,
+    pub zero_point: i32,
+}
+
+impl Quantization {
+    /// TensorFlow Lite's `QUANTIZE` of one value: `round(x / scale) +
+    /// zero_point` (ties away from zero), saturated to int8. NaN gives the zero point.
+    pub fn quantize(&self, x: f32) -> i8 {
+        let q = libm::roundf(x / self.scale);
+        let q = if q.is_nan() {
+            0.0
+        } else {
+            q.clamp(-1.0e6, 1.0e6)
+        };
+        (q as i32 + self.zero_point).clamp(-128, 127) as i8
+    }
+
+    /// TensorFlow Lite's `DEQUANTIZE` of one value (in double, then rounded to f32).
+    pub fn dequantize(&self, q: i8) -> f32 {
+        (f64::from(self.scale) * f64::from(i32::from(q) - self.zero_point)) as f32
+    }
+
+    /// Quantizes `input` into `output`, value by value (as many as the shorter has).
+    pub fn quantize_slice(&self, input: &[f32], output: &mut [i8]) {
+        for (q, &x) in output.iter_mut().zip(input) {
+            *q = self.quantize(x);
+        }
+    }
+
+    /// Dequantizes `input` into `output`, value by value.
+    pub fn dequantize_slice(&self, input: &[i8], output: &mut [f32]) {
+        for (x, &q) in output.iter_mut().zip(input) {
+            *x = self.dequantize(q);
+        }
+    }
+}
+
+/// The dot product of two int8 vectors, accumulated in i32.
+#[inline(always)]
+pub(crate) fn dot(a: &[i8], b: &[i8]) -> i32 {
+    a.iter()
+        .zip(b)
+        .map(|(&x, &y)| i32::from(x) * i32::from(y))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantize_rounds_half_away_and_saturates() {
+        let q = Quantization {
+            scale: 0.5,
+            zero_point: -10,
+        };
+        assert_eq!(q.quantize(0.25), -9);
+        assert_eq!(q.quantize(-0.25), -11);
+        assert_eq!(q.quantize(1000.0), 127);
+        assert_eq!(q.quantize(-1000.0), -128);
+        assert_eq!(q.quantize(f32::NAN), -10);
+        assert_eq!(q.quantize(f32::INFINITY), 127);
+        assert_eq!(q.dequantize(-8), 1.0);
+    }
+}

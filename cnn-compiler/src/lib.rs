@@ -40,6 +40,7 @@ pub mod plan;
 pub mod plot;
 pub mod spec;
 pub mod summary;
+pub mod tflite;
 
 use diag::{Diagnostic, Diagnostics};
 use front::dsl::Header;

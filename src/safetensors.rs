@@ -1,4 +1,4 @@
-//! The fixtures' inputs, labels and Keras outputs (i32, u8 and f64 tensors
+//! The fixtures' inputs, labels and Keras outputs (i32, u8, i8 and f64 tensors
 //! that are not model weights; weights load through the runtime's
 //! `from_safetensors_file`), as `f64` values by name.
 
@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::Path;
 
-/// One tensor, its values widened to `f64` (exact for f32, i32 and u8).
+/// One tensor, its values widened to `f64` (exact for f32, i32, u8 and i8).
 #[derive(Clone, Debug)]
 pub struct Tensor {
     pub dtype: String,
@@ -18,6 +18,11 @@ pub struct Tensor {
 impl Tensor {
     pub fn to_f32(&self) -> Vec<f32> {
         self.values.iter().map(|&v| v as f32).collect()
+    }
+
+    /// The values as int8 (exact for an `I8` tensor).
+    pub fn to_i8(&self) -> Vec<i8> {
+        self.values.iter().map(|&v| v as i8).collect()
     }
 }
 
@@ -59,6 +64,7 @@ pub fn parse(bytes: &[u8]) -> Result<BTreeMap<String, Tensor>, Error> {
                 .map(|c| f64::from(i32::from_le_bytes([c[0], c[1], c[2], c[3]])))
                 .collect(),
             Dtype::U8 => raw.iter().map(|&b| f64::from(b)).collect(),
+            Dtype::I8 => raw.iter().map(|&b| f64::from(b as i8)).collect(),
             other => return Err(Error(format!("{name}: unsupported dtype {other:?}"))),
         };
         let tensor = Tensor {

@@ -229,3 +229,9 @@ pub fn expand_keras(tokens: TokenStream) -> TokenStream {
         }
     }
 }
+
+/// What `include_tflite!` expands to: the model a `.tflite` file holds, or
+/// every problem with it as a compile error on the path, beside a stub of the type.
+pub fn expand_include_tflite(tokens: TokenStream) -> TokenStream {
+    tflite::include::expand(tokens, &embed::manifest_dir())
+}

@@ -50,10 +50,10 @@ impl MemoryPlan {
 
 /// A block of the arena, busy until the end of layer `until`.
 #[derive(Clone, Copy, Debug)]
-struct Region {
-    start: usize,
-    len: usize,
-    until: usize,
+pub(crate) struct Region {
+    pub start: usize,
+    pub len: usize,
+    pub until: usize,
 }
 
 /// Places every tensor of `plan`, layer by layer in order: first fit among
@@ -96,7 +96,7 @@ pub fn plan_memory(plan: &Plan) -> MemoryPlan {
         }
         let len = layer.output.len();
         activations += len;
-        let start = first_fit(&regions, i, len);
+        let start = first_fit(&regions, i, len, ALIGN);
         regions.push(Region {
             start,
             len,
@@ -104,7 +104,7 @@ pub fn plan_memory(plan: &Plan) -> MemoryPlan {
         });
         region_of[t] = Some(regions.len() - 1);
         if let Some(len) = layer.temp_len() {
-            let start = first_fit(&regions, i, len);
+            let start = first_fit(&regions, i, len, ALIGN);
             regions.push(Region {
                 start,
                 len,
@@ -116,7 +116,7 @@ pub fn plan_memory(plan: &Plan) -> MemoryPlan {
     let mut output_copy = None;
     if region_of[plan.output_tensor].is_none() {
         // Only views: the output is the caller's input, copied out.
-        let start = first_fit(&regions, usize::MAX, plan.output().len());
+        let start = first_fit(&regions, usize::MAX, plan.output().len(), ALIGN);
         regions.push(Region {
             start,
             len: plan.output().len(),
@@ -143,9 +143,10 @@ pub fn plan_memory(plan: &Plan) -> MemoryPlan {
     }
 }
 
-/// The lowest aligned offset where `len` values overlap no region still to
-/// be read at layer `now`.
-fn first_fit(regions: &[Region], now: usize, len: usize) -> usize {
+/// The lowest offset, a multiple of `align`, where `len` units overlap no
+/// region still to be read at layer `now` (values here; bytes for the int8
+/// plans of `tflite::memory`).
+pub(crate) fn first_fit(regions: &[Region], now: usize, len: usize, align: usize) -> usize {
     let live: Vec<&Region> = regions
         .iter()
         .filter(|r| r.until >= now && r.len > 0)
@@ -155,13 +156,12 @@ fn first_fit(regions: &[Region], now: usize, len: usize) -> usize {
             .all(|r| at + len <= r.start || r.start + r.len <= at)
     };
     let mut candidates: Vec<usize> = core::iter::once(0)
-        .chain(live.iter().map(|r| align(r.start + r.len)))
+        .chain(
+            live.iter()
+                .map(|r| (r.start + r.len).next_multiple_of(align)),
+        )
         .collect();
     candidates.sort_unstable();
     // The end of the last live region is always free.
     candidates.into_iter().find(|&at| free(at)).unwrap_or(0)
-}
-
-fn align(n: usize) -> usize {
-    n.div_ceil(ALIGN) * ALIGN
 }

@@ -45,6 +45,27 @@ fn distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// A Rust type name for a model name: its alphanumeric parts in
+/// UpperCamelCase (`seed_mnist` → `SeedMnist`), prefixed with `Model` when it
+/// would not start with a letter, `Model` when empty.
+pub fn type_name(name: &str) -> String {
+    let camel: String = name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let mut chars = part.chars();
+            chars.next().map_or_else(String::new, |first| {
+                first.to_ascii_uppercase().to_string() + chars.as_str()
+            })
+        })
+        .collect();
+    match camel.chars().next() {
+        Some(c) if c.is_ascii_alphabetic() => camel,
+        Some(_) => format!("Model{camel}"),
+        None => "Model".to_string(),
+    }
+}
+
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(2);

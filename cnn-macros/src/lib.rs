@@ -41,3 +41,17 @@ pub fn include_keras(input: TokenStream) -> TokenStream {
 pub fn cnn_keras(input: TokenStream) -> TokenStream {
     cnn_compiler::expand_keras(input.into()).into()
 }
+
+/// An int8 TensorFlow Lite model from a `.tflite` file relative to the
+/// crate's `Cargo.toml`: read, checked and generated at compile time, the
+/// weights embedded. The type is named by the optional `struct` line, else
+/// after the file's name.
+///
+/// ```ignore
+/// cnn_runtime::include_tflite! { pub struct Vww; "models/vww.int8.tflite" }
+/// static MODEL: Vww = Vww::new();
+/// ```
+#[proc_macro]
+pub fn include_tflite(input: TokenStream) -> TokenStream {
+    cnn_compiler::expand_include_tflite(input.into()).into()
+}

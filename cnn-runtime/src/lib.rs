@@ -54,7 +54,7 @@ pub mod weights;
 
 #[cfg(feature = "std")]
 pub use batch::ForwardBatch;
-pub use cnn_macros::{cnn, cnn_keras, include_keras};
+pub use cnn_macros::{cnn, cnn_keras, include_keras, include_tflite};
 pub use memory::{Plain, Scratch, Zeroable};
 pub use model::{LayerInfo, Model, TensorSpec, STACK_SCRATCH_LIMIT};
 /// The ndarray version batches are given in (feature `ndarray`).
@@ -70,7 +70,8 @@ pub use weights::{WeightFiles, WeightsError, WeightsErrorKind};
 /// `use cnn_runtime::prelude::*;` and every method of a generated model is in
 /// scope ([`Model`], with `std` also [`WeightFiles`] and [`ForwardBatch`]).
 pub mod prelude {
-    pub use crate::{cnn, cnn_keras, include_keras, Model};
+    pub use crate::int8::Int8Model;
+    pub use crate::{cnn, cnn_keras, include_keras, include_tflite, Model};
     #[cfg(feature = "std")]
     pub use crate::{ForwardBatch, WeightFiles};
 }

@@ -31,22 +31,7 @@ pub struct KerasModel {
 impl KerasModel {
     /// The type name Keras' model name suggests: `mixed_same` → `MixedSame`.
     pub fn type_name(&self) -> String {
-        let camel: String = self
-            .name
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .filter(|part| !part.is_empty())
-            .map(|part| {
-                let mut chars = part.chars();
-                chars.next().map_or_else(String::new, |first| {
-                    first.to_ascii_uppercase().to_string() + chars.as_str()
-                })
-            })
-            .collect();
-        match camel.chars().next() {
-            Some(c) if c.is_ascii_alphabetic() => camel,
-            Some(_) => format!("Model{camel}"),
-            None => "Model".to_string(),
-        }
+        crate::names::type_name(&self.name)
     }
 
     /// The model description `check` takes, for the type `ident` (default:

@@ -1,4 +1,14 @@
-//! TensorFlow Lite files: `.tflite` models, int8 and float32, read at
-//! compile time and generated as code (`include_tflite!`).
+//! TensorFlow Lite files: `.tflite` models, read at compile time and
+//! generated as code (`include_tflite!`). [`read::read`] turns the flatbuffer
+//! into tensors and operators, [`fold`] evaluates the constant shape
+//! arithmetic, [`lower::lower`] checks every operator and computes what its
+//! int8 kernel reads, and [`codegen`] writes the model type.
 
+pub mod codegen;
+pub mod fold;
+pub mod include;
+pub mod lower;
+pub mod memory;
+pub mod quant;
 pub mod read;
+pub mod summary;

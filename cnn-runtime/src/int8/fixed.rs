@@ -57,53 +57,6 @@ pub const fn multiply_by_quantized_multiplier(x: i32, multiplier: i32, shift: i3
     )
 }
 
-/// A real multiplier `m > 0` as TensorFlow Lite stores it: `m = multiplier /
-/// 2^31 * 2^shift` with `multiplier` in `[2^30, 2^31)` (its `QuantizeMultiplier`,
-/// the same frexp and rounding). Zero, and multipliers below `2^-31`, give
-/// `(0, 0)`.
-pub fn quantize_multiplier(real: f64) -> (i32, i32) {
-    if real == 0.0 || !real.is_finite() {
-        return (0, 0);
-    }
-    let (fraction, mut shift) = frexp(real);
-    let mut fixed = round_half_away(fraction * (1u64 << 31) as f64) as i64;
-    if fixed == 1 << 31 {
-        fixed /= 2;
-        shift += 1;
-    }
-    if shift < -31 {
-        return (0, 0);
-    }
-    (fixed as i32, shift)
-}
-
-/// `x = fraction * 2^exponent` with `fraction` in `[0.5, 1)` (C's `frexp`), for
-/// finite nonzero `x`.
-fn frexp(x: f64) -> (f64, i32) {
-    let bits = x.to_bits();
-    let exponent = ((bits >> 52) & 0x7ff) as i32;
-    if exponent == 0 {
-        // Subnormal: scale into the normal range first.
-        let (fraction, e) = frexp(x * (1u64 << 54) as f64);
-        return (fraction, e - 54);
-    }
-    let fraction = f64::from_bits((bits & !(0x7ffu64 << 52)) | (1022u64 << 52));
-    (fraction, exponent - 1022)
-}
-
-/// C's `round`: halfway cases away from zero (no `f64::round` in `core`).
-fn round_half_away(x: f64) -> f64 {
-    let t = x as i64 as f64; // truncates; |x| < 2^63 here
-    let diff = x - t;
-    if diff >= 0.5 {
-        t + 1.0
-    } else if diff <= -0.5 {
-        t - 1.0
-    } else {
-        t
-    }
-}
-
 /// Fixed-point numbers with `INT` integer bits in an i32 (gemmlowp's
 /// `FixedPoint<int32_t, INT>`): only the operations softmax needs.
 mod q {
@@ -275,26 +228,11 @@ mod tests {
     }
 
     #[test]
-    fn quantized_multipliers_equal_the_real_ones() {
-        for real in [0.5, 0.75, 1e-3, 3.5, 1.0 / 3.0, 2.0e-6, 0.9999999999] {
-            let (m, shift) = quantize_multiplier(real);
-            assert!((1 << 30..=i32::MAX).contains(&m), "{real}: {m}");
-            let back = m as f64 / (1u64 << 31) as f64 * 2f64.powi(shift);
-            assert!((back - real).abs() <= real * 1e-9, "{real}: {back}");
-        }
-        assert_eq!(quantize_multiplier(0.0), (0, 0));
-        assert_eq!(quantize_multiplier(1e-12), (0, 0));
-        // Rounds up to 2^31: halved, one more shift.
-        assert_eq!(quantize_multiplier(1.0 - 1e-12), (1 << 30, 1));
-    }
-
-    #[test]
     fn requantization_multiplies() {
-        let (m, shift) = quantize_multiplier(0.25);
-        assert_eq!(multiply_by_quantized_multiplier(1000, m, shift), 250);
-        assert_eq!(multiply_by_quantized_multiplier(-1002, m, shift), -251);
-        let (m, shift) = quantize_multiplier(3.0);
-        assert_eq!(multiply_by_quantized_multiplier(-7, m, shift), -21);
+        // 0.25 = 2^30 / 2^31 * 2^-1; 3 = 0.75 * 2^2.
+        assert_eq!(multiply_by_quantized_multiplier(1000, 1 << 30, -1), 250);
+        assert_eq!(multiply_by_quantized_multiplier(-1002, 1 << 30, -1), -251);
+        assert_eq!(multiply_by_quantized_multiplier(-7, 3 << 29, 2), -21);
     }
 
     #[test]

@@ -21,7 +21,6 @@ pub fn fully_connected(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::int8::fixed::quantize_multiplier;
 
     #[test]
     fn sums_and_requantizes_per_channel() {
@@ -29,7 +28,7 @@ mod tests {
         let w = [1i8, 1, 1, -1, 2, 0];
         // Σ (x - zp) * w: [0 - 3 + 2, 0 - 6 + 0] = [-1, -6]; folded bias 10 - zp * Σ w.
         let bias = [10 - 3, 10 - 1];
-        let (m, s) = quantize_multiplier(0.5);
+        let (m, s) = (1 << 30, 0); // 0.5
         let rq = Requantize {
             multiplier: &[m, m],
             shift: &[s, s],

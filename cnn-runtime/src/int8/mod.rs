@@ -14,8 +14,11 @@ pub mod conv;
 pub mod elementwise;
 pub mod fixed;
 pub mod fully_connected;
+mod model;
 pub mod pool;
 pub mod softmax;
+
+pub use model::{as_i8, operands, At, Int8Model, Int8Scratch};
 
 use fixed::multiply_by_quantized_multiplier;
 

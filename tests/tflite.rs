@@ -57,7 +57,6 @@ fn seed_mnist_int8_equals_tflite() {
 }
 
 #[test]
-#[ignore = "one byte of input 9 differs (101 vs 102): being found"]
 fn resnet8_int8_equals_tflite() {
     equals_tflite(&Resnet8Int8::new(), "resnet8");
 }

@@ -532,10 +532,12 @@ fn weight_scales(w: &Tensor, channels: usize, axis: usize) -> Result<(Vec<i8>, V
     let scales = match q.scales.len() {
         1 => vec![q.scales[0]; channels],
         n if n == channels && q.axis == axis => q.scales.clone(),
-        n => return Err(format!(
+        n => {
+            return Err(format!(
             "the weights `{}` have {n} scales on axis {}, for {channels} channels on axis {axis}",
             w.name, q.axis
-        )),
+        ))
+        }
     };
     Ok((values, scales))
 }

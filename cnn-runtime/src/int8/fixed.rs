@@ -57,6 +57,27 @@ pub const fn multiply_by_quantized_multiplier(x: i32, multiplier: i32, shift: i3
     )
 }
 
+/// `MultiplyByQuantizedMultiplier` with one rounding: `round(x * multiplier /
+/// 2^(31 - shift))`, ties up, in 64 bits (TensorFlow Lite's single-rounding
+/// form, which its reference `FULLY_CONNECTED` uses). `shift` in -31..=30.
+#[inline(always)]
+pub const fn multiply_by_quantized_multiplier_single_rounding(
+    x: i32,
+    multiplier: i32,
+    shift: i32,
+) -> i32 {
+    let total_shift = 31
+        - if shift < -31 {
+            -31
+        } else if shift > 30 {
+            30
+        } else {
+            shift
+        };
+    let round = 1i64 << (total_shift - 1);
+    ((x as i64 * multiplier as i64 + round) >> total_shift) as i32
+}
+
 /// Fixed-point numbers with `INT` integer bits in an i32 (gemmlowp's
 /// `FixedPoint<int32_t, INT>`): only the operations softmax needs.
 mod q {
@@ -233,6 +254,18 @@ mod tests {
         assert_eq!(multiply_by_quantized_multiplier(1000, 1 << 30, -1), 250);
         assert_eq!(multiply_by_quantized_multiplier(-1002, 1 << 30, -1), -251);
         assert_eq!(multiply_by_quantized_multiplier(-7, 3 << 29, 2), -21);
+        // One rounding: -250.5 goes up to -250; two roundings give -251.
+        assert_eq!(
+            multiply_by_quantized_multiplier_single_rounding(-1002, 1 << 30, -1),
+            -250
+        );
+        assert_eq!(
+            multiply_by_quantized_multiplier_single_rounding(1000, 1 << 30, -1),
+            250
+        );
+        // Out of the contract (the product overflows i32): wraps, never panics.
+        let _ = multiply_by_quantized_multiplier_single_rounding(i32::MIN, i32::MAX, 30);
+        let _ = multiply_by_quantized_multiplier_single_rounding(i32::MAX, i32::MAX, -40);
     }
 
     #[test]

@@ -20,7 +20,7 @@ pub mod softmax;
 
 pub use model::{as_i8, operands, At, Int8Model, Int8Scratch};
 
-use fixed::multiply_by_quantized_multiplier;
+use fixed::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_single_rounding};
 
 /// How an i32 accumulator becomes an int8 output: `zero_point +
 /// MultiplyByQuantizedMultiplier(acc, multiplier[c], shift[c])`, clamped to
@@ -36,15 +36,31 @@ pub struct Requantize<'a> {
 }
 
 impl Requantize<'_> {
-    /// The int8 value of channel `c`'s accumulator.
+    /// Channel `c`'s multiplier and shift.
     #[inline(always)]
-    pub fn apply(&self, acc: i32, c: usize) -> i8 {
-        let (m, s) = if self.multiplier.len() == 1 {
+    fn of(&self, c: usize) -> (i32, i32) {
+        if self.multiplier.len() == 1 {
             (self.multiplier[0], self.shift[0])
         } else {
             (self.multiplier[c], self.shift[c])
-        };
+        }
+    }
+
+    /// The int8 value of channel `c`'s accumulator (two roundings, as
+    /// TensorFlow Lite's reference convolutions).
+    #[inline(always)]
+    pub fn apply(&self, acc: i32, c: usize) -> i8 {
+        let (m, s) = self.of(c);
         let v = multiply_by_quantized_multiplier(acc, m, s) + self.zero_point;
+        v.clamp(self.min, self.max) as i8
+    }
+
+    /// The same with one rounding, as TensorFlow Lite's reference
+    /// `FULLY_CONNECTED` requantizes.
+    #[inline(always)]
+    pub fn apply_single_rounding(&self, acc: i32, c: usize) -> i8 {
+        let (m, s) = self.of(c);
+        let v = multiply_by_quantized_multiplier_single_rounding(acc, m, s) + self.zero_point;
         v.clamp(self.min, self.max) as i8
     }
 }

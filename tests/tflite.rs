@@ -9,6 +9,9 @@ cnn_runtime::include_tflite! { pub struct SeedInt8; "fixtures/seed_mnist/tflite/
 cnn_runtime::include_tflite! { pub struct Resnet8Int8; "fixtures/resnet8/tflite/model.int8.tflite" }
 cnn_runtime::include_tflite! { pub struct DscnnInt8; "fixtures/dscnn/tflite/model.int8.tflite" }
 cnn_runtime::include_tflite! { pub struct VwwInt8; "fixtures/mobilenet_v1_vww/tflite/model.int8.tflite" }
+cnn_runtime::include_tflite! { pub struct BnDwInt8; "fixtures/bn_dw/tflite/model.int8.tflite" }
+cnn_runtime::include_tflite! { pub struct InceptionInt8; "fixtures/inception/tflite/model.int8.tflite" }
+cnn_runtime::include_tflite! { pub struct FlatInputInt8; "fixtures/flat_input/tflite/model.int8.tflite" }
 
 /// Runs `model` on every `inputs_q` of `fixture` and compares each output
 /// byte with TensorFlow Lite's.
@@ -69,4 +72,19 @@ fn dscnn_int8_equals_tflite() {
 #[test]
 fn mobilenet_v1_vww_int8_equals_tflite() {
     equals_tflite(&VwwInt8::new(), "mobilenet_v1_vww");
+}
+
+#[test]
+fn bn_dw_int8_equals_tflite() {
+    equals_tflite(&BnDwInt8::new(), "bn_dw");
+}
+
+#[test]
+fn inception_int8_equals_tflite() {
+    equals_tflite(&InceptionInt8::new(), "inception");
+}
+
+#[test]
+fn flat_input_int8_equals_tflite() {
+    equals_tflite(&FlatInputInt8::new(), "flat_input");
 }

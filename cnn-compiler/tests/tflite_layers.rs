@@ -5,7 +5,7 @@
 //! (`t.<index>.<name>` in `tflite/io.safetensors`). When an output byte
 //! differs, this names the first operator that differs.
 
-use cnn_compiler::tflite::lower::{lower, Kernel, Program};
+use cnn_compiler::tflite::lower::{lower, Kernel, Operand, Program};
 use cnn_compiler::tflite::read::read;
 use cnn_runtime::int8::{self as q, Requantize};
 use std::collections::HashMap;
@@ -53,6 +53,20 @@ fn pool_geometry(w: &cnn_compiler::tflite::lower::Window) -> q::pool::PoolGeomet
         pad_top: w.pad[0],
         pad_left: w.pad[1],
     }
+}
+
+/// A step's operands, constants included, as bytes.
+fn operands(
+    step: &cnn_compiler::tflite::lower::Step,
+    values: &HashMap<usize, Vec<i8>>,
+) -> Vec<Vec<i8>> {
+    step.operands
+        .iter()
+        .map(|o| match o {
+            Operand::Tensor(t) => values[t].clone(),
+            Operand::Constant(bytes) => bytes.clone(),
+        })
+        .collect()
 }
 
 /// Every tensor the program computes, by tensor index.
@@ -119,9 +133,59 @@ pub fn run(p: &Program, input: &[i8]) -> HashMap<usize, Vec<i8>> {
                     output_zero_point: a.output_zero_point,
                     min: a.min,
                     max: a.max,
+                    subtract: a.subtract,
                 };
-                q::elementwise::add(&params, x[0], x[1], &mut y)
+                let o = operands(step, &values);
+                q::elementwise::add(&params, &o[0], &o[1], &mut y)
             }
+            Kernel::Mul(m) => {
+                let params = q::elementwise::MulParams {
+                    input_offset: m.input_offset,
+                    output_multiplier: m.output_multiplier,
+                    output_shift: m.output_shift,
+                    output_zero_point: m.output_zero_point,
+                    min: m.min,
+                    max: m.max,
+                };
+                let o = operands(step, &values);
+                q::elementwise::mul(&params, &o[0], &o[1], &mut y)
+            }
+            Kernel::Greater(c) => {
+                let params = q::elementwise::CompareParams {
+                    input_offset: c.input_offset,
+                    input_multiplier: c.input_multiplier,
+                    input_shift: c.input_shift,
+                    left_shift: c.left_shift,
+                };
+                let o = operands(step, &values);
+                q::elementwise::greater(&params, &o[0], &o[1], &mut y)
+            }
+            Kernel::Select => {
+                let o = operands(step, &values);
+                q::elementwise::select(&o[0], &o[1], &o[2], &mut y)
+            }
+            Kernel::Pad(p) => {
+                let params = q::layout::PadParams {
+                    input: p.input,
+                    before: p.before,
+                    after: p.after,
+                    value: p.value,
+                };
+                q::layout::pad(&params, x[0], &mut y)
+            }
+            Kernel::Concat { outer } => q::layout::concatenate(*outer, &x, &mut y),
+            Kernel::Mean(m) => {
+                let params = q::reduce::MeanParams {
+                    pixels: m.pixels,
+                    channels: m.channels,
+                    input_zero_point: m.input_zero_point,
+                    multiplier: m.multiplier,
+                    shift: m.shift,
+                    output_zero_point: m.output_zero_point,
+                };
+                q::reduce::mean(&params, x[0], &mut y)
+            }
+            Kernel::ReduceMax { channels } => q::reduce::reduce_max(*channels, x[0], &mut y),
             Kernel::Softmax {
                 depth,
                 input_multiplier,
@@ -219,4 +283,19 @@ fn dscnn_layers_equal_tflite() {
 #[test]
 fn mobilenet_v1_vww_layers_equal_tflite() {
     check("mobilenet_v1_vww");
+}
+
+#[test]
+fn bn_dw_layers_equal_tflite() {
+    check("bn_dw");
+}
+
+#[test]
+fn inception_layers_equal_tflite() {
+    check("inception");
+}
+
+#[test]
+fn flat_input_layers_equal_tflite() {
+    check("flat_input");
 }

@@ -4,7 +4,7 @@
 //! place, so `new()` is `const` and the model can itself be a `static` in
 //! flash. One emitter per operator kind: [`emit_step`].
 
-use super::lower::{Kernel, Program, Requant, Step, Window};
+use super::lower::{Kernel, Operand, Program, Requant, Step, Window};
 use super::memory::{place, Loc, Placement};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
@@ -275,6 +275,27 @@ fn weight_bytes(name: &Ident, weights: &[i8]) -> TokenStream {
     quote!(static #name: [u8; #n] = *#literal;)
 }
 
+/// The expressions of an element-wise step's `N` operands, in order: a
+/// computed tensor is the next `x{k}` the step borrowed, a constant an
+/// embedded static (`C{step}_{operand}`), declared in the returned tokens.
+fn operand_exprs<const N: usize>(i: usize, step: &Step) -> (TokenStream, [TokenStream; N]) {
+    let mut statics = TokenStream::new();
+    let mut next_tensor = 0;
+    let exprs = std::array::from_fn(|j| match step.operands.get(j) {
+        Some(Operand::Constant(bytes)) => {
+            let name = format_ident!("C{i}_{j}");
+            statics.extend(weight_bytes(&name, bytes));
+            quote!(q::as_i8(&#name))
+        }
+        _ => {
+            let x = format_ident!("x{next_tensor}");
+            next_tensor += 1;
+            quote!(#x)
+        }
+    });
+    (statics, exprs)
+}
+
 /// One step: the statics its kernel reads, and the call.
 fn emit_step(
     i: usize,
@@ -399,25 +420,108 @@ fn emit_step(
             let [o0, o1] = p.input_offset;
             let [m0, m1] = p.input_multiplier;
             let [s0, s1] = p.input_shift;
-            let (ls, om, os, oz, min, max) = (
+            let (ls, om, os, oz, min, max, subtract) = (
                 p.left_shift,
                 p.output_multiplier,
                 p.output_shift,
                 p.output_zero_point,
                 p.min,
                 p.max,
+                p.subtract,
             );
+            let (consts, [a, b]) = operand_exprs::<2>(i, step);
             (
                 quote! {
+                    #consts
                     static #g: q::elementwise::AddParams = q::elementwise::AddParams {
                         input_offset: [#o0, #o1], input_multiplier: [#m0, #m1], input_shift: [#s0, #s1],
                         left_shift: #ls, output_multiplier: #om, output_shift: #os,
+                        output_zero_point: #oz, min: #min, max: #max, subtract: #subtract,
+                    };
+                },
+                call(quote!(q::elementwise::add(&#g, #a, #b, y);)),
+            )
+        }
+        Kernel::Mul(p) => {
+            let [o0, o1] = p.input_offset;
+            let (om, os, oz, min, max) = (
+                p.output_multiplier,
+                p.output_shift,
+                p.output_zero_point,
+                p.min,
+                p.max,
+            );
+            let (consts, [a, b]) = operand_exprs::<2>(i, step);
+            (
+                quote! {
+                    #consts
+                    static #g: q::elementwise::MulParams = q::elementwise::MulParams {
+                        input_offset: [#o0, #o1], output_multiplier: #om, output_shift: #os,
                         output_zero_point: #oz, min: #min, max: #max,
                     };
                 },
-                call(quote!(q::elementwise::add(&#g, x0, x1, y);)),
+                call(quote!(q::elementwise::mul(&#g, #a, #b, y);)),
             )
         }
+        Kernel::Greater(p) => {
+            let [o0, o1] = p.input_offset;
+            let [m0, m1] = p.input_multiplier;
+            let [s0, s1] = p.input_shift;
+            let ls = p.left_shift;
+            let (consts, [a, b]) = operand_exprs::<2>(i, step);
+            (
+                quote! {
+                    #consts
+                    static #g: q::elementwise::CompareParams = q::elementwise::CompareParams {
+                        input_offset: [#o0, #o1], input_multiplier: [#m0, #m1], input_shift: [#s0, #s1],
+                        left_shift: #ls,
+                    };
+                },
+                call(quote!(q::elementwise::greater(&#g, #a, #b, y);)),
+            )
+        }
+        Kernel::Select => {
+            let (consts, [c, a, b]) = operand_exprs::<3>(i, step);
+            (consts, call(quote!(q::elementwise::select(#c, #a, #b, y);)))
+        }
+        Kernel::Pad(p) => {
+            let ([h, w, c], [b0, b1, b2], [a0, a1, a2], v) = (p.input, p.before, p.after, p.value);
+            (
+                quote! {
+                    static #g: q::layout::PadParams = q::layout::PadParams {
+                        input: [#h, #w, #c], before: [#b0, #b1, #b2], after: [#a0, #a1, #a2], value: #v,
+                    };
+                },
+                call(quote!(q::layout::pad(&#g, x0, y);)),
+            )
+        }
+        Kernel::Concat { outer } => (
+            TokenStream::new(),
+            call(quote!(q::layout::concatenate(#outer, &[#(#operands),*], y);)),
+        ),
+        Kernel::Mean(p) => {
+            let (px, ch, zi, m, sh, zo) = (
+                p.pixels,
+                p.channels,
+                p.input_zero_point,
+                p.multiplier,
+                p.shift,
+                p.output_zero_point,
+            );
+            (
+                quote! {
+                    static #g: q::reduce::MeanParams = q::reduce::MeanParams {
+                        pixels: #px, channels: #ch, input_zero_point: #zi,
+                        multiplier: #m, shift: #sh, output_zero_point: #zo,
+                    };
+                },
+                call(quote!(q::reduce::mean(&#g, x0, y);)),
+            )
+        }
+        Kernel::ReduceMax { channels } => (
+            TokenStream::new(),
+            call(quote!(q::reduce::reduce_max(#channels, x0, y);)),
+        ),
         Kernel::Softmax {
             depth,
             input_multiplier,

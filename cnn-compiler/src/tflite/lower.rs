@@ -7,6 +7,9 @@
 
 use super::fold::fold_shape_arithmetic;
 use super::quant::{quantize_multiplier, softmax_input_radius};
+
+mod elementwise;
+mod spatial;
 use super::read::{DType, Fused, Op, Options, Padding, Tensor, TfliteModel};
 
 /// How an i32 accumulator becomes an int8 output.
@@ -70,7 +73,22 @@ pub enum Kernel {
         min: i32,
         max: i32,
     },
+    /// `ADD` or `SUB`.
     Add(AddParams),
+    Mul(MulParams),
+    Greater(CompareParams),
+    /// `SELECT_V2`: bytes chosen by a boolean operand.
+    Select,
+    Pad(PadParams),
+    /// `CONCATENATION` on the last axis of `outer` runs.
+    Concat {
+        outer: usize,
+    },
+    Mean(MeanParams),
+    /// `REDUCE_MAX` over the spatial axes.
+    ReduceMax {
+        channels: usize,
+    },
     Softmax {
         depth: usize,
         input_multiplier: i32,
@@ -81,7 +99,7 @@ pub enum Kernel {
     Reshape,
 }
 
-/// The constants of an int8 `ADD`.
+/// The constants of an int8 `ADD` or `SUB` (the runtime's `AddParams`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AddParams {
     pub input_offset: [i32; 2],
@@ -93,6 +111,55 @@ pub struct AddParams {
     pub output_zero_point: i32,
     pub min: i32,
     pub max: i32,
+    pub subtract: bool,
+}
+
+/// The constants of an int8 `MUL`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MulParams {
+    pub input_offset: [i32; 2],
+    pub output_multiplier: i32,
+    pub output_shift: i32,
+    pub output_zero_point: i32,
+    pub min: i32,
+    pub max: i32,
+}
+
+/// The constants of an int8 comparison.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CompareParams {
+    pub input_offset: [i32; 2],
+    pub input_multiplier: [i32; 2],
+    pub input_shift: [i32; 2],
+    pub left_shift: u32,
+}
+
+/// `PAD` of a `[h, w, c]` map.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PadParams {
+    pub input: [usize; 3],
+    pub before: [usize; 3],
+    pub after: [usize; 3],
+    pub value: i8,
+}
+
+/// `MEAN` over the spatial axes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MeanParams {
+    pub pixels: usize,
+    pub channels: usize,
+    pub input_zero_point: i32,
+    pub multiplier: i32,
+    pub shift: i32,
+    pub output_zero_point: i32,
+}
+
+/// An operand of an element-wise operator: a tensor computed at run time,
+/// or a constant embedded in the model (broadcast along the last axes).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Operand {
+    Tensor(usize),
+    Constant(Vec<i8>),
 }
 
 /// One operator of the file, ready to generate.
@@ -103,6 +170,8 @@ pub struct Step {
     pub op: String,
     /// The activation tensors it reads, in order.
     pub inputs: Vec<usize>,
+    /// Every operand, constants included (what element-wise kernels read).
+    pub operands: Vec<Operand>,
     pub output: usize,
     /// The fused activation, as the file names it (`RELU`), if any.
     pub fused: Option<&'static str>,
@@ -193,6 +262,7 @@ pub fn lower(mut model: TfliteModel) -> Result<Program, Errors> {
                 op_index: i,
                 op: op.kind.clone(),
                 inputs: activation_inputs(&model, op),
+                operands: operands(&model, op),
                 output: op.outputs[0],
                 fused: fused_name(&op.options),
                 kernel,
@@ -258,7 +328,19 @@ fn activation_inputs(model: &TfliteModel, op: &Op) -> Vec<usize> {
         .collect()
 }
 
-type Lowered = Result<Kernel, String>;
+/// Every operand of `op`: int8 constants with their bytes.
+fn operands(model: &TfliteModel, op: &Op) -> Vec<Operand> {
+    op.inputs
+        .iter()
+        .flatten()
+        .map(|&t| match model.tensors[t].i8_data() {
+            Some(bytes) if model.tensors[t].data.is_some() => Operand::Constant(bytes),
+            _ => Operand::Tensor(t),
+        })
+        .collect()
+}
+
+pub(crate) type Lowered = Result<Kernel, String>;
 
 fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
     if op.outputs.len() != 1 {
@@ -368,7 +450,30 @@ fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
                 Kernel::AveragePool { window, min, max }
             })
         }
-        ("ADD", Options::Arithmetic { fused }) => add(operand(0)?, operand(1)?, out, *fused),
+        ("ADD" | "SUB", Options::Arithmetic { fused }) => {
+            elementwise::add(operand(0)?, operand(1)?, out, *fused, op.kind == "SUB")
+        }
+        ("MUL", Options::Arithmetic { fused }) => {
+            elementwise::mul(operand(0)?, operand(1)?, out, *fused)
+        }
+        ("GREATER", _) => elementwise::greater(operand(0)?, operand(1)?, out),
+        ("SELECT_V2", _) => elementwise::select(operand(0)?, operand(1)?, operand(2)?, out),
+        ("PAD", _) => spatial::pad(operand(0)?, operand(1)?, out),
+        ("CONCATENATION", Options::Concat { axis, fused }) => {
+            let inputs: Vec<&Tensor> = op
+                .inputs
+                .iter()
+                .flatten()
+                .map(|&t| &model.tensors[t])
+                .collect();
+            spatial::concat(&inputs, out, *axis, *fused)
+        }
+        ("MEAN", Options::Reducer { keep_dims }) => {
+            spatial::mean(operand(0)?, operand(1)?, out, *keep_dims)
+        }
+        ("REDUCE_MAX", Options::Reducer { .. }) => {
+            spatial::reduce_max(operand(0)?, operand(1)?, out)
+        }
         ("SOFTMAX", Options::Softmax { beta }) => softmax(operand(0)?, out, *beta),
         ("RESHAPE", _) => {
             let x = operand(0)?;
@@ -421,14 +526,14 @@ fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
 }
 
 /// An int8 activation tensor's scale and zero point.
-fn activation(t: &Tensor) -> Result<(f32, i32), String> {
+pub(crate) fn activation(t: &Tensor) -> Result<(f32, i32), String> {
     if t.dtype != DType::I8 {
         return Err(format!("tensor `{}` is {}, not int8", t.name, t.dtype));
     }
     let (scale, zero_point) = t
         .single_quant()
         .ok_or_else(|| format!("tensor `{}` has no per-tensor quantization", t.name))?;
-    if !(scale > 0.0 && scale.is_finite()) || !(-128..=127).contains(&zero_point) {
+    if !(scale > 0.0 && scale.is_finite() && (-128..=127).contains(&zero_point)) {
         return Err(format!(
             "tensor `{}` has scale {scale} and zero point {zero_point}",
             t.name
@@ -439,7 +544,7 @@ fn activation(t: &Tensor) -> Result<(f32, i32), String> {
 
 /// The fused activation's range in the output's quantized values
 /// (TensorFlow Lite's `CalculateActivationRangeQuantized`).
-fn clamp(fused: Fused, scale: f32, zero_point: i32) -> Result<(i32, i32), String> {
+pub(crate) fn clamp(fused: Fused, scale: f32, zero_point: i32) -> Result<(i32, i32), String> {
     let q = |x: f32| zero_point + libm_round(x / scale) as i32;
     let (lo, hi) = match fused {
         Fused::None => (-128, 127),
@@ -726,39 +831,6 @@ fn fully_connected(
         bias,
         requant,
     })
-}
-
-fn add(a: &Tensor, b: &Tensor, out: &Tensor, fused: Fused) -> Lowered {
-    let (s1, z1) = activation(a)?;
-    let (s2, z2) = activation(b)?;
-    let (so, zo) = activation(out)?;
-    if a.shape != b.shape || a.shape != out.shape {
-        return Err(format!(
-            "shapes {:?} + {:?} -> {:?}: broadcasting is not supported",
-            a.shape, b.shape, out.shape
-        ));
-    }
-    if a.data.is_some() || b.data.is_some() {
-        return Err("adding a constant tensor is not supported".into());
-    }
-    let left_shift = 20;
-    let twice_max = 2.0 * f64::from(s1.max(s2));
-    let small = |m: f64| quantize_multiplier(m);
-    let (m1, sh1) = small(f64::from(s1) / twice_max);
-    let (m2, sh2) = small(f64::from(s2) / twice_max);
-    let (mo, sho) = small(twice_max / (f64::from(1u32 << left_shift) * f64::from(so)));
-    let (min, max) = clamp(fused, so, zo)?;
-    Ok(Kernel::Add(AddParams {
-        input_offset: [-z1, -z2],
-        input_multiplier: [m1, m2],
-        input_shift: [sh1, sh2],
-        left_shift,
-        output_multiplier: mo,
-        output_shift: sho,
-        output_zero_point: zo,
-        min,
-        max,
-    }))
 }
 
 fn softmax(x: &Tensor, out: &Tensor, beta: f32) -> Lowered {

@@ -14,6 +14,7 @@ pub enum DType {
     I8,
     I32,
     I64,
+    Bool,
     Other(String),
 }
 
@@ -21,7 +22,7 @@ impl DType {
     /// Bytes per element, for the types a model can compute in.
     pub fn size(&self) -> Option<usize> {
         match self {
-            DType::I8 => Some(1),
+            DType::I8 | DType::Bool => Some(1),
             DType::F32 | DType::I32 => Some(4),
             DType::I64 => Some(8),
             DType::Other(_) => None,
@@ -36,6 +37,7 @@ impl fmt::Display for DType {
             DType::I8 => f.write_str("int8"),
             DType::I32 => f.write_str("int32"),
             DType::I64 => f.write_str("int64"),
+            DType::Bool => f.write_str("bool"),
             DType::Other(name) => f.write_str(name),
         }
     }
@@ -439,6 +441,7 @@ fn tensor(
         tflite::TensorType::Int8 => DType::I8,
         tflite::TensorType::Int32 => DType::I32,
         tflite::TensorType::Int64 => DType::I64,
+        tflite::TensorType::Bool => DType::Bool,
         other => DType::Other(format!("{other:?}").to_lowercase()),
     };
     let quant = match t.quantization().map_err(|e| bad(&what, e))? {

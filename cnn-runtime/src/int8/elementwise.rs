@@ -1,10 +1,12 @@
-//! int8 element-wise `ADD`: each input rescaled to a common scale with 20
-//! bits of headroom, summed, and rescaled to the output (TensorFlow Lite's
-//! recipe, all multipliers computed by the compiler).
+//! int8 element-wise operators: `ADD`, `SUB`, `MUL`, `GREATER` and
+//! `SELECT_V2`, each with TensorFlow Lite's recipe (all multipliers computed by
+//! the compiler). An operand may be broadcast along the last axes: a constant
+//! scalar, or a per-channel vector, repeats with its own length as period.
 
 use super::fixed::multiply_by_quantized_multiplier;
 
-/// The constants of an int8 `ADD`.
+/// `ADD` or `SUB`: each input rescaled to a common scale with `left_shift`
+/// bits of headroom, added or subtracted, rescaled to the output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AddParams {
     /// `-zero_point` of each input.
@@ -17,26 +19,140 @@ pub struct AddParams {
     pub output_zero_point: i32,
     pub min: i32,
     pub max: i32,
+    /// `SUB`: the second input is subtracted.
+    pub subtract: bool,
 }
 
 impl AddParams {
     /// One output byte.
     #[inline(always)]
-    pub fn add(&self, a: i8, b: i8) -> i8 {
+    pub fn apply(&self, a: i8, b: i8) -> i8 {
         let scaled = |x: i8, i: usize| {
             let shifted = (i32::from(x) + self.input_offset[i]) << self.left_shift;
             multiply_by_quantized_multiplier(shifted, self.input_multiplier[i], self.input_shift[i])
         };
-        let sum = scaled(a, 0) + scaled(b, 1);
-        let y = multiply_by_quantized_multiplier(sum, self.output_multiplier, self.output_shift)
+        let raw = if self.subtract {
+            scaled(a, 0) - scaled(b, 1)
+        } else {
+            scaled(a, 0) + scaled(b, 1)
+        };
+        let y = multiply_by_quantized_multiplier(raw, self.output_multiplier, self.output_shift)
             + self.output_zero_point;
         y.clamp(self.min, self.max) as i8
     }
 }
 
-/// `ADD` of two tensors of the same shape.
+/// `MUL`: `zp_out + (a - zp_a) * (b - zp_b) * multiplier`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MulParams {
+    pub input_offset: [i32; 2],
+    pub output_multiplier: i32,
+    pub output_shift: i32,
+    pub output_zero_point: i32,
+    pub min: i32,
+    pub max: i32,
+}
+
+impl MulParams {
+    #[inline(always)]
+    pub fn apply(&self, a: i8, b: i8) -> i8 {
+        let product = (i32::from(a) + self.input_offset[0]) * (i32::from(b) + self.input_offset[1]);
+        let y =
+            multiply_by_quantized_multiplier(product, self.output_multiplier, self.output_shift)
+                + self.output_zero_point;
+        y.clamp(self.min, self.max) as i8
+    }
+}
+
+/// `GREATER` of two quantized values: both rescaled to a common scale (8
+/// bits of headroom), then compared; the output is a boolean byte (0 or 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CompareParams {
+    pub input_offset: [i32; 2],
+    pub input_multiplier: [i32; 2],
+    pub input_shift: [i32; 2],
+    pub left_shift: u32,
+}
+
+impl CompareParams {
+    #[inline(always)]
+    pub fn apply(&self, a: i8, b: i8) -> i8 {
+        let scaled = |x: i8, i: usize| {
+            let shifted = (i32::from(x) + self.input_offset[i]) << self.left_shift;
+            multiply_by_quantized_multiplier(shifted, self.input_multiplier[i], self.input_shift[i])
+        };
+        i8::from(scaled(a, 0) > scaled(b, 1))
+    }
+}
+
+/// `output[i] = f(a[i], b[i])`, where an operand shorter than the output
+/// repeats with its length as period (broadcast along the last axes). Each
+/// operand's length divides the output's (the compiler checks).
+#[inline(always)]
+pub fn broadcast(a: &[i8], b: &[i8], output: &mut [i8], f: impl Fn(i8, i8) -> i8) {
+    let n = output.len();
+    if a.len() == n && b.len() == n {
+        for ((y, &a), &b) in output.iter_mut().zip(a).zip(b) {
+            *y = f(a, b);
+        }
+    } else if a.len() == n && !b.is_empty() {
+        for (y, a) in output.chunks_mut(b.len()).zip(a.chunks(b.len())) {
+            for ((y, &a), &b) in y.iter_mut().zip(a).zip(b) {
+                *y = f(a, b);
+            }
+        }
+    } else if b.len() == n && !a.is_empty() {
+        for (y, b) in output.chunks_mut(a.len()).zip(b.chunks(a.len())) {
+            for ((y, &a), &b) in y.iter_mut().zip(a).zip(b) {
+                *y = f(a, b);
+            }
+        }
+    }
+}
+
+/// `ADD` / `SUB` with broadcasting.
 pub fn add(p: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
-    for ((y, &a), &b) in output.iter_mut().zip(a).zip(b) {
-        *y = p.add(a, b);
+    broadcast(a, b, output, |a, b| p.apply(a, b));
+}
+
+/// `MUL` with broadcasting.
+pub fn mul(p: &MulParams, a: &[i8], b: &[i8], output: &mut [i8]) {
+    broadcast(a, b, output, |a, b| p.apply(a, b));
+}
+
+/// `GREATER` with broadcasting.
+pub fn greater(p: &CompareParams, a: &[i8], b: &[i8], output: &mut [i8]) {
+    broadcast(a, b, output, |a, b| p.apply(a, b));
+}
+
+/// `SELECT_V2`: `condition[i] != 0 ? a[i] : b[i]`, each operand broadcast
+/// with its length as period.
+pub fn select(condition: &[i8], a: &[i8], b: &[i8], output: &mut [i8]) {
+    if condition.is_empty() || a.is_empty() || b.is_empty() {
+        return;
+    }
+    for (i, y) in output.iter_mut().enumerate() {
+        *y = if condition[i % condition.len()] != 0 {
+            a[i % a.len()]
+        } else {
+            b[i % b.len()]
+        };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broadcasts_a_vector_or_a_scalar_along_the_last_axis() {
+        let a = [1i8, 2, 3, 4, 5, 6];
+        let mut y = [0i8; 6];
+        broadcast(&a, &[10, 20], &mut y, |a, b| a + b);
+        assert_eq!(y, [11, 22, 13, 24, 15, 26]);
+        broadcast(&[100], &a, &mut y, |a, b| a - b);
+        assert_eq!(y, [99, 98, 97, 96, 95, 94]);
+        select(&[1, 0], &a, &[0], &mut y);
+        assert_eq!(y, [1, 0, 3, 0, 5, 0]);
     }
 }

@@ -44,9 +44,9 @@ const fn saturating_shift_left(x: i32, exponent: u32) -> i32 {
     }
 }
 
-/// TensorFlow Lite's `MultiplyByQuantizedMultiplier`: `x * multiplier / 2^31
-/// * 2^shift`, with the left shift applied before the rounding high multiply
-/// and the right shift after it (two roundings).
+/// TensorFlow Lite's `MultiplyByQuantizedMultiplier`: `x * multiplier * 2^shift
+/// / 2^31`, with the left shift applied before the rounding high multiply and
+/// the right shift after it (two roundings).
 #[inline(always)]
 pub const fn multiply_by_quantized_multiplier(x: i32, multiplier: i32, shift: i32) -> i32 {
     let left = if shift > 0 { shift as u32 } else { 0 };

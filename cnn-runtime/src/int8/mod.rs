@@ -14,8 +14,10 @@ pub mod conv;
 pub mod elementwise;
 pub mod fixed;
 pub mod fully_connected;
+pub mod layout;
 mod model;
 pub mod pool;
+pub mod reduce;
 pub mod softmax;
 
 pub use model::{as_i8, operands, At, Int8Model, Int8Scratch};

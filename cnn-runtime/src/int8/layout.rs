@@ -1,0 +1,63 @@
+//! Operators that move bytes: `PAD` (with the zero point) and
+//! `CONCATENATION` along the last axis (inputs and output quantized alike).
+
+/// `PAD` of a `[h, w, c]` map (batch 1) by `before`/`after` cells on each of
+/// the three axes, with `value` (the output's zero point).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PadParams {
+    pub input: [usize; 3],
+    pub before: [usize; 3],
+    pub after: [usize; 3],
+    pub value: i8,
+}
+
+pub fn pad(p: &PadParams, input: &[i8], output: &mut [i8]) {
+    let [h, w, c] = p.input;
+    let ow = w + p.before[1] + p.after[1];
+    let oc = c + p.before[2] + p.after[2];
+    output.fill(p.value);
+    for y in 0..h {
+        for x in 0..w {
+            let from = &input[(y * w + x) * c..][..c];
+            let at = ((y + p.before[0]) * ow + x + p.before[1]) * oc + p.before[2];
+            output[at..at + c].copy_from_slice(from);
+        }
+    }
+}
+
+/// `CONCATENATION` on the last axis: each input holds `outer` runs of its
+/// own width; the output's runs are their widths' sum.
+pub fn concatenate(outer: usize, inputs: &[&[i8]], output: &mut [i8]) {
+    let widths = inputs
+        .iter()
+        .map(|x| x.len().checked_div(outer).unwrap_or(0));
+    let total: usize = widths.clone().sum();
+    for o in 0..outer {
+        let mut at = o * total;
+        for (x, width) in inputs.iter().zip(widths.clone()) {
+            output[at..at + width].copy_from_slice(&x[o * width..][..width]);
+            at += width;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pads_and_concatenates() {
+        let p = PadParams {
+            input: [1, 2, 1],
+            before: [1, 0, 0],
+            after: [0, 1, 0],
+            value: -1,
+        };
+        let mut y = [0i8; 6];
+        pad(&p, &[5, 6], &mut y);
+        assert_eq!(y, [-1, -1, -1, 5, 6, -1]);
+        let mut y = [0i8; 6];
+        concatenate(2, &[&[1, 2], &[3, 4, 5, 6]], &mut y);
+        assert_eq!(y, [1, 3, 4, 2, 5, 6]);
+    }
+}

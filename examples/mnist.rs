@@ -1,4 +1,6 @@
-//! The seed model with Keras' trained weights, on real handwritten digits.
+//! The seed model with Keras' trained weights, on real handwritten digits:
+//! in float32 (`cnn!` with the weights file) and in int8 (the `.tflite` file
+//! TensorFlow's converter made from the same model, `include_tflite!`).
 //!
 //! `cargo run --release --example mnist`
 
@@ -13,6 +15,19 @@ cnn! {
     Conv2D(32, 3x3, relu)  MaxPool(2)
     Conv2D(32, 3x3, relu)  MaxPool(2)
     Flatten  Dense(128, relu)  Dense(10, softmax)
+}
+
+cnn_runtime::include_tflite! {
+    /// The same model, converted to full-integer int8 by TensorFlow Lite.
+    pub struct SeedMnistInt8; "fixtures/seed_mnist/tflite/model.int8.tflite"
+}
+
+/// The int8 model needs no loading: its weights are in the binary.
+static INT8: SeedMnistInt8 = SeedMnistInt8::new();
+
+/// The index of the largest value.
+fn argmax(values: &[f32]) -> usize {
+    (0..values.len()).fold(0, |best, i| if values[i] > values[best] { i } else { best })
 }
 
 /// A 28x28 digit as text, two characters per pixel column pair.
@@ -63,16 +78,31 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
 
+    let images: Vec<_> = (0..labels.len()).map(image_of).collect();
     let start = Instant::now();
     let correct = (0..labels.len())
-        .filter(|&i| model.predict(&image_of(i)) as f64 == labels[i])
+        .filter(|&i| model.predict(&images[i]) as f64 == labels[i])
         .count();
     let elapsed = start.elapsed();
     println!(
-        "accuracy on the {} held-out digits: {:.2} % (Keras: 96.75 %), {:.1} µs per image",
+        "float32: accuracy on the {} held-out digits {:.2} % (Keras: 96.75 %), {:.1} µs per image, {} KiB of weights",
         labels.len(),
         100.0 * correct as f64 / labels.len() as f64,
-        elapsed.as_secs_f64() * 1e6 / labels.len() as f64
+        elapsed.as_secs_f64() * 1e6 / labels.len() as f64,
+        SeedMnist::PARAMS * 4 / 1024,
+    );
+
+    print!("\n{}", SeedMnistInt8::summary());
+    let start = Instant::now();
+    let correct = (0..labels.len())
+        .filter(|&i| argmax(&INT8.forward_f32(&images[i])) as f64 == labels[i])
+        .count();
+    let elapsed = start.elapsed();
+    println!(
+        "int8:    accuracy on the {} held-out digits {:.2} % (TensorFlow Lite: 96.70 %), {:.1} µs per image",
+        labels.len(),
+        100.0 * correct as f64 / labels.len() as f64,
+        elapsed.as_secs_f64() * 1e6 / labels.len() as f64,
     );
     Ok(())
 }

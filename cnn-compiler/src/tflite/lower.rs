@@ -8,6 +8,10 @@
 use super::fold::fold_shape_arithmetic;
 use super::quant::{quantize_multiplier, softmax_input_radius};
 
+/// The runtime kernel's patch: windows up to this many bytes are gathered
+/// whole (`cnn_runtime::int8::conv`).
+const PATCH: usize = 4096;
+
 mod elementwise;
 mod spatial;
 use super::read::{DType, Fused, Op, Options, Padding, Tensor, TfliteModel};
@@ -44,7 +48,8 @@ pub enum Kernel {
         weights: Vec<i8>,
         /// `bias - zp_in * Σ w`, per output channel.
         bias: Vec<i32>,
-        /// Σ w per output channel and tap, when a window can leave the input.
+        /// Σ w per output channel and tap, when a window larger than the
+        /// kernel's patch can leave the input.
         tap_sums: Vec<i32>,
         requant: Requant,
     },
@@ -718,7 +723,9 @@ fn conv(
     let per_channel = kh * kw * i;
     let bias = fold_bias(&raw_bias, &weights, per_channel, xz);
     let leaves_input = window.pad != [0, 0] || padding == Padding::Same;
-    let tap_sums = if leaves_input {
+    // Σ w per output channel and tap: the kernel reads them for windows too
+    // large for its patch that leave the input.
+    let tap_sums = if leaves_input && per_channel > PATCH {
         weights
             .chunks_exact(i.max(1))
             .map(|tap| tap.iter().map(|&v| i32::from(v)).sum())

@@ -52,10 +52,23 @@ fn taps(
     (first, last)
 }
 
-/// `CONV_2D`: `weights` OHWI (`out_c x k_h x k_w x in_c`); `bias` per output
-/// channel with `-zp_in * Σ w` folded in; `tap_sums` the weight sums per output
-/// channel and tap (`out_c x k_h x k_w`), read only where a window leaves the
-/// input. Every slice has exactly the length the geometry gives.
+/// Output channels a depthwise pass accumulates at once (on the stack).
+const BLOCK: usize = 64;
+
+/// The largest window (`k_h * k_w * in_c` bytes) gathered into one
+/// contiguous patch on the stack; larger windows are read tap by tap.
+const PATCH: usize = 4096;
+
+multiversion! {
+/// `CONV_2D`: `weights` OHWI (`out_c x k_h x k_w x in_c`, as TensorFlow Lite
+/// stores them); `bias` per output channel with `-zp_in * Σ w` folded in;
+/// `tap_sums` the weight sums per output channel and tap (`out_c x k_h x
+/// k_w`), read only for windows larger than a patch that leave the input.
+/// Every slice has exactly the length the geometry gives.
+///
+/// Each output pixel's window is gathered once into a contiguous patch (taps
+/// outside the input read the zero point), then every output channel is one
+/// dot product of its weights with the patch.
 #[allow(clippy::too_many_arguments)]
 pub fn conv2d(
     g: &ConvGeometry,
@@ -68,7 +81,9 @@ pub fn conv2d(
     output: &mut [i8],
 ) {
     let window = g.k_h * g.k_w * g.in_c;
-    let row = g.in_w * g.in_c;
+    let oc = g.out_c;
+    let c = g.in_c;
+    let mut patch = [0i8; PATCH];
     for oy in 0..g.out_h {
         let (ky0, ky1) = taps(oy, g.stride_h, g.pad_top, g.dilation_h, g.k_h, g.in_h);
         for ox in 0..g.out_w {
@@ -76,51 +91,50 @@ pub fn conv2d(
             let inside = ky0 == 0 && ky1 == g.k_h && kx0 == 0 && kx1 == g.k_w;
             let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;
             let ix0 = (ox * g.stride_w) as isize - g.pad_left as isize;
-            let out = &mut output[(oy * g.out_w + ox) * g.out_c..][..g.out_c];
-            for (o, y) in out.iter_mut().enumerate() {
-                let w = &weights[o * window..][..window];
-                let mut acc = bias[o];
-                for ky in ky0..ky1 {
-                    let iy = (iy0 + (ky * g.dilation_h) as isize) as usize;
-                    let w_row = &w[ky * g.k_w * g.in_c..][..g.k_w * g.in_c];
-                    let x_row = &input[iy * row..][..row];
-                    if g.dilation_w == 1 {
-                        // The valid taps of a row are one contiguous run.
-                        let ix = (ix0 + kx0 as isize) as usize;
-                        let n = (kx1 - kx0) * g.in_c;
-                        acc += dot(&w_row[kx0 * g.in_c..][..n], &x_row[ix * g.in_c..][..n]);
-                    } else {
-                        for kx in kx0..kx1 {
-                            let ix = (ix0 + (kx * g.dilation_w) as isize) as usize;
-                            acc += dot(
-                                &w_row[kx * g.in_c..][..g.in_c],
-                                &x_row[ix * g.in_c..][..g.in_c],
-                            );
+            let out = &mut output[(oy * g.out_w + ox) * oc..][..oc];
+            let at = |ky: usize, kx: usize| {
+                let iy = (iy0 + (ky * g.dilation_h) as isize) as usize;
+                let ix = (ix0 + (kx * g.dilation_w) as isize) as usize;
+                (iy * g.in_w + ix) * c
+            };
+            if window <= PATCH {
+                let patch = &mut patch[..window];
+                for ky in 0..g.k_h {
+                    for kx in 0..g.k_w {
+                        let cell = &mut patch[(ky * g.k_w + kx) * c..][..c];
+                        if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
+                            cell.copy_from_slice(&input[at(ky, kx)..][..c]);
+                        } else {
+                            cell.fill(input_zero_point as i8);
                         }
                     }
                 }
-                if !inside {
-                    // The taps outside read the zero point.
-                    let sums = &tap_sums[o * g.k_h * g.k_w..][..g.k_h * g.k_w];
-                    let mut outside = 0i32;
+                let patch = &*patch;
+                for (o, (y, w)) in out.iter_mut().zip(weights.chunks_exact(window)).enumerate() {
+                    *y = rq.apply(bias[o] + dot(w, patch), o);
+                }
+            } else {
+                for (o, (y, w)) in out.iter_mut().zip(weights.chunks_exact(window)).enumerate() {
+                    let mut acc = bias[o];
                     for ky in 0..g.k_h {
                         for kx in 0..g.k_w {
-                            if !(ky0..ky1).contains(&ky) || !(kx0..kx1).contains(&kx) {
-                                outside += sums[ky * g.k_w + kx];
+                            let tap = ky * g.k_w + kx;
+                            if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
+                                acc += dot(&w[tap * c..][..c], &input[at(ky, kx)..][..c]);
+                            } else if !inside {
+                                acc += input_zero_point * tap_sums[o * g.k_h * g.k_w + tap];
                             }
                         }
                     }
-                    acc += input_zero_point * outside;
+                    *y = rq.apply(acc, o);
                 }
-                *y = rq.apply(acc, o);
             }
         }
     }
 }
+}
 
-/// Output channels a depthwise pass accumulates at once (on the stack).
-const DEPTHWISE_BLOCK: usize = 64;
-
+multiversion! {
 /// `DEPTHWISE_CONV_2D` with `multiplier` output channels per input channel
 /// (output channel `c * multiplier + j` reads input channel `c`): `weights`
 /// 1HWC (`k_h x k_w x out_c`), `bias` with `-zp_in * Σ w` folded in.
@@ -145,8 +159,8 @@ pub fn depthwise_conv2d(
             let out = &mut output[(oy * g.out_w + ox) * g.out_c..][..g.out_c];
             let mut c0 = 0;
             while c0 < g.out_c {
-                let n = DEPTHWISE_BLOCK.min(g.out_c - c0);
-                let mut acc = [0i32; DEPTHWISE_BLOCK];
+                let n = BLOCK.min(g.out_c - c0);
+                let mut acc = [0i32; BLOCK];
                 let acc = &mut acc[..n];
                 acc.copy_from_slice(&bias[c0..c0 + n]);
                 for ky in 0..g.k_h {
@@ -180,6 +194,7 @@ pub fn depthwise_conv2d(
             }
         }
     }
+}
 }
 
 #[cfg(test)]
@@ -287,8 +302,21 @@ mod tests {
                             .sum::<i32>()
                 })
                 .collect();
-            let tap_sums: Vec<i32> = (0..5 * 9)
-                .map(|t| w[t * g.in_c..][..g.in_c].iter().map(|&v| v as i32).sum())
+            // OHWI -> HWIO, and the tap sums per tap and output channel.
+            let hwio: Vec<i8> = (0..9 * g.in_c * 5)
+                .map(|k| {
+                    let (tap_c, o) = (k / 5, k % 5);
+                    w[o * window + tap_c]
+                })
+                .collect();
+            let tap_sums: Vec<i32> = (0..9 * 5)
+                .map(|k| {
+                    let (tap, o) = (k / 5, k % 5);
+                    w[o * window + tap * g.in_c..][..g.in_c]
+                        .iter()
+                        .map(|&v| v as i32)
+                        .sum()
+                })
                 .collect();
             let rq = Requantize {
                 multiplier: &m,

@@ -2,6 +2,7 @@
 
 use super::{dot, Requantize};
 
+multiversion! {
 /// `output[o] = requantize(bias[o] + Σ_i w[o][i] * x[i])`: `weights` are
 /// (out, in) as TensorFlow Lite stores them, `bias` has `-zp_in * Σ w` folded
 /// in. `input.len()` is `in`, `output.len()` is `out`. The accumulators are
@@ -19,6 +20,7 @@ pub fn fully_connected(
     for (o, (y, w)) in output.iter_mut().zip(weights.chunks_exact(n)).enumerate() {
         *y = rq.apply_single_rounding(bias[o] + dot(w, input), o);
     }
+}
 }
 
 #[cfg(test)]

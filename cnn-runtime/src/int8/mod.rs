@@ -10,6 +10,35 @@
 //! Layouts are TensorFlow Lite's: activations NHWC (batch 1), convolution
 //! weights OHWI, depthwise weights 1HWC, fully connected weights (out, in).
 
+/// Defines a kernel compiled twice: with AVX2 (chosen at run time when the
+/// CPU has it; the same code, vectorized by the compiler for 256-bit
+/// registers) and for the baseline instruction set. Both are one body, so
+/// they compute the same bytes.
+macro_rules! multiversion {
+    ($(#[$attr:meta])* pub fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $body:block) => {
+        $(#[$attr])*
+        pub fn $name($($arg: $ty),*) {
+            #[inline(always)]
+            #[allow(clippy::too_many_arguments)]
+            fn body($($arg: $ty),*) $body
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2")]
+                #[allow(clippy::too_many_arguments)]
+                fn avx2($($arg: $ty),*) {
+                    body($($arg),*)
+                }
+                if $crate::simd::Avx2Fma::detect().is_some() {
+                    // SAFETY: `avx2` only needs AVX2, and `detect` found it
+                    // on the running CPU.
+                    return unsafe { avx2($($arg),*) };
+                }
+            }
+            body($($arg),*)
+        }
+    };
+}
+
 pub mod conv;
 pub mod elementwise;
 pub mod fixed;

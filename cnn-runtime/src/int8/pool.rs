@@ -40,6 +40,7 @@ impl PoolGeometry {
     }
 }
 
+multiversion! {
 /// `MAX_POOL_2D`: the largest byte of the window's real cells, clamped to `[min, max]`.
 pub fn max_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: &mut [i8]) {
     let c = g.channels;
@@ -59,10 +60,12 @@ pub fn max_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: &mut
         }
     });
 }
+}
 
 /// Output channels an average pass sums at once (on the stack).
 const BLOCK: usize = 64;
 
+multiversion! {
 /// `AVERAGE_POOL_2D`: the sum of the window's real cells divided by their
 /// count, rounded half away from zero, clamped to `[min, max]`.
 pub fn average_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: &mut [i8]) {
@@ -87,6 +90,7 @@ pub fn average_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: 
             c0 += n;
         }
     });
+}
 }
 
 /// `sum / count` rounded half away from zero, as TensorFlow Lite divides

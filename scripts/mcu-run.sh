@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds examples/mcu-firmware for a Cortex-M4F once per model (seed, dscnn,
-# resnet8, mobilenet) and runs each under QEMU (-M mps2-an386, a Cortex-M4
-# with FPU). The firmware classifies the fixture's inputs with the weights in
-# flash, compares every output with Keras' and prints over semihosting the
-# agreement, the instructions per inference (-icount: instructions, not
-# cycles), and the stack it used. This script prints the flash each build
-# needs and fails if any model disagrees with Keras.
+# resnet8, mobilenet in float32 from Keras' files, and the same four as
+# TensorFlow Lite int8 files: seed-int8, ...) and runs each under QEMU (-M
+# mps2-an386, a Cortex-M4 with FPU). The firmware classifies the fixture's
+# inputs with the weights in flash, compares every output with Keras' (float32)
+# or, byte for byte, with TensorFlow Lite's (int8), and prints over
+# semihosting the agreement, the instructions per inference (-icount:
+# instructions, not cycles), and the stack it used. This script prints the
+# flash each build needs and fails if any model disagrees.
 #
 #   bash scripts/mcu-run.sh [MODEL...]        (needs qemu-system-arm)
 set -euo pipefail
@@ -16,7 +18,7 @@ command -v qemu-system-arm >/dev/null || {
     exit 1
 }
 models=("$@")
-[ ${#models[@]} -gt 0 ] || models=(seed dscnn resnet8 mobilenet)
+[ ${#models[@]} -gt 0 ] || models=(seed dscnn resnet8 mobilenet seed-int8 dscnn-int8 resnet8-int8 mobilenet-int8)
 elf=target/thumbv7em-none-eabihf/release/mcu-firmware
 for model in "${models[@]}"; do
     echo "== $model"
@@ -32,7 +34,7 @@ for model in "${models[@]}"; do
     timeout 600 qemu-system-arm -M mps2-an386 -cpu cortex-m4 -nographic \
         -semihosting-config enable=on,target=native -icount shift=0 \
         -kernel "$elf" | grep -v '^input ' || {
-        echo "$model: the firmware failed or disagreed with Keras" >&2
+        echo "$model: the firmware failed or disagreed with its reference" >&2
         exit 1
     }
 done

@@ -88,3 +88,139 @@ fn inception_int8_equals_tflite() {
 fn flat_input_int8_equals_tflite() {
     equals_tflite(&FlatInputInt8::new(), "flat_input");
 }
+
+/// `forward_f32` quantizes as TensorFlow Lite does: on the 2,000 held-out
+/// digits (`x = pixel / 255`), every output byte equals TensorFlow Lite's,
+/// and the float outputs are those bytes dequantized.
+#[test]
+fn seed_int8_on_the_2000_digits_equals_tflite() {
+    let digits = cnn_examples::seed_digits(2000).unwrap();
+    let io = safetensors::read(&fixture_dir("seed_mnist").join("tflite/digits_int8.safetensors"))
+        .unwrap();
+    let expected = io["outputs_q"].to_i8();
+    let model = SeedInt8::new();
+    let q_in = <SeedInt8 as Int8Model>::INPUT_QUANTIZATION;
+    let q_out = <SeedInt8 as Int8Model>::OUTPUT_QUANTIZATION;
+    let mut agree = 0;
+    for (k, image) in digits.iter().enumerate() {
+        let mut x = [[[0i8; 1]; 28]; 28];
+        q_in.quantize_slice(
+            image.as_flattened().as_flattened(),
+            x.as_flattened_mut().as_flattened_mut(),
+        );
+        let y = model.forward(&x);
+        assert_eq!(y[..], expected[k * 10..][..10], "digit {k}");
+        let p = model.forward_f32(image);
+        for (p, &q) in p.iter().zip(&y) {
+            assert_eq!(*p, q_out.dequantize(q));
+        }
+        agree += 1;
+    }
+    assert_eq!(agree, 2000);
+}
+
+/// The input, output and their quantization are the file's.
+#[test]
+fn constants_come_from_the_file() {
+    assert_eq!(<SeedInt8 as Int8Model>::INPUT_SHAPE, &[1, 28, 28, 1]);
+    assert_eq!(<SeedInt8 as Int8Model>::OUTPUT_SHAPE, &[1, 10]);
+    assert_eq!(
+        <SeedInt8 as Int8Model>::OUTPUT_QUANTIZATION.zero_point,
+        -128
+    );
+    assert_eq!(
+        <SeedInt8 as Int8Model>::OUTPUT_QUANTIZATION.scale,
+        1.0 / 256.0
+    );
+    assert_eq!(<SeedInt8 as Int8Model>::PARAMS, 113_386);
+    assert!(SeedInt8::summary().contains("CONV_2D + RELU"));
+    const { assert!(<SeedInt8 as Int8Model>::SCRATCH_BYTES < 32 * 1024) };
+}
+
+/// The model is a `static`: nothing is loaded at run time.
+static STATIC_MODEL: VwwInt8 = VwwInt8::new();
+
+#[test]
+fn a_static_model_runs() {
+    let x = [[[0i8; 3]; 96]; 96];
+    let y = STATIC_MODEL.forward(&x);
+    assert_eq!(y.len(), 2);
+}
+
+cnn_runtime::include_tflite! { pub struct SeedF32; "fixtures/seed_mnist/tflite/model.f32.tflite" }
+cnn_runtime::include_tflite! { pub struct Resnet8F32; "fixtures/resnet8/tflite/model.f32.tflite" }
+cnn_runtime::include_tflite! { pub struct DscnnF32; "fixtures/dscnn/tflite/model.f32.tflite" }
+cnn_runtime::include_tflite! { pub struct VwwF32; "fixtures/mobilenet_v1_vww/tflite/model.f32.tflite" }
+cnn_runtime::include_tflite! { pub struct BnDwF32; "fixtures/bn_dw/tflite/model.f32.tflite" }
+cnn_runtime::include_tflite! { pub struct InceptionF32; "fixtures/inception/tflite/model.f32.tflite" }
+cnn_runtime::include_tflite! { pub struct FlatInputF32; "fixtures/flat_input/tflite/model.f32.tflite" }
+
+/// A float32 model's outputs on every input of `fixture` against TensorFlow
+/// Lite's on the same file (`outputs_f32tflite`), within the fixture's
+/// tolerance (fixtures/README.md), on every instruction-set path.
+macro_rules! float_equals_tflite {
+    ($model:ty, $fixture:expr, $tolerance:expr) => {{
+        let io = safetensors::read(&fixture_dir($fixture).join("tflite/io.safetensors")).unwrap();
+        let inputs = io["inputs"].to_f32();
+        let expected = io["outputs_f32tflite"].to_f32();
+        let n = io["inputs"].shape[0];
+        let model = <$model>::new();
+        let mut input = <$model>::new_input();
+        let in_len = core::mem::size_of_val(&input) / 4;
+        let check = || {
+            for k in 0..n {
+                let mut input = input;
+                fill(&mut input, &inputs[k * in_len..][..in_len]);
+                let y = model.forward(&input);
+                let y: &[f32] = y.as_flattened_or_self();
+                let want = &expected[k * y.len()..][..y.len()];
+                let worst = y
+                    .iter()
+                    .zip(want)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0f32, f32::max);
+                assert!(
+                    worst <= $tolerance,
+                    "{}: input {k}: largest difference {worst:e}",
+                    $fixture
+                );
+            }
+        };
+        check();
+        cnn_runtime::simd::without_avx512(&check);
+        cnn_runtime::simd::with_portable(&check);
+        fill(&mut input, &inputs[..in_len]);
+    }};
+}
+
+/// Fills an all-f32 array from values.
+fn fill<T: Copy>(target: &mut T, values: &[f32]) {
+    let n = core::mem::size_of::<T>() / 4;
+    assert_eq!(n * 4, core::mem::size_of::<T>());
+    // SAFETY: T is a (nested) f32 array of n values (asserted): any bits are
+    // valid, f32's alignment is T's, and the borrow is unique.
+    let flat = unsafe { core::slice::from_raw_parts_mut((target as *mut T).cast::<f32>(), n) };
+    flat.copy_from_slice(&values[..n]);
+}
+
+/// A flat view of an output (a vector already is one).
+trait Flat {
+    fn as_flattened_or_self(&self) -> &[f32];
+}
+
+impl<const N: usize> Flat for [f32; N] {
+    fn as_flattened_or_self(&self) -> &[f32] {
+        self
+    }
+}
+
+#[test]
+fn float32_files_equal_tflite() {
+    float_equals_tflite!(SeedF32, "seed_mnist", 1e-5);
+    float_equals_tflite!(Resnet8F32, "resnet8", 1e-5);
+    float_equals_tflite!(DscnnF32, "dscnn", 1e-5);
+    float_equals_tflite!(VwwF32, "mobilenet_v1_vww", 2e-5);
+    float_equals_tflite!(BnDwF32, "bn_dw", 1e-5);
+    float_equals_tflite!(InceptionF32, "inception", 1e-5);
+    float_equals_tflite!(FlatInputF32, "flat_input", 1e-5);
+}

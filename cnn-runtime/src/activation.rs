@@ -54,6 +54,10 @@ activation!(
     Relu6, |x| x.clamp(0.0, 6.0)
 );
 activation!(
+    /// `min(max(x, -1), 1)` (TensorFlow Lite's fused `RELU_N1_TO_1`).
+    ReluN1To1, |x| x.clamp(-1.0, 1.0)
+);
+activation!(
     /// `1 / (1 + e^-x)`.
     Sigmoid, |x| sigmoid(x)
 );

@@ -26,6 +26,26 @@ fn main() {
     println!("cargo:rustc-link-arg=-Tlink.x");
 
     let feature = |name: &str| std::env::var_os(format!("CARGO_FEATURE_{name}")).is_some();
+    println!("cargo::rustc-check-cfg=cfg(int8)");
+    let int8 = ["SEED_INT8", "DSCNN_INT8", "RESNET8_INT8", "MOBILENET_INT8"];
+    if int8.iter().any(|f| feature(f)) {
+        // int8 models: TensorFlow Lite's own outputs, compared byte for byte.
+        println!("cargo::rustc-cfg=int8");
+        let data = if feature("DSCNN_INT8") {
+            tflite_fixture("dscnn", 16)
+        } else if feature("RESNET8_INT8") {
+            tflite_fixture("resnet8", 16)
+        } else if feature("MOBILENET_INT8") {
+            tflite_fixture("mobilenet_v1_vww", 8)
+        } else {
+            // The held-out digits as pixels, quantized by the firmware, and
+            // TensorFlow Lite's outputs on them (digits_int8.safetensors).
+            write_digits_int8(100, &out);
+            return;
+        };
+        write_data(&data, &out);
+        return;
+    }
     let data = if feature("DSCNN") {
         fixture("dscnn", 16, 1e-5)
     } else if feature("RESNET8") {
@@ -57,6 +77,46 @@ fn fixture(name: &'static str, count: usize, tolerance: f64) -> TestData {
     }
 }
 
+fn tflite_fixture(name: &'static str, count: usize) -> TestData {
+    TestData {
+        file: Box::leak(format!("../../fixtures/{name}/tflite/io.safetensors").into_boxed_str()),
+        inputs: "inputs_q",
+        outputs: "outputs_q",
+        labels: None,
+        count,
+        tolerance: 0.0,
+    }
+}
+
+/// The seed model's int8 test data: the first `count` digits (u8 pixels,
+/// with their labels) and TensorFlow Lite's int8 outputs for them.
+fn write_digits_int8(count: usize, out: &Path) {
+    let digits_file = "../../fixtures/seed_mnist/digits.safetensors";
+    let outputs_file = "../../fixtures/seed_mnist/tflite/digits_int8.safetensors";
+    println!("cargo:rerun-if-changed={digits_file}");
+    println!("cargo:rerun-if-changed={outputs_file}");
+    let digits = std::fs::read(digits_file).expect("the fixture is in the repository");
+    let digits = SafeTensors::deserialize(&digits).expect("a safetensors file");
+    let outputs = std::fs::read(outputs_file).expect("the fixture is in the repository");
+    let outputs = SafeTensors::deserialize(&outputs).expect("a safetensors file");
+    let pixels = digits.tensor("digits").expect("the digits");
+    let labels = digits.tensor("labels").expect("the labels");
+    let expected = outputs
+        .tensor("outputs_q")
+        .expect("TensorFlow Lite's outputs");
+    std::fs::write(out.join("inputs.bin"), &pixels.data()[..count * 784])
+        .expect("OUT_DIR is writable");
+    std::fs::write(out.join("expected.bin"), &expected.data()[..count * 10])
+        .expect("OUT_DIR is writable");
+    std::fs::write(out.join("labels.bin"), &labels.data()[..count]).expect("OUT_DIR is writable");
+    let rs = format!(
+        "/// Inputs in the test data.\npub const COUNT: usize = {count};\n\
+         /// The inputs are u8 pixels (scaled by 1/255, then quantized), else int8.\npub const BYTE_INPUTS: bool = true;\n\
+         /// The fixture the data comes from.\npub const SOURCE: &str = {outputs_file:?};\n"
+    );
+    std::fs::write(out.join("data.rs"), rs).expect("OUT_DIR is writable");
+}
+
 /// `inputs.bin` (the first `count` inputs, as stored: u8 pixels or f32),
 /// `expected.bin` (Keras' outputs, f32), `labels.bin` (u8 classes, or
 /// empty) and `data.rs` (their sizes).
@@ -85,6 +145,18 @@ fn write_data(data: &TestData, out: &Path) {
     std::fs::write(out.join("labels.bin"), labels).expect("OUT_DIR is writable");
     let mut rs = String::new();
     let byte_inputs = inputs.dtype() == safetensors::Dtype::U8;
+    if inputs.dtype() == safetensors::Dtype::I8 {
+        writeln!(
+            rs,
+            "/// Inputs in the test data.\npub const COUNT: usize = {};\n\
+             /// The inputs are u8 pixels (scaled by 1/255, then quantized), else int8.\npub const BYTE_INPUTS: bool = false;\n\
+             /// The fixture the data comes from.\npub const SOURCE: &str = {:?};",
+            data.count, data.file
+        )
+        .unwrap();
+        std::fs::write(out.join("data.rs"), rs).expect("OUT_DIR is writable");
+        return;
+    }
     writeln!(
         rs,
         "/// Inputs in the test data.\npub const COUNT: usize = {};",

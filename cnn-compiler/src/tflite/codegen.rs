@@ -4,6 +4,7 @@
 //! place, so `new()` is `const` and the model can itself be a `static` in
 //! flash. One emitter per operator kind: [`emit_step`].
 
+use super::codegen_float::generate_float;
 use super::lower::{Kernel, Operand, Program, Requant, Step, Window};
 use super::memory::{place, Loc, Placement};
 use proc_macro2::{Ident, Literal, TokenStream};
@@ -28,6 +29,9 @@ pub fn generate(
     let placement = place(program);
     let in_shape = program.shape(program.input).to_vec();
     let out_shape = program.shape(program.output).to_vec();
+    if program.float {
+        return generate_float(program, header, summary, track);
+    }
     let input_ty = nested(&in_shape, quote!(i8));
     let output_ty = nested(&out_shape, quote!(i8));
     let input_f32 = nested(&in_shape, quote!(f32));
@@ -102,6 +106,16 @@ pub fn generate(
                     #summary
                 }
 
+                /// Scratch memory for [`Self::forward_into`].
+                pub fn new_scratch() -> <Self as q::Int8Model>::Scratch {
+                    <Self as q::Int8Model>::new_scratch()
+                }
+
+                /// An input of zero bytes, to fill in place.
+                pub fn new_input() -> #input_ty {
+                    #input_zero
+                }
+
                 /// Runs the model on a quantized input, with scratch memory on the stack.
                 pub fn forward(&self, input: &#input_ty) -> #output_ty {
                     <Self as q::Int8Model>::forward(self, input)
@@ -151,6 +165,10 @@ pub fn generate(
                     q::Int8Scratch::new(#output_zero)
                 }
 
+                fn new_input() -> Self::Input {
+                    #input_zero
+                }
+
                 #[allow(unused_variables, clippy::let_and_return)]
                 fn forward_into<'s>(&self, input: &Self::Input, scratch: &'s mut Self::Scratch) -> &'s Self::Output {
                     let (arena, output_tensor) = scratch.parts();
@@ -168,7 +186,7 @@ pub fn generate(
 }
 
 /// `[[[T; C]; W]; H]` for shape `[H, W, C]`.
-fn nested(shape: &[usize], element: TokenStream) -> TokenStream {
+pub(super) fn nested(shape: &[usize], element: TokenStream) -> TokenStream {
     shape
         .iter()
         .rev()
@@ -181,7 +199,7 @@ fn zero(shape: &[usize], element: TokenStream) -> TokenStream {
 }
 
 /// `value` (a reference to a nested array of `rank` dimensions) as a flat slice.
-fn flatten(value: TokenStream, rank: usize, mutable: bool) -> TokenStream {
+pub(super) fn flatten(value: TokenStream, rank: usize, mutable: bool) -> TokenStream {
     let mut tokens = if mutable {
         quote!(&mut #value[..])
     } else {
@@ -197,7 +215,7 @@ fn flatten(value: TokenStream, rank: usize, mutable: bool) -> TokenStream {
     tokens
 }
 
-fn at(loc: Loc) -> TokenStream {
+pub(super) fn at(loc: Loc) -> TokenStream {
     match loc {
         Loc::Input => quote!(q::At::Input),
         Loc::Arena(offset) => quote!(q::At::Arena(#offset)),
@@ -278,14 +296,17 @@ fn weight_bytes(name: &Ident, weights: &[i8]) -> TokenStream {
 /// The expressions of an element-wise step's `N` operands, in order: a
 /// computed tensor is the next `x{k}` the step borrowed, a constant an
 /// embedded static (`C{step}_{operand}`), declared in the returned tokens.
-fn operand_exprs<const N: usize>(i: usize, step: &Step) -> (TokenStream, [TokenStream; N]) {
+pub(super) fn operand_exprs<const N: usize>(
+    i: usize,
+    step: &Step,
+) -> (TokenStream, [TokenStream; N]) {
     let mut statics = TokenStream::new();
     let mut next_tensor = 0;
     let exprs = std::array::from_fn(|j| match step.operands.get(j) {
         Some(Operand::Constant(bytes)) => {
             let name = format_ident!("C{i}_{j}");
-            statics.extend(weight_bytes(&name, bytes));
-            quote!(q::as_i8(&#name))
+            statics.extend(aligned_bytes(&name, bytes));
+            quote!(q::as_i8(&#name.0))
         }
         _ => {
             let x = format_ident!("x{next_tensor}");
@@ -296,14 +317,32 @@ fn operand_exprs<const N: usize>(i: usize, step: &Step) -> (TokenStream, [TokenS
     (statics, exprs)
 }
 
+/// Embedded bytes on a cache line (f32 constants are read in place as f32s).
+fn aligned_bytes(name: &Ident, values: &[i8]) -> TokenStream {
+    let bytes: Vec<u8> = values.iter().map(|&w| w as u8).collect();
+    let n = bytes.len();
+    let literal = Literal::byte_string(&bytes);
+    quote!(static #name: ::cnn_runtime::memory::Embedded<#n> = ::cnn_runtime::memory::Embedded(*#literal);)
+}
+
+/// Embedded f32 values (little-endian bytes on a cache line).
+pub(super) fn f32_bytes(name: &Ident, values: &[f32]) -> TokenStream {
+    let bytes: Vec<i8> = values
+        .iter()
+        .flat_map(|v| v.to_le_bytes())
+        .map(|b| b as i8)
+        .collect();
+    aligned_bytes(name, &bytes)
+}
+
 /// One step: the statics its kernel reads, and the call.
-fn emit_step(
+pub(super) fn emit_step(
     i: usize,
     step: &Step,
     program: &Program,
     placement: &Placement,
 ) -> (TokenStream, TokenStream) {
-    let len = |t: usize| program.tensors[t].len();
+    let len = |t: usize| program.bytes(t);
     let loc = |t: usize| placement.at.get(&t).copied().unwrap_or(Loc::Input);
     let reads: Vec<TokenStream> = step
         .inputs
@@ -488,7 +527,7 @@ fn emit_step(
             let ([h, w, c], [b0, b1, b2], [a0, a1, a2], v) = (p.input, p.before, p.after, p.value);
             (
                 quote! {
-                    static #g: q::layout::PadParams = q::layout::PadParams {
+                    static #g: q::layout::PadParams<i8> = q::layout::PadParams {
                         input: [#h, #w, #c], before: [#b0, #b1, #b2], after: [#a0, #a1, #a2], value: #v,
                     };
                 },
@@ -536,5 +575,9 @@ fn emit_step(
             call(quote!(q::softmax::softmax(&#g, #depth, x0, y);)),
         ),
         Kernel::Reshape => (TokenStream::new(), TokenStream::new()),
+        Kernel::Float(kernel) => {
+            let (statics, body) = super::codegen_float::emit(i, step, kernel);
+            (statics, call(body))
+        }
     }
 }

@@ -13,8 +13,11 @@ use super::quant::{quantize_multiplier, softmax_input_radius};
 const PATCH: usize = 4096;
 
 mod elementwise;
+pub mod float;
 mod spatial;
+
 use super::read::{DType, Fused, Op, Options, Padding, Tensor, TfliteModel};
+pub use float::FloatKernel;
 
 /// How an i32 accumulator becomes an int8 output.
 #[derive(Clone, Debug, PartialEq)]
@@ -102,6 +105,15 @@ pub enum Kernel {
     },
     /// The same bytes under another shape.
     Reshape,
+    /// A float32 operator (a float32 `.tflite` file).
+    Float(FloatKernel),
+}
+
+impl Kernel {
+    /// A view of its input under another shape: no memory, no work.
+    pub fn is_view(&self) -> bool {
+        matches!(self, Kernel::Reshape | Kernel::Float(FloatKernel::Reshape))
+    }
 }
 
 /// The constants of an int8 `ADD` or `SUB` (the runtime's `AddParams`).
@@ -160,7 +172,8 @@ pub struct MeanParams {
 }
 
 /// An operand of an element-wise operator: a tensor computed at run time,
-/// or a constant embedded in the model (broadcast along the last axes).
+/// or a constant embedded in the model (its bytes; broadcast along the last
+/// axes).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Operand {
     Tensor(usize),
@@ -192,6 +205,8 @@ pub struct Program {
     pub steps: Vec<Step>,
     /// Shape operators evaluated at compile time and dropped.
     pub folded: usize,
+    /// A float32 model (else int8).
+    pub float: bool,
 }
 
 impl Program {
@@ -212,9 +227,20 @@ impl Program {
                 Kernel::Conv { weights, bias, .. }
                 | Kernel::Depthwise { weights, bias, .. }
                 | Kernel::FullyConnected { weights, bias, .. } => weights.len() + bias.len(),
+                Kernel::Float(
+                    FloatKernel::Conv { weights, bias, .. }
+                    | FloatKernel::Depthwise { weights, bias, .. }
+                    | FloatKernel::Dense { weights, bias, .. },
+                ) => weights.len() + bias.as_ref().map_or(0, Vec::len),
                 _ => 0,
             })
             .sum()
+    }
+
+    /// Bytes of a tensor's values.
+    pub fn bytes(&self, t: usize) -> usize {
+        let tensor = &self.tensors[t];
+        tensor.len() * tensor.dtype.size().unwrap_or(1)
     }
 }
 
@@ -236,17 +262,22 @@ pub fn lower(mut model: TfliteModel) -> Result<Program, Errors> {
     };
     let remaining = fold_shape_arithmetic(&mut model);
     let folded = model.ops.len() - remaining.len();
+    let float = model.tensors[input].dtype == DType::F32;
     for &t in &[input, output] {
         let tensor = &model.tensors[t];
-        if tensor.dtype != DType::I8 {
+        let what = if t == input { "input" } else { "output" };
+        if float && tensor.dtype != DType::F32 {
             errors.push(format!(
-                "the model's {} `{}` is {}: this compiler runs full-integer int8 models \
-                 (TFLiteConverter with `inference_input_type = tf.int8` and `inference_output_type = tf.int8`)",
-                if t == input { "input" } else { "output" },
-                tensor.name,
-                tensor.dtype
+                "the model's input is float32 but its {what} `{}` is {}: mixed models are not supported",
+                tensor.name, tensor.dtype
             ));
-        } else if tensor.single_quant().is_none() {
+        } else if !float && tensor.dtype != DType::I8 {
+            errors.push(format!(
+                "the model's {what} `{}` is {}: this compiler runs float32 models and full-integer int8 models \
+                 (TFLiteConverter with `inference_input_type = tf.int8` and `inference_output_type = tf.int8`)",
+                tensor.name, tensor.dtype
+            ));
+        } else if !float && tensor.single_quant().is_none() {
             errors.push(format!(
                 "the model's tensor `{}` has no per-tensor quantization",
                 tensor.name
@@ -262,7 +293,17 @@ pub fn lower(mut model: TfliteModel) -> Result<Program, Errors> {
     let mut steps = Vec::new();
     for i in remaining {
         let op = &model.ops[i];
-        match lower_op(&model, op) {
+        let lowered = if op.outputs.len() != 1 {
+            Err(format!(
+                "has {} outputs; one is supported",
+                op.outputs.len()
+            ))
+        } else if float {
+            float::lower_op(&model, op)
+        } else {
+            lower_op(&model, op)
+        };
+        match lowered {
             Ok(kernel) => steps.push(Step {
                 op_index: i,
                 op: op.kind.clone(),
@@ -284,6 +325,7 @@ pub fn lower(mut model: TfliteModel) -> Result<Program, Errors> {
             output,
             steps,
             folded,
+            float,
         })
     } else {
         Err(errors)
@@ -333,14 +375,14 @@ fn activation_inputs(model: &TfliteModel, op: &Op) -> Vec<usize> {
         .collect()
 }
 
-/// Every operand of `op`: int8 constants with their bytes.
+/// Every operand of `op`: constants with their bytes.
 fn operands(model: &TfliteModel, op: &Op) -> Vec<Operand> {
     op.inputs
         .iter()
         .flatten()
-        .map(|&t| match model.tensors[t].i8_data() {
-            Some(bytes) if model.tensors[t].data.is_some() => Operand::Constant(bytes),
-            _ => Operand::Tensor(t),
+        .map(|&t| match &model.tensors[t].data {
+            Some(bytes) => Operand::Constant(bytes.iter().map(|&b| b as i8).collect()),
+            None => Operand::Tensor(t),
         })
         .collect()
 }
@@ -583,7 +625,7 @@ fn axis(size: usize, k: usize, stride: usize, dilation: usize, padding: Padding)
 
 /// The window of a convolution or pooling from NHWC `x` to `out`, checked
 /// against the output shape the file states.
-fn window(
+pub(crate) fn window(
     x: &Tensor,
     out: &Tensor,
     kernel: [usize; 2],

@@ -3,7 +3,7 @@
 //! reader has run (first fit, regions on 64-byte cache lines). A `RESHAPE`
 //! is a view of its input and takes no memory.
 
-use super::lower::{Kernel, Program};
+use super::lower::Program;
 use crate::memory::{first_fit, Region};
 use std::collections::HashMap;
 
@@ -44,7 +44,7 @@ pub fn place(program: &Program) -> Placement {
     for (i, step) in program.steps.iter().enumerate() {
         let out = step.output;
         let until = last_read.get(&out).copied().unwrap_or(i);
-        if step.kernel == Kernel::Reshape {
+        if step.kernel.is_view() {
             let source = step.inputs[0];
             at.insert(out, at.get(&source).copied().unwrap_or(Loc::Input));
             if let Some(&r) = region_of.get(&source) {
@@ -57,7 +57,7 @@ pub fn place(program: &Program) -> Placement {
             at.insert(out, Loc::Output);
             continue;
         }
-        let len = program.tensors[out].len();
+        let len = program.bytes(out);
         let start = first_fit(&regions, i, len, ALIGN);
         regions.push(Region { start, len, until });
         region_of.insert(out, regions.len() - 1);

@@ -5,6 +5,7 @@
 //! int8 kernel reads, and [`codegen`] writes the model type.
 
 pub mod codegen;
+pub mod codegen_float;
 pub mod fold;
 pub mod include;
 pub mod lower;

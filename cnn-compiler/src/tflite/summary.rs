@@ -50,7 +50,8 @@ pub fn render(program: &Program, file: &str) -> String {
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
     let mut out = String::new();
-    let _ = writeln!(out, "TensorFlow Lite model \"{file}\" (int8)");
+    let kind = if program.float { "float32" } else { "int8" };
+    let _ = writeln!(out, "TensorFlow Lite model \"{file}\" ({kind})");
     let rule: String = "-".repeat(widths.iter().sum::<usize>() + 2 * 5);
     for (i, row) in rows.iter().enumerate() {
         let mut line = String::new();
@@ -77,17 +78,27 @@ pub fn render(program: &Program, file: &str) -> String {
             | Kernel::FullyConnected { weights, bias, .. } => weights.len() + 4 * bias.len(),
             _ => 0,
         })
-        .sum();
+        .sum::<usize>()
+        + if program.float {
+            4 * program.params()
+        } else {
+            0
+        };
+    let stored = if program.float {
+        "float32"
+    } else {
+        "int8 weights, int32 biases"
+    };
     let placement = place(program);
     let _ = writeln!(
         out,
-        "Params: {} ({weight_bytes} bytes: int8 weights, int32 biases)",
+        "Params: {} ({weight_bytes} bytes: {stored})",
         group(program.params())
     );
     let _ = writeln!(
         out,
-        "Scratch: {} bytes of int8 activations",
-        group(placement.arena + program.tensors[program.output].len())
+        "Scratch: {} bytes of {kind} activations",
+        group(placement.arena + program.bytes(program.output))
     );
     if folded > 0 {
         let _ = writeln!(

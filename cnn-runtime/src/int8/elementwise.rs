@@ -89,7 +89,7 @@ impl CompareParams {
 /// repeats with its length as period (broadcast along the last axes). Each
 /// operand's length divides the output's (the compiler checks).
 #[inline(always)]
-pub fn broadcast(a: &[i8], b: &[i8], output: &mut [i8], f: impl Fn(i8, i8) -> i8) {
+pub fn broadcast<A: Copy, B: Copy, Y>(a: &[A], b: &[B], output: &mut [Y], f: impl Fn(A, B) -> Y) {
     let n = output.len();
     if a.len() == n && b.len() == n {
         for ((y, &a), &b) in output.iter_mut().zip(a).zip(b) {
@@ -127,7 +127,7 @@ pub fn greater(p: &CompareParams, a: &[i8], b: &[i8], output: &mut [i8]) {
 
 /// `SELECT_V2`: `condition[i] != 0 ? a[i] : b[i]`, each operand broadcast
 /// with its length as period.
-pub fn select(condition: &[i8], a: &[i8], b: &[i8], output: &mut [i8]) {
+pub fn select<T: Copy>(condition: &[i8], a: &[T], b: &[T], output: &mut [T]) {
     if condition.is_empty() || a.is_empty() || b.is_empty() {
         return;
     }
@@ -138,6 +138,35 @@ pub fn select(condition: &[i8], a: &[i8], b: &[i8], output: &mut [i8]) {
             b[i % b.len()]
         };
     }
+}
+
+/// float32 `ADD`, `SUB`, `MUL` with broadcasting, then the fused activation's clamp.
+pub fn arithmetic_f32(
+    op: Arithmetic,
+    min: f32,
+    max: f32,
+    a: &[f32],
+    b: &[f32],
+    output: &mut [f32],
+) {
+    match op {
+        Arithmetic::Add => broadcast(a, b, output, |a, b| (a + b).clamp(min, max)),
+        Arithmetic::Sub => broadcast(a, b, output, |a, b| (a - b).clamp(min, max)),
+        Arithmetic::Mul => broadcast(a, b, output, |a, b| (a * b).clamp(min, max)),
+    }
+}
+
+/// float32 `GREATER` with broadcasting: boolean bytes.
+pub fn greater_f32(a: &[f32], b: &[f32], output: &mut [i8]) {
+    broadcast(a, b, output, |a, b| i8::from(a > b));
+}
+
+/// Which float32 arithmetic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Arithmetic {
+    Add,
+    Sub,
+    Mul,
 }
 
 #[cfg(test)]

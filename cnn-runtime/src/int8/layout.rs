@@ -1,17 +1,18 @@
-//! Operators that move bytes: `PAD` (with the zero point) and
-//! `CONCATENATION` along the last axis (inputs and output quantized alike).
+//! Operators that move values: `PAD` (with the zero point, or 0.0 in
+//! float32) and `CONCATENATION` along the last axis (inputs and output
+//! quantized alike), for int8 and float32 maps alike.
 
 /// `PAD` of a `[h, w, c]` map (batch 1) by `before`/`after` cells on each of
 /// the three axes, with `value` (the output's zero point).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PadParams {
+pub struct PadParams<T> {
     pub input: [usize; 3],
     pub before: [usize; 3],
     pub after: [usize; 3],
-    pub value: i8,
+    pub value: T,
 }
 
-pub fn pad(p: &PadParams, input: &[i8], output: &mut [i8]) {
+pub fn pad<T: Copy>(p: &PadParams<T>, input: &[T], output: &mut [T]) {
     let [h, w, c] = p.input;
     let ow = w + p.before[1] + p.after[1];
     let oc = c + p.before[2] + p.after[2];
@@ -27,7 +28,7 @@ pub fn pad(p: &PadParams, input: &[i8], output: &mut [i8]) {
 
 /// `CONCATENATION` on the last axis: each input holds `outer` runs of its
 /// own width; the output's runs are their widths' sum.
-pub fn concatenate(outer: usize, inputs: &[&[i8]], output: &mut [i8]) {
+pub fn concatenate<T: Copy>(outer: usize, inputs: &[&[T]], output: &mut [T]) {
     let widths = inputs
         .iter()
         .map(|x| x.len().checked_div(outer).unwrap_or(0));

@@ -49,7 +49,9 @@ pub mod pool;
 pub mod reduce;
 pub mod softmax;
 
-pub use model::{as_i8, operands, At, Int8Model, Int8Scratch};
+pub use model::{
+    as_i8, bytes_of_f32, bytes_of_f32_mut, f32s, f32s_mut, operands, At, Int8Model, Int8Scratch,
+};
 
 use fixed::{multiply_by_quantized_multiplier, multiply_by_quantized_multiplier_single_rounding};
 

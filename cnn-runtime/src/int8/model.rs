@@ -28,6 +28,9 @@ pub trait Int8Model {
     /// Zeroed scratch memory.
     fn new_scratch() -> Self::Scratch;
 
+    /// An input of zero bytes, to fill in place.
+    fn new_input() -> Self::Input;
+
     /// Runs the model with the caller's scratch memory (no_std, `static` scratch).
     fn forward_into<'s>(
         &self,
@@ -122,6 +125,33 @@ pub fn operands<'a, const K: usize>(
         };
     }
     Some((read, written))
+}
+
+/// float32 values stored in bytes (an arena region, or embedded weights,
+/// both 64-byte aligned by the compiler): empty if the bytes are not aligned
+/// for f32 or not whole values, which the compiler never lets happen (the
+/// kernels then do nothing rather than read out of bounds).
+#[inline(always)]
+pub fn f32s(bytes: &[i8]) -> &[f32] {
+    bytemuck::try_cast_slice(bytes).unwrap_or(&[])
+}
+
+/// The same, writable.
+#[inline(always)]
+pub fn f32s_mut(bytes: &mut [i8]) -> &mut [f32] {
+    bytemuck::try_cast_slice_mut(bytes).unwrap_or(&mut [])
+}
+
+/// float32 values as the bytes they are stored in.
+#[inline(always)]
+pub fn bytes_of_f32(values: &[f32]) -> &[i8] {
+    bytemuck::cast_slice(values)
+}
+
+/// The same, writable.
+#[inline(always)]
+pub fn bytes_of_f32_mut(values: &mut [f32]) -> &mut [i8] {
+    bytemuck::cast_slice_mut(values)
 }
 
 /// Embedded weight bytes as the int8 values they are.

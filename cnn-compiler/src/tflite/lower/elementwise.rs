@@ -9,7 +9,7 @@ use crate::tflite::read::{DType, Fused, Tensor};
 /// The two operands broadcast to `out`: equal shapes, or one whose shape,
 /// without leading 1s, is the end of `out`'s (so it repeats with its length
 /// as period). Constants may broadcast; so may computed tensors.
-fn broadcastable(operands: &[&Tensor], out: &Tensor) -> Result<(), String> {
+pub(super) fn broadcastable(operands: &[&Tensor], out: &Tensor) -> Result<(), String> {
     for x in operands {
         let inner: Vec<usize> = x.shape.iter().copied().skip_while(|&d| d == 1).collect();
         let tail = &out.shape[out.shape.len().saturating_sub(inner.len())..];

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# libFuzzer on the weight loaders and the three model readers (cargo fuzz,
+# libFuzzer on the weight loaders and the four model readers (cargo fuzz,
 # nightly Rust), each for SECONDS (default 60), seeded with the fixtures.
 # Prints the executions each target survived; any crash, timeout or
 # out-of-memory stops with its input saved under fuzz/artifacts/.
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(safetensors npz dsl keras_python keras_json)
+[ ${#targets[@]} -gt 0 ] || targets=(safetensors npz dsl keras_python keras_json tflite)
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 corpus=target/fuzz-corpus
 mkdir -p "$corpus"
@@ -23,6 +23,10 @@ for target in "${targets[@]}"; do
         dsl) for f in fixtures/*/model.cnn; do cp "$f" "$dir/$(basename "$(dirname "$f")")"; done ;;
         keras_python) for f in fixtures/*/keras_source.py; do cp "$f" "$dir/$(basename "$(dirname "$f")")"; done ;;
         keras_json) for f in fixtures/*/config.json; do cp "$f" "$dir/$(basename "$(dirname "$f")")"; done ;;
+        # The fixtures' TensorFlow Lite files that fit -max_len (int8 and float32).
+        tflite) for f in fixtures/{flat_input,inception,dscnn,bn_dw}/tflite/model.*.tflite; do
+                    cp "$f" "$dir/$(basename "$(dirname "$(dirname "$f")")")-$(basename "$f")"
+                done ;;
     esac
     echo "== $target ($seconds s)"
     log="$corpus/$target.log"

@@ -193,6 +193,34 @@ macro_rules! float_equals_tflite {
     }};
 }
 
+/// [`float_equals_tflite!`] on a file of tests/tflite.
+macro_rules! float_equals_test_file {
+    ($model:ty, $name:expr) => {{
+        let io = test_file_io($name);
+        let inputs = io["inputs"].to_f32();
+        let expected = io["outputs_f32tflite"].to_f32();
+        let model = <$model>::new();
+        let input = <$model>::new_input();
+        let in_len = core::mem::size_of_val(&input) / 4;
+        for k in 0..inputs.len() / in_len {
+            let mut input = input;
+            fill(&mut input, &inputs[k * in_len..][..in_len]);
+            let y = model.forward(&input);
+            let want = &expected[k * y.len()..][..y.len()];
+            let worst = y
+                .iter()
+                .zip(want)
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert!(
+                worst <= 1e-5,
+                "{}: input {k}: largest difference {worst:e}",
+                $name
+            );
+        }
+    }};
+}
+
 /// Fills an all-f32 array from values.
 fn fill<T: Copy>(target: &mut T, values: &[f32]) {
     let n = core::mem::size_of::<T>() / 4;
@@ -223,4 +251,68 @@ fn float32_files_equal_tflite() {
     float_equals_tflite!(BnDwF32, "bn_dw", 1e-5);
     float_equals_tflite!(InceptionF32, "inception", 1e-5);
     float_equals_tflite!(FlatInputF32, "flat_input", 1e-5);
+}
+
+cnn_runtime::include_tflite! { pub struct ActivationsInt8; "tests/tflite/activations.int8.tflite" }
+cnn_runtime::include_tflite! { pub struct ActivationsF32; "tests/tflite/activations.f32.tflite" }
+cnn_runtime::include_tflite! { pub struct GapKeepdimsInt8; "tests/tflite/gap_keepdims.int8.tflite" }
+cnn_runtime::include_tflite! { pub struct GapKeepdimsF32; "tests/tflite/gap_keepdims.f32.tflite" }
+cnn_runtime::include_tflite! { pub struct FloatIoInt8; "tests/tflite/float_io.int8.tflite" }
+
+/// The same comparisons on the tests' own small files (tests/tflite, made by
+/// TensorFlow's converter: tools/make_tflite_test_files.py).
+fn test_file_io(name: &str) -> std::collections::BTreeMap<String, safetensors::Tensor> {
+    safetensors::read(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(format!("tests/tflite/{name}.io.safetensors")),
+    )
+    .unwrap()
+}
+
+/// `LOGISTIC`, `TANH`, `HARD_SWISH`, `LEAKY_RELU` and `QUANTIZE` (int8 to int8).
+#[test]
+fn activation_operators_equal_tflite() {
+    let io = test_file_io("activations");
+    let (inputs, expected) = (io["inputs_q"].to_i8(), io["outputs_q"].to_i8());
+    let model = ActivationsInt8::new();
+    for k in 0..16 {
+        let mut x = ActivationsInt8::new_input();
+        x.as_flattened_mut()
+            .as_flattened_mut()
+            .copy_from_slice(&inputs[k * 192..][..192]);
+        assert_eq!(model.forward(&x)[..], expected[k * 5..][..5], "input {k}");
+    }
+    float_equals_test_file!(ActivationsF32, "activations");
+}
+
+/// `MEAN` with `keep_dims` (Keras' `GlobalAveragePooling2D(keepdims=True)`).
+#[test]
+fn mean_keeping_dimensions_equals_tflite() {
+    let io = test_file_io("gap_keepdims");
+    let (inputs, expected) = (io["inputs_q"].to_i8(), io["outputs_q"].to_i8());
+    let model = GapKeepdimsInt8::new();
+    for k in 0..16 {
+        let mut x = GapKeepdimsInt8::new_input();
+        x.as_flattened_mut()
+            .as_flattened_mut()
+            .copy_from_slice(&inputs[k * 192..][..192]);
+        assert_eq!(model.forward(&x)[..], expected[k * 4..][..4], "input {k}");
+    }
+    float_equals_test_file!(GapKeepdimsF32, "gap_keepdims");
+}
+
+/// An int8 model with float32 input and output: `QUANTIZE` and `DEQUANTIZE`
+/// inside the file, every output value equal to TensorFlow Lite's.
+#[test]
+fn float_input_and_output_around_int8_equal_tflite() {
+    let io = test_file_io("float_io");
+    let (inputs, expected) = (io["inputs"].to_f32(), io["outputs_int8_model"].to_f32());
+    let model = FloatIoInt8::new();
+    for k in 0..16 {
+        let mut x = FloatIoInt8::new_input();
+        x.as_flattened_mut()
+            .as_flattened_mut()
+            .copy_from_slice(&inputs[k * 192..][..192]);
+        assert_eq!(model.forward(&x)[..], expected[k * 3..][..3], "input {k}");
+    }
 }

@@ -200,7 +200,12 @@ pub fn run(p: &Program, input: &[i8]) -> HashMap<usize, Vec<i8>> {
                 q::softmax::softmax(&params, *depth, x[0], &mut y)
             }
             Kernel::Reshape => y.copy_from_slice(x[0]),
-            Kernel::Float(_) => unreachable!("the int8 fixtures have no float32 operators"),
+            Kernel::Lookup { table } => {
+                q::elementwise::lookup(table[..].try_into().unwrap(), x[0], &mut y)
+            }
+            Kernel::Quantize { .. } | Kernel::Dequantize { .. } | Kernel::Float(_) => {
+                unreachable!("the int8 files tested here have no float32 operators")
+            }
         }
         values.insert(step.output, y);
     }
@@ -241,9 +246,25 @@ fn first_difference(p: &Program, io: &safetensors::SafeTensors, input: &[i8]) ->
 
 fn check(fixture: &str) {
     let dir = format!("../fixtures/{fixture}/tflite");
-    let program =
-        lower(read(&std::fs::read(format!("{dir}/model.int8.tflite")).unwrap()).unwrap()).unwrap();
-    let bytes = std::fs::read(format!("{dir}/io.safetensors")).unwrap();
+    check_files(
+        fixture,
+        &format!("{dir}/model.int8.tflite"),
+        &format!("{dir}/io.safetensors"),
+    );
+}
+
+/// The tests' own small files (tests/tflite, made by TensorFlow).
+fn check_test_file(name: &str) {
+    check_files(
+        name,
+        &format!("../tests/tflite/{name}.int8.tflite"),
+        &format!("../tests/tflite/{name}.io.safetensors"),
+    );
+}
+
+fn check_files(fixture: &str, model: &str, io: &str) {
+    let program = lower(read(&std::fs::read(model).unwrap()).unwrap()).unwrap();
+    let bytes = std::fs::read(io).unwrap();
     let io = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     let inputs = io.tensor("inputs_q").unwrap();
     let n = program.tensors[program.input].len();
@@ -299,4 +320,14 @@ fn inception_layers_equal_tflite() {
 #[test]
 fn flat_input_layers_equal_tflite() {
     check("flat_input");
+}
+
+#[test]
+fn activations_layers_equal_tflite() {
+    check_test_file("activations");
+}
+
+#[test]
+fn gap_keepdims_layers_equal_tflite() {
+    check_test_file("gap_keepdims");
 }

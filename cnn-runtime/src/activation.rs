@@ -58,6 +58,10 @@ activation!(
     ReluN1To1, |x| x.clamp(-1.0, 1.0)
 );
 activation!(
+    /// `x * min(max(x + 3, 0), 6) / 6` (hard swish, Keras' `hard_silu`).
+    HardSwish, |x| x * (x + 3.0).clamp(0.0, 6.0) / 6.0
+);
+activation!(
     /// `1 / (1 + e^-x)`.
     Sigmoid, |x| sigmoid(x)
 );

@@ -575,6 +575,30 @@ pub(super) fn emit_step(
             call(quote!(q::softmax::softmax(&#g, #depth, x0, y);)),
         ),
         Kernel::Reshape => (TokenStream::new(), TokenStream::new()),
+        Kernel::Lookup { table } => {
+            let bytes: Vec<u8> = table.iter().map(|&v| v as u8).collect();
+            let literal = Literal::byte_string(&bytes);
+            (
+                quote!(static #t: [u8; 256] = *#literal;),
+                call(quote! {
+                    if let ::core::result::Result::Ok(table) = <&[i8; 256]>::try_from(q::as_i8(&#t)) {
+                        q::elementwise::lookup(table, x0, y);
+                    }
+                }),
+            )
+        }
+        Kernel::Quantize { scale, zero_point } => (
+            TokenStream::new(),
+            call(
+                quote!(q::Quantization { scale: #scale, zero_point: #zero_point }.quantize_slice(q::f32s(x0), y);),
+            ),
+        ),
+        Kernel::Dequantize { scale, zero_point } => (
+            TokenStream::new(),
+            call(
+                quote!(q::Quantization { scale: #scale, zero_point: #zero_point }.dequantize_slice(x0, q::f32s_mut(y));),
+            ),
+        ),
         Kernel::Float(kernel) => {
             let (statics, body) = super::codegen_float::emit(i, step, kernel);
             (statics, call(body))

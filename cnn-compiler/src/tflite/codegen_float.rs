@@ -329,6 +329,22 @@ pub fn emit(i: usize, step: &Step, kernel: &FloatKernel) -> (TokenStream, TokenS
                 ::cnn_runtime::activation::softmax_groups(y, #depth);
             },
         ),
+        FloatKernel::Unary { activation, alpha } => {
+            let name = format_ident!("{activation}");
+            let value = match alpha {
+                Some(alpha) => quote!(::cnn_runtime::activation::#name(#alpha)),
+                None => quote!(::cnn_runtime::activation::#name),
+            };
+            (
+                TokenStream::new(),
+                quote! {
+                    let f = #value;
+                    for (y, &x) in q::f32s_mut(y).iter_mut().zip(q::f32s(x0)) {
+                        *y = ::cnn_runtime::activation::Activation::apply(f, x);
+                    }
+                },
+            )
+        }
         FloatKernel::Reshape => (TokenStream::new(), TokenStream::new()),
     }
 }

@@ -3,7 +3,8 @@
 //! problem a compile error on the path, beside a stub of the type.
 
 use super::codegen::{generate, Header};
-use super::lower::lower;
+use super::lower::{lower, Program};
+use super::memory::place;
 use super::read::read;
 use super::summary::render;
 use crate::front::dsl;
@@ -81,6 +82,9 @@ pub fn expand(tokens: TokenStream, base: &Path) -> TokenStream {
         Ok(program) => program,
         Err(errors) => return stub(errors),
     };
+    if let Err(e) = check_size(&program) {
+        return stub(vec![e]);
+    }
     let absolute = std::fs::canonicalize(&file).unwrap_or(file);
     let absolute = absolute.to_string_lossy().into_owned();
     let track = quote! {
@@ -98,6 +102,24 @@ pub fn expand(tokens: TokenStream, base: &Path) -> TokenStream {
         &summary,
         track,
     )
+}
+
+/// The most memory a generated model may ask for: its scratch (activations)
+/// and its input. Beyond this, the file is refused at compile time rather
+/// than generating types no program could hold.
+pub const MAX_MODEL_BYTES: usize = 1 << 30;
+
+/// Refuses a model whose scratch or input exceeds [`MAX_MODEL_BYTES`].
+pub fn check_size(program: &Program) -> Result<(), String> {
+    let scratch = place(program).arena + program.bytes(program.output);
+    let input = program.bytes(program.input);
+    if scratch > MAX_MODEL_BYTES || input > MAX_MODEL_BYTES {
+        return Err(format!(
+            "the model needs {scratch} bytes of activations and a {input}-byte input; \
+             at most {MAX_MODEL_BYTES} bytes each are supported"
+        ));
+    }
+    Ok(())
 }
 
 /// The type's name when none is given: the file's stem before its first

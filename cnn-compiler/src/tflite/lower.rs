@@ -15,6 +15,7 @@ const PATCH: usize = 4096;
 mod elementwise;
 pub mod float;
 mod spatial;
+mod unary;
 
 use super::read::{DType, Fused, Op, Options, Padding, Tensor, TfliteModel};
 pub use float::FloatKernel;
@@ -105,6 +106,21 @@ pub enum Kernel {
     },
     /// The same bytes under another shape.
     Reshape,
+    /// An element-wise operator of one int8 value, as a table of its 256
+    /// results (`table[x as u8]`).
+    Lookup {
+        table: Vec<i8>,
+    },
+    /// `QUANTIZE` from float32.
+    Quantize {
+        scale: f32,
+        zero_point: i32,
+    },
+    /// `DEQUANTIZE` to float32.
+    Dequantize {
+        scale: f32,
+        zero_point: i32,
+    },
     /// A float32 operator (a float32 `.tflite` file).
     Float(FloatKernel),
 }
@@ -268,13 +284,13 @@ pub fn lower(mut model: TfliteModel) -> Result<Program, Errors> {
         let what = if t == input { "input" } else { "output" };
         if float && tensor.dtype != DType::F32 {
             errors.push(format!(
-                "the model's input is float32 but its {what} `{}` is {}: mixed models are not supported",
+                "the model's input is float32 but its {what} `{}` is {}: give both the same type",
                 tensor.name, tensor.dtype
             ));
         } else if !float && tensor.dtype != DType::I8 {
             errors.push(format!(
-                "the model's {what} `{}` is {}: this compiler runs float32 models and full-integer int8 models \
-                 (TFLiteConverter with `inference_input_type = tf.int8` and `inference_output_type = tf.int8`)",
+                "the model's {what} `{}` is {}: this compiler runs float32 models and int8 models \
+                 (full-integer, or with float32 input and output)",
                 tensor.name, tensor.dtype
             ));
         } else if !float && tensor.single_quant().is_none() {
@@ -293,12 +309,20 @@ pub fn lower(mut model: TfliteModel) -> Result<Program, Errors> {
     let mut steps = Vec::new();
     for i in remaining {
         let op = &model.ops[i];
+        // Each operator computes in its operands' type; QUANTIZE and
+        // DEQUANTIZE join the two (an int8 model with float32 input or output).
+        let computes_float = op
+            .inputs
+            .iter()
+            .flatten()
+            .chain(&op.outputs)
+            .any(|&t| model.tensors[t].dtype == DType::F32);
         let lowered = if op.outputs.len() != 1 {
             Err(format!(
                 "has {} outputs; one is supported",
                 op.outputs.len()
             ))
-        } else if float {
+        } else if computes_float && op.kind != "QUANTIZE" && op.kind != "DEQUANTIZE" {
             float::lower_op(&model, op)
         } else {
             lower_op(&model, op)
@@ -515,13 +539,24 @@ fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
                 .collect();
             spatial::concat(&inputs, out, *axis, *fused)
         }
-        ("MEAN", Options::Reducer { keep_dims }) => {
-            spatial::mean(operand(0)?, operand(1)?, out, *keep_dims)
-        }
+        ("MEAN", Options::Reducer { .. }) => spatial::mean(operand(0)?, operand(1)?, out),
         ("REDUCE_MAX", Options::Reducer { .. }) => {
             spatial::reduce_max(operand(0)?, operand(1)?, out)
         }
         ("SOFTMAX", Options::Softmax { beta }) => softmax(operand(0)?, out, *beta),
+        ("LOGISTIC", _) => unary::logistic(operand(0)?, out),
+        ("TANH", _) => unary::tanh(operand(0)?, out),
+        ("HARD_SWISH", _) => unary::hard_swish(operand(0)?, out),
+        ("LEAKY_RELU", Options::LeakyRelu { alpha }) => unary::leaky_relu(operand(0)?, out, *alpha),
+        ("QUANTIZE", _) if operand(0)?.dtype == DType::I8 => unary::requantize(operand(0)?, out),
+        ("QUANTIZE", _) if operand(0)?.dtype == DType::F32 => {
+            let (scale, zero_point) = activation(out)?;
+            Ok(Kernel::Quantize { scale, zero_point })
+        }
+        ("DEQUANTIZE", _) if out.dtype == DType::F32 => {
+            let (scale, zero_point) = activation(operand(0)?)?;
+            Ok(Kernel::Dequantize { scale, zero_point })
+        }
         ("RESHAPE", _) => {
             let x = operand(0)?;
             if x.len() != out.len() || x.dtype != out.dtype {

@@ -140,6 +140,15 @@ pub fn select<T: Copy>(condition: &[i8], a: &[T], b: &[T], output: &mut [T]) {
     }
 }
 
+/// An element-wise operator of one int8 value by its table of 256 results
+/// (computed by the compiler with TensorFlow Lite's recipe): `LOGISTIC`,
+/// `TANH`, `HARD_SWISH`, `LEAKY_RELU`, `QUANTIZE` from int8.
+pub fn lookup(table: &[i8; 256], input: &[i8], output: &mut [i8]) {
+    for (y, &x) in output.iter_mut().zip(input) {
+        *y = table[usize::from(x as u8)];
+    }
+}
+
 /// float32 `ADD`, `SUB`, `MUL` with broadcasting, then the fused activation's clamp.
 pub fn arithmetic_f32(
     op: Arithmetic,

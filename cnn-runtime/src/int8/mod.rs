@@ -40,8 +40,9 @@ macro_rules! multiversion {
 }
 
 pub mod conv;
+/// TensorFlow Lite's integer arithmetic (the `cnn-fixed` crate).
+pub use cnn_fixed as fixed;
 pub mod elementwise;
-pub mod fixed;
 pub mod fully_connected;
 pub mod layout;
 mod model;

@@ -61,6 +61,12 @@ pub enum FloatKernel {
     Softmax {
         depth: usize,
     },
+    /// `LOGISTIC`, `TANH`, `HARD_SWISH` or `LEAKY_RELU`: the runtime
+    /// activation of this name, on every value.
+    Unary {
+        activation: &'static str,
+        alpha: Option<f32>,
+    },
     Reshape,
 }
 
@@ -392,6 +398,25 @@ pub fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
             }
             FloatKernel::Softmax {
                 depth: out.shape.last().copied().unwrap_or(1),
+            }
+        }
+        ("LOGISTIC" | "TANH" | "HARD_SWISH", _) => {
+            float(operand(0)?)?;
+            let activation = match op.kind.as_str() {
+                "LOGISTIC" => "Sigmoid",
+                "TANH" => "Tanh",
+                _ => "HardSwish",
+            };
+            FloatKernel::Unary {
+                activation,
+                alpha: None,
+            }
+        }
+        ("LEAKY_RELU", Options::LeakyRelu { alpha }) => {
+            float(operand(0)?)?;
+            FloatKernel::Unary {
+                activation: "LeakyRelu",
+                alpha: Some(*alpha),
             }
         }
         ("RESHAPE", _) => {

@@ -130,12 +130,9 @@ fn spatial_axes(x: &Tensor, axes: &Tensor, out: &Tensor) -> Result<[usize; 3], S
 
 /// `MEAN` over height and width (TensorFlow Lite's `QuantizedMeanOrSum`):
 /// the multiplier `s_in / s_out`, with the count divided into it.
-pub fn mean(x: &Tensor, axes: &Tensor, out: &Tensor, keep_dims: bool) -> Lowered {
+pub fn mean(x: &Tensor, axes: &Tensor, out: &Tensor) -> Lowered {
     let (si, zi) = activation(x)?;
     let (so, zo) = activation(out)?;
-    if keep_dims {
-        return Err("MEAN with keep_dims is not supported yet (Keras' GlobalAveragePooling2D(keepdims=True))".into());
-    }
     let [h, w, c] = spatial_axes(x, axes, out)?;
     let count = (h * w) as i64;
     let (m, s) = quantize_multiplier(f64::from(si) / f64::from(so));

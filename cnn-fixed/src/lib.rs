@@ -4,8 +4,11 @@
 //! kernels (gemmlowp's `fixedpoint.h` semantics, double rounding as TensorFlow
 //! is built by default).
 //!
-//! Every function here is `const`, so the compiler can run the same code on
-//! constants, and total: no input overflows or panics.
+//! Every function here is `const` and total: no input overflows or panics.
+//! The runtime's int8 kernels run them per value; the compiler runs the same
+//! code over all 256 int8 inputs of an element-wise operator to make its
+//! lookup table. One implementation, so both compute the same bytes.
+#![no_std]
 
 /// `round(a * b / 2^31)`, positive ties up and negative ties toward zero, saturated: the only
 /// overflowing case, `i32::MIN * i32::MIN`, gives `i32::MAX` (Arm's `VQRDMULH`).

@@ -27,26 +27,69 @@ struct Node {
     y: usize,
 }
 
+/// A graph to draw: node 0 is the input; each other node reads earlier ones.
+pub struct Graph {
+    pub title: String,
+    pub nodes: Vec<GraphNode>,
+}
+
+/// One box: its three lines of text (name and kind, output, parameters; an
+/// empty line is left out) and the nodes it reads.
+pub struct GraphNode {
+    pub lines: [String; 3],
+    pub inputs: Vec<usize>,
+}
+
 /// The layer graph of `plan` as an SVG document.
 pub fn svg(plan: &Plan) -> String {
-    let n = plan.layers.len();
-    // Row of each tensor: 0 for the input, then the longest path to it.
-    let mut row = vec![0usize; n + 1];
-    for (i, layer) in plan.layers.iter().enumerate() {
-        row[i + 1] = layer
+    let mut nodes = vec![GraphNode {
+        lines: [
+            format!("{} (InputLayer)", plan.input_name),
+            format!("output {}", plan.input.keras()),
+            String::new(),
+        ],
+        inputs: Vec::new(),
+    }];
+    for layer in &plan.layers {
+        nodes.push(GraphNode {
+            lines: [
+                format!("{} ({})", layer.name, layer.class.keras_name()),
+                format!("output {}", layer.output.keras()),
+                if layer.params > 0 {
+                    format!("{} params", group_thousands(layer.params))
+                } else {
+                    String::new()
+                },
+            ],
+            inputs: layer.inputs.iter().map(|o| o.tensor).collect(),
+        });
+    }
+    draw(&Graph {
+        title: plan.model_name.clone(),
+        nodes,
+    })
+}
+
+/// Any [`Graph`] as an SVG document (the layout above).
+pub fn draw(graph: &Graph) -> String {
+    let n = graph.nodes.len().saturating_sub(1);
+    let inputs = |t: usize| {
+        graph.nodes[t]
             .inputs
             .iter()
-            .map(|o| row[o.tensor] + 1)
-            .max()
-            .unwrap_or(1);
+            .copied()
+            .filter(move |&i| i < t)
+    };
+    // Row of each node: 0 for the input, then the longest path to it.
+    let mut row = vec![0usize; n + 1];
+    for t in 1..=n {
+        row[t] = inputs(t).map(|i| row[i] + 1).max().unwrap_or(1);
     }
     // As low as the readers allow: a branch just above its merge.
     for t in (1..n).rev() {
-        let readers = plan.layers[t..]
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.inputs.iter().any(|o| o.tensor == t))
-            .map(|(k, _)| row[t + k + 1]);
+        let readers = (t + 1..=n)
+            .filter(|&r| inputs(r).any(|i| i == t))
+            .map(|r| row[r]);
         if let Some(lowest) = readers.min() {
             row[t] = row[t].max(lowest - 1);
         }
@@ -59,11 +102,8 @@ pub fn svg(plan: &Plan) -> String {
     let widest = members.iter().map(Vec::len).max().unwrap_or(1);
     let boxes_width = 2 * MARGIN + widest * BOX_WIDTH + (widest - 1) * GAP_X;
     // One lane to the right for each arrow that skips rows.
-    let long_edges = plan
-        .layers
-        .iter()
-        .enumerate()
-        .flat_map(|(i, l)| l.inputs.iter().map(move |o| (o.tensor, i + 1)))
+    let long_edges = (1..=n)
+        .flat_map(|t| inputs(t).map(move |i| (i, t)))
         .filter(|&(from, to)| row[to] > row[from] + 1)
         .count();
     let width = boxes_width + LANE * long_edges;
@@ -73,27 +113,8 @@ pub fn svg(plan: &Plan) -> String {
         let used = tensors.len() * BOX_WIDTH + tensors.len().saturating_sub(1) * GAP_X;
         let left = (boxes_width - used) / 2;
         for (k, &t) in tensors.iter().enumerate() {
-            let lines = match t {
-                0 => [
-                    format!("{} (InputLayer)", plan.input_name),
-                    format!("output {}", plan.input.keras()),
-                    String::new(),
-                ],
-                t => {
-                    let layer = &plan.layers[t - 1];
-                    [
-                        format!("{} ({})", layer.name, layer.class.keras_name()),
-                        format!("output {}", layer.output.keras()),
-                        if layer.params > 0 {
-                            format!("{} params", group_thousands(layer.params))
-                        } else {
-                            String::new()
-                        },
-                    ]
-                }
-            };
             nodes[t] = Some(Node {
-                lines,
+                lines: graph.nodes[t].lines.clone(),
                 x: left + k * (BOX_WIDTH + GAP_X),
                 y: MARGIN + r * (BOX_HEIGHT + GAP_Y),
             });
@@ -105,7 +126,7 @@ pub fn svg(plan: &Plan) -> String {
         out,
         r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"#
     );
-    let _ = writeln!(out, "<title>{}</title>", escape(&plan.model_name));
+    let _ = writeln!(out, "<title>{}</title>", escape(&graph.title));
     out.push_str(concat!(
         r#"<defs><marker id="arrow" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse">"#,
         r##"<path d="M 0 0 L 10 5 L 0 10 z" fill="#555"/></marker></defs>"##,
@@ -117,15 +138,17 @@ pub fn svg(plan: &Plan) -> String {
         (boxes_width + count * BOX_WIDTH + count.saturating_sub(1) * GAP_X) / 2
     };
     let mut lane = 0;
-    for (i, layer) in plan.layers.iter().enumerate() {
-        let to = nodes[i + 1].as_ref().expect("every layer has a box");
-        for operand in &layer.inputs {
-            let from = nodes[operand.tensor]
-                .as_ref()
-                .expect("every tensor has a box");
+    for t in 1..=n {
+        let Some(to) = nodes[t].as_ref() else {
+            continue;
+        };
+        for i in inputs(t) {
+            let Some(from) = nodes[i].as_ref() else {
+                continue;
+            };
             let (x1, y1) = (from.x + BOX_WIDTH / 2, from.y + BOX_HEIGHT);
             let (x2, y2) = (to.x + BOX_WIDTH / 2, to.y);
-            let (r1, r2) = (row[operand.tensor], row[i + 1]);
+            let (r1, r2) = (row[i], row[t]);
             let path = if r2 > r1 + 1 {
                 // Around the rows in between, in a lane of its own.
                 let x = (r1 + 1..r2).map(right_edge).max().unwrap_or(x1) + LANE * (lane + 1);
@@ -146,7 +169,7 @@ pub fn svg(plan: &Plan) -> String {
         let Some(node) = node else { continue };
         let fill = match t {
             0 => "#eef5e9",
-            t if plan.layers[t - 1].inputs.len() > 1 => "#fdf0e6",
+            t if graph.nodes[t].inputs.len() > 1 => "#fdf0e6",
             _ => "#eaf1fb",
         };
         let _ = writeln!(

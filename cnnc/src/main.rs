@@ -7,11 +7,13 @@
 //! cnnc --check model.json       only check
 //! cnnc --plot model.svg model.py  draw the layer graph
 //! ```
-//! Inputs: Keras Python code (`.py`), Keras' `model.to_json()` (`.json`) or the
-//! `cnn!` DSL (any other extension, e.g. `.cnn`). Exit codes: 0 ok, 1 the model
-//! has mistakes, 2 usage or I/O error.
+//! Inputs: Keras Python code (`.py`), Keras' `model.to_json()` (`.json`), a
+//! TensorFlow Lite file (`.tflite`, int8 or float32) or the `cnn!` DSL (any
+//! other extension, e.g. `.cnn`). Exit codes: 0 ok, 1 the model has mistakes,
+//! 2 usage or I/O error.
 
 mod source;
+mod tflite;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label};
 use codespan_reporting::files::SimpleFile;
@@ -25,8 +27,8 @@ use std::process::ExitCode;
 #[command(version, about, long_about = None)]
 #[command(group(clap::ArgGroup::new("mode").args(["summary", "check", "plot"])))]
 struct Args {
-    /// The model: Keras Python code (.py), Keras' model.to_json() (.json) or
-    /// the cnn! DSL (.cnn or any other extension).
+    /// The model: Keras Python code (.py), Keras' model.to_json() (.json), a
+    /// TensorFlow Lite file (.tflite) or the cnn! DSL (.cnn or any other extension).
     model: PathBuf,
     /// Print Keras' model.summary() table, then the memory plan.
     #[arg(long)]
@@ -42,7 +44,7 @@ struct Args {
     output: Option<PathBuf>,
 }
 
-enum Mode {
+pub(crate) enum Mode {
     Generate(Option<PathBuf>),
     Summary,
     Check,
@@ -59,6 +61,9 @@ fn main() -> ExitCode {
         _ => Mode::Generate(args.output),
     };
     let input = args.model;
+    if input.extension().is_some_and(|e| e == "tflite") {
+        return tflite::run(&input, mode);
+    }
     let text = match std::fs::read_to_string(&input) {
         Ok(text) => text,
         Err(e) => {
@@ -103,6 +108,17 @@ fn main() -> ExitCode {
                     }
                 },
             }
+        }
+    }
+}
+
+/// Writes `text` to `path`, or says why it cannot (exit code 2).
+pub(crate) fn write_file(path: &std::path::Path, text: &str) -> ExitCode {
+    match std::fs::write(path, text) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("cnnc: cannot write {}: {e}", path.display());
+            ExitCode::from(2)
         }
     }
 }

@@ -217,3 +217,51 @@ fn deep_nesting_is_an_error_not_a_crash() {
     assert!(text(&out.stderr).contains("brackets nested more than 32 deep"));
     std::fs::remove_file(path).ok();
 }
+
+#[test]
+fn tflite_files_are_summarised_checked_drawn_and_generated() {
+    let model = repo("fixtures/resnet8/tflite/model.int8.tflite");
+    let model = model.to_str().unwrap();
+    let out = cnnc(&["--summary", model]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    assert!(summary.contains("ADD + RELU"), "{summary}");
+    assert!(summary.contains("Params: 77,706"), "{summary}");
+    assert_eq!(cnnc(&["--check", model]).status.code(), Some(0));
+
+    let svg = std::env::temp_dir().join(format!("cnnc-tflite-{}.svg", std::process::id()));
+    let out = cnnc(&["--plot", svg.to_str().unwrap(), model]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let picture = std::fs::read_to_string(&svg).unwrap();
+    assert_eq!(
+        picture.matches("class=\"layer\"").count(),
+        17,
+        "the input and 16 operators"
+    );
+    std::fs::remove_file(&svg).unwrap();
+
+    let out = cnnc(&[model]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("impl q::Int8Model for Model"));
+}
+
+#[test]
+fn an_unsupported_tflite_operator_exits_1_naming_it() {
+    let model = repo("tests/tflite/unsupported.int8.tflite");
+    let out = cnnc(&["--check", model.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let errors = text(&out.stderr);
+    assert!(
+        errors.contains("operator 1 EXPAND_DIMS (reads t15"),
+        "{errors}"
+    );
+    let out = cnnc(&[
+        "--check",
+        repo("README.md")
+            .to_str()
+            .unwrap()
+            .replace(".md", ".tflite")
+            .as_str(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "a missing file is an I/O error");
+}

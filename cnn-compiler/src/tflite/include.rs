@@ -124,7 +124,7 @@ pub fn check_size(program: &Program) -> Result<(), String> {
 
 /// The type's name when none is given: the file's stem before its first
 /// dot, in UpperCamelCase (`vww.int8.tflite` → `Vww`).
-fn type_name(path: &str) -> String {
+pub fn type_name(path: &str) -> String {
     let stem = Path::new(path)
         .file_name()
         .and_then(|n| n.to_str())

@@ -24,7 +24,12 @@ fn tensor(io: &[u8], name: &str) -> Vec<u8> {
 }
 
 /// Every stored input, run on the fast path and the portable one.
-fn int8_equals_tflite<M: Int8Model>(model: &M, io: &[u8], mut fill: impl FnMut(&mut M::Input, &[i8]), bytes: impl Fn(&M::Output) -> Vec<i8>) {
+fn int8_equals_tflite<M: Int8Model>(
+    model: &M,
+    io: &[u8],
+    mut fill: impl FnMut(&mut M::Input, &[i8]),
+    bytes: impl Fn(&M::Output) -> Vec<i8>,
+) {
     let inputs: Vec<i8> = tensor(io, "inputs_q").iter().map(|&b| b as i8).collect();
     let expected: Vec<i8> = tensor(io, "outputs_q").iter().map(|&b| b as i8).collect();
     let in_len = core::mem::size_of::<M::Input>();
@@ -47,7 +52,12 @@ fn int8_models_equal_tflite_on_every_path() {
         |x, v| x.as_flattened_mut().as_flattened_mut().copy_from_slice(v),
         |y| y.to_vec(),
     );
-    int8_equals_tflite(&FlatInput::new(), FLAT_INPUT_IO, |x, v| x.copy_from_slice(v), |y| y.to_vec());
+    int8_equals_tflite(
+        &FlatInput::new(),
+        FLAT_INPUT_IO,
+        |x, v| x.copy_from_slice(v),
+        |y| y.to_vec(),
+    );
     int8_equals_tflite(
         &Inception::new(),
         INCEPTION_IO,
@@ -76,7 +86,9 @@ fn float32_model_equals_tflite_on_every_path() {
     let in_len = 16 * 16 * 3;
     for k in 0..inputs.len() / in_len {
         let mut x = InceptionF32::new_input();
-        x.as_flattened_mut().as_flattened_mut().copy_from_slice(&inputs[k * in_len..][..in_len]);
+        x.as_flattened_mut()
+            .as_flattened_mut()
+            .copy_from_slice(&inputs[k * in_len..][..in_len]);
         for y in [model.forward(&x), with_portable(|| model.forward(&x))] {
             for (a, b) in y.iter().zip(&expected[k * 5..][..5]) {
                 assert!((a - b).abs() <= 1e-5, "input {k}: {a} vs {b}");

@@ -4,6 +4,7 @@
 //! scalar, or a per-channel vector, repeats with its own length as period.
 
 use super::fixed::multiply_by_quantized_multiplier;
+use super::saturate;
 
 /// `ADD` or `SUB`: each input rescaled to a common scale with `left_shift`
 /// bits of headroom, added or subtracted, rescaled to the output.
@@ -38,7 +39,7 @@ impl AddParams {
         };
         let y = multiply_by_quantized_multiplier(raw, self.output_multiplier, self.output_shift)
             + self.output_zero_point;
-        y.clamp(self.min, self.max) as i8
+        saturate(y, self.min, self.max)
     }
 }
 
@@ -60,7 +61,7 @@ impl MulParams {
         let y =
             multiply_by_quantized_multiplier(product, self.output_multiplier, self.output_shift)
                 + self.output_zero_point;
-        y.clamp(self.min, self.max) as i8
+        saturate(y, self.min, self.max)
     }
 }
 
@@ -159,15 +160,27 @@ pub fn arithmetic_f32(
     output: &mut [f32],
 ) {
     match op {
-        Arithmetic::Add => broadcast(a, b, output, |a, b| (a + b).clamp(min, max)),
-        Arithmetic::Sub => broadcast(a, b, output, |a, b| (a - b).clamp(min, max)),
-        Arithmetic::Mul => broadcast(a, b, output, |a, b| (a * b).clamp(min, max)),
+        Arithmetic::Add => broadcast(a, b, output, |a, b| clamp_f32(a + b, min, max)),
+        Arithmetic::Sub => broadcast(a, b, output, |a, b| clamp_f32(a - b, min, max)),
+        Arithmetic::Mul => broadcast(a, b, output, |a, b| clamp_f32(a * b, min, max)),
     }
 }
 
 /// float32 `GREATER` with broadcasting: boolean bytes.
 pub fn greater_f32(a: &[f32], b: &[f32], output: &mut [i8]) {
     broadcast(a, b, output, |a, b| i8::from(a > b));
+}
+
+/// `v` limited to `[min, max]`, NaN kept; never panics, whatever the bounds.
+#[inline(always)]
+fn clamp_f32(v: f32, min: f32, max: f32) -> f32 {
+    if v < min {
+        min
+    } else if v > max {
+        max
+    } else {
+        v
+    }
 }
 
 /// Which float32 arithmetic.

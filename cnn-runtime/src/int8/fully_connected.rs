@@ -17,6 +17,9 @@ pub fn fully_connected(
     output: &mut [i8],
 ) {
     let n = input.len();
+    if n == 0 || weights.len() < n * output.len() || bias.len() < output.len() || !rq.covers(output.len()) {
+        return;
+    }
     for (o, (y, w)) in output.iter_mut().zip(weights.chunks_exact(n)).enumerate() {
         *y = rq.apply_single_rounding(bias[o] + dot(w, input), o);
     }

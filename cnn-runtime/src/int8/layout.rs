@@ -16,6 +16,10 @@ pub fn pad<T: Copy>(p: &PadParams<T>, input: &[T], output: &mut [T]) {
     let [h, w, c] = p.input;
     let ow = w + p.before[1] + p.after[1];
     let oc = c + p.before[2] + p.after[2];
+    let oh = h + p.before[0] + p.after[0];
+    if input.len() < h * w * c || output.len() < oh * ow * oc {
+        return;
+    }
     output.fill(p.value);
     for y in 0..h {
         for x in 0..w {
@@ -33,6 +37,9 @@ pub fn concatenate<T: Copy>(outer: usize, inputs: &[&[T]], output: &mut [T]) {
         .iter()
         .map(|x| x.len().checked_div(outer).unwrap_or(0));
     let total: usize = widths.clone().sum();
+    if output.len() < outer * total {
+        return;
+    }
     for o in 0..outer {
         let mut at = o * total;
         for (x, width) in inputs.iter().zip(widths.clone()) {

@@ -70,6 +70,12 @@ pub struct Requantize<'a> {
 }
 
 impl Requantize<'_> {
+    /// Multipliers and shifts for `channels` channels (or one for all).
+    pub fn covers(&self, channels: usize) -> bool {
+        let n = self.multiplier.len();
+        self.shift.len() == n && (n == 1 || n >= channels)
+    }
+
     /// Channel `c`'s multiplier and shift.
     #[inline(always)]
     fn of(&self, c: usize) -> (i32, i32) {
@@ -86,7 +92,7 @@ impl Requantize<'_> {
     pub fn apply(&self, acc: i32, c: usize) -> i8 {
         let (m, s) = self.of(c);
         let v = multiply_by_quantized_multiplier(acc, m, s) + self.zero_point;
-        v.clamp(self.min, self.max) as i8
+        saturate(v, self.min, self.max)
     }
 
     /// The same with one rounding, as TensorFlow Lite's reference
@@ -95,8 +101,14 @@ impl Requantize<'_> {
     pub fn apply_single_rounding(&self, acc: i32, c: usize) -> i8 {
         let (m, s) = self.of(c);
         let v = multiply_by_quantized_multiplier_single_rounding(acc, m, s) + self.zero_point;
-        v.clamp(self.min, self.max) as i8
+        saturate(v, self.min, self.max)
     }
+}
+
+/// `v` limited to `[min, max]` and to int8; never panics, whatever the bounds.
+#[inline(always)]
+pub(crate) fn saturate(v: i32, min: i32, max: i32) -> i8 {
+    v.max(min).min(max).clamp(-128, 127) as i8
 }
 
 /// A tensor's quantization: `real = scale * (q - zero_point)`.

@@ -1,6 +1,8 @@
 //! int8 `MAX_POOL_2D` and `AVERAGE_POOL_2D`: TensorFlow Lite requires the
 //! input and output quantization to be equal, so both work on the bytes.
 
+use super::saturate;
+
 /// A pooling window over an `in_h x in_w x channels` map (batch 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolGeometry {
@@ -27,6 +29,12 @@ impl PoolGeometry {
         (start.min(end), end)
     }
 
+    /// The input and output hold the map sizes.
+    fn fits(&self, input: &[i8], output: &[i8]) -> bool {
+        input.len() >= self.in_h * self.in_w * self.channels
+            && output.len() >= self.out_h * self.out_w * self.channels
+    }
+
     /// Calls `f(output index, window rows, window columns)` for every output pixel.
     #[inline(always)]
     fn each(&self, mut f: impl FnMut(usize, (usize, usize), (usize, usize))) {
@@ -44,6 +52,9 @@ multiversion! {
 /// `MAX_POOL_2D`: the largest byte of the window's real cells, clamped to `[min, max]`.
 pub fn max_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: &mut [i8]) {
     let c = g.channels;
+    if !g.fits(input, output) {
+        return;
+    }
     g.each(|at, (y0, y1), (x0, x1)| {
         let out = &mut output[at..][..c];
         out.fill(i8::MIN);
@@ -56,7 +67,7 @@ pub fn max_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: &mut
             }
         }
         for o in out.iter_mut() {
-            *o = i32::from(*o).clamp(min, max) as i8;
+            *o = saturate(i32::from(*o), min, max);
         }
     });
 }
@@ -70,6 +81,9 @@ multiversion! {
 /// count, rounded half away from zero, clamped to `[min, max]`.
 pub fn average_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: &mut [i8]) {
     let c = g.channels;
+    if !g.fits(input, output) {
+        return;
+    }
     g.each(|at, (y0, y1), (x0, x1)| {
         let count = ((y1 - y0) * (x1 - x0)) as i32;
         let mut c0 = 0;
@@ -85,7 +99,7 @@ pub fn average_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: 
                 }
             }
             for (o, &a) in output[at + c0..][..n].iter_mut().zip(&acc) {
-                *o = rounded_average(a, count).clamp(min, max) as i8;
+                *o = saturate(rounded_average(a, count), min, max);
             }
             c0 += n;
         }

@@ -22,6 +22,9 @@ const BLOCK: usize = 64;
 
 pub fn mean(p: &MeanParams, input: &[i8], output: &mut [i8]) {
     let c = p.channels;
+    if c == 0 || input.len() < p.pixels * c || output.len() < c {
+        return;
+    }
     let count = p.pixels as i32;
     let mut c0 = 0;
     while c0 < c {

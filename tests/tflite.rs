@@ -13,13 +13,18 @@ cnn_runtime::include_tflite! { pub struct BnDwInt8; "fixtures/bn_dw/tflite/model
 cnn_runtime::include_tflite! { pub struct InceptionInt8; "fixtures/inception/tflite/model.int8.tflite" }
 cnn_runtime::include_tflite! { pub struct FlatInputInt8; "fixtures/flat_input/tflite/model.int8.tflite" }
 
-/// Runs `model` on every `inputs_q` of `fixture` and compares each output
+/// Runs `model` on every `inputs_q` of a fixture and compares each output
 /// byte with TensorFlow Lite's.
-fn equals_tflite<M: Int8Model>(model: &M, fixture: &str)
-where
-    M::Input: Copy,
-{
-    let io = safetensors::read(&fixture_dir(fixture).join("tflite/io.safetensors")).unwrap();
+fn equals_tflite<M: Int8Model>(model: &M, fixture: &str) {
+    int8_equals_tflite(model, &fixture_io(fixture), fixture);
+}
+
+/// The same on any `io.safetensors`.
+fn int8_equals_tflite<M: Int8Model>(
+    model: &M,
+    io: &std::collections::BTreeMap<String, safetensors::Tensor>,
+    fixture: &str,
+) {
     let inputs = io["inputs_q"].to_i8();
     let expected = io["outputs_q"].to_i8();
     let n = io["inputs_q"].shape[0];
@@ -155,24 +160,23 @@ cnn_runtime::include_tflite! { pub struct BnDwF32; "fixtures/bn_dw/tflite/model.
 cnn_runtime::include_tflite! { pub struct InceptionF32; "fixtures/inception/tflite/model.f32.tflite" }
 cnn_runtime::include_tflite! { pub struct FlatInputF32; "fixtures/flat_input/tflite/model.f32.tflite" }
 
-/// A float32 model's outputs on every input of `fixture` against TensorFlow
-/// Lite's on the same file (`outputs_f32tflite`), within the fixture's
-/// tolerance (fixtures/README.md), on every instruction-set path.
+/// A float32 model's outputs on every input of `$io` (a fixture's or a test
+/// file's `io.safetensors`) against TensorFlow Lite's on the same file
+/// (`outputs_f32tflite`), within `$tolerance` (fixtures/README.md), on every
+/// instruction-set path.
 macro_rules! float_equals_tflite {
-    ($model:ty, $fixture:expr, $tolerance:expr) => {{
-        let io = safetensors::read(&fixture_dir($fixture).join("tflite/io.safetensors")).unwrap();
+    ($model:ty, $io:expr, $tolerance:expr, $label:expr) => {{
+        let io = $io;
         let inputs = io["inputs"].to_f32();
         let expected = io["outputs_f32tflite"].to_f32();
-        let n = io["inputs"].shape[0];
         let model = <$model>::new();
-        let mut input = <$model>::new_input();
+        let input = <$model>::new_input();
         let in_len = core::mem::size_of_val(&input) / 4;
         let check = || {
-            for k in 0..n {
+            for k in 0..inputs.len() / in_len {
                 let mut input = input;
                 fill(&mut input, &inputs[k * in_len..][..in_len]);
                 let y = model.forward(&input);
-                let y: &[f32] = y.as_flattened_or_self();
                 let want = &expected[k * y.len()..][..y.len()];
                 let worst = y
                     .iter()
@@ -182,43 +186,19 @@ macro_rules! float_equals_tflite {
                 assert!(
                     worst <= $tolerance,
                     "{}: input {k}: largest difference {worst:e}",
-                    $fixture
+                    $label
                 );
             }
         };
         check();
         cnn_runtime::simd::without_avx512(&check);
         cnn_runtime::simd::with_portable(&check);
-        fill(&mut input, &inputs[..in_len]);
     }};
 }
 
-/// [`float_equals_tflite!`] on a file of tests/tflite.
-macro_rules! float_equals_test_file {
-    ($model:ty, $name:expr) => {{
-        let io = test_file_io($name);
-        let inputs = io["inputs"].to_f32();
-        let expected = io["outputs_f32tflite"].to_f32();
-        let model = <$model>::new();
-        let input = <$model>::new_input();
-        let in_len = core::mem::size_of_val(&input) / 4;
-        for k in 0..inputs.len() / in_len {
-            let mut input = input;
-            fill(&mut input, &inputs[k * in_len..][..in_len]);
-            let y = model.forward(&input);
-            let want = &expected[k * y.len()..][..y.len()];
-            let worst = y
-                .iter()
-                .zip(want)
-                .map(|(a, b)| (a - b).abs())
-                .fold(0.0f32, f32::max);
-            assert!(
-                worst <= 1e-5,
-                "{}: input {k}: largest difference {worst:e}",
-                $name
-            );
-        }
-    }};
+/// A fixture's TensorFlow Lite inputs and outputs.
+fn fixture_io(fixture: &str) -> std::collections::BTreeMap<String, safetensors::Tensor> {
+    safetensors::read(&fixture_dir(fixture).join("tflite/io.safetensors")).unwrap()
 }
 
 /// Fills an all-f32 array from values.
@@ -231,26 +211,20 @@ fn fill<T: Copy>(target: &mut T, values: &[f32]) {
     flat.copy_from_slice(&values[..n]);
 }
 
-/// A flat view of an output (a vector already is one).
-trait Flat {
-    fn as_flattened_or_self(&self) -> &[f32];
-}
-
-impl<const N: usize> Flat for [f32; N] {
-    fn as_flattened_or_self(&self) -> &[f32] {
-        self
-    }
-}
-
 #[test]
 fn float32_files_equal_tflite() {
-    float_equals_tflite!(SeedF32, "seed_mnist", 1e-5);
-    float_equals_tflite!(Resnet8F32, "resnet8", 1e-5);
-    float_equals_tflite!(DscnnF32, "dscnn", 1e-5);
-    float_equals_tflite!(VwwF32, "mobilenet_v1_vww", 2e-5);
-    float_equals_tflite!(BnDwF32, "bn_dw", 1e-5);
-    float_equals_tflite!(InceptionF32, "inception", 1e-5);
-    float_equals_tflite!(FlatInputF32, "flat_input", 1e-5);
+    float_equals_tflite!(SeedF32, fixture_io("seed_mnist"), 1e-5, "seed_mnist");
+    float_equals_tflite!(Resnet8F32, fixture_io("resnet8"), 1e-5, "resnet8");
+    float_equals_tflite!(DscnnF32, fixture_io("dscnn"), 1e-5, "dscnn");
+    float_equals_tflite!(
+        VwwF32,
+        fixture_io("mobilenet_v1_vww"),
+        2e-5,
+        "mobilenet_v1_vww"
+    );
+    float_equals_tflite!(BnDwF32, fixture_io("bn_dw"), 1e-5, "bn_dw");
+    float_equals_tflite!(InceptionF32, fixture_io("inception"), 1e-5, "inception");
+    float_equals_tflite!(FlatInputF32, fixture_io("flat_input"), 1e-5, "flat_input");
 }
 
 cnn_runtime::include_tflite! { pub struct ActivationsInt8; "tests/tflite/activations.int8.tflite" }
@@ -272,33 +246,33 @@ fn test_file_io(name: &str) -> std::collections::BTreeMap<String, safetensors::T
 /// `LOGISTIC`, `TANH`, `HARD_SWISH`, `LEAKY_RELU` and `QUANTIZE` (int8 to int8).
 #[test]
 fn activation_operators_equal_tflite() {
-    let io = test_file_io("activations");
-    let (inputs, expected) = (io["inputs_q"].to_i8(), io["outputs_q"].to_i8());
-    let model = ActivationsInt8::new();
-    for k in 0..16 {
-        let mut x = ActivationsInt8::new_input();
-        x.as_flattened_mut()
-            .as_flattened_mut()
-            .copy_from_slice(&inputs[k * 192..][..192]);
-        assert_eq!(model.forward(&x)[..], expected[k * 5..][..5], "input {k}");
-    }
-    float_equals_test_file!(ActivationsF32, "activations");
+    int8_equals_tflite(
+        &ActivationsInt8::new(),
+        &test_file_io("activations"),
+        "activations",
+    );
+    float_equals_tflite!(
+        ActivationsF32,
+        test_file_io("activations"),
+        1e-5,
+        "activations"
+    );
 }
 
 /// `MEAN` with `keep_dims` (Keras' `GlobalAveragePooling2D(keepdims=True)`).
 #[test]
 fn mean_keeping_dimensions_equals_tflite() {
-    let io = test_file_io("gap_keepdims");
-    let (inputs, expected) = (io["inputs_q"].to_i8(), io["outputs_q"].to_i8());
-    let model = GapKeepdimsInt8::new();
-    for k in 0..16 {
-        let mut x = GapKeepdimsInt8::new_input();
-        x.as_flattened_mut()
-            .as_flattened_mut()
-            .copy_from_slice(&inputs[k * 192..][..192]);
-        assert_eq!(model.forward(&x)[..], expected[k * 4..][..4], "input {k}");
-    }
-    float_equals_test_file!(GapKeepdimsF32, "gap_keepdims");
+    int8_equals_tflite(
+        &GapKeepdimsInt8::new(),
+        &test_file_io("gap_keepdims"),
+        "gap_keepdims",
+    );
+    float_equals_tflite!(
+        GapKeepdimsF32,
+        test_file_io("gap_keepdims"),
+        1e-5,
+        "gap_keepdims"
+    );
 }
 
 /// An int8 model with float32 input and output: `QUANTIZE` and `DEQUANTIZE`

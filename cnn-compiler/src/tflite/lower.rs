@@ -413,6 +413,64 @@ fn operands(model: &TfliteModel, op: &Op) -> Vec<Operand> {
 
 pub(crate) type Lowered = Result<Kernel, String>;
 
+/// An operator's operands, by position.
+pub(crate) struct Operands<'m> {
+    model: &'m TfliteModel,
+    op: &'m Op,
+}
+
+impl<'m> Operands<'m> {
+    pub(crate) fn new(model: &'m TfliteModel, op: &'m Op) -> Self {
+        Operands { model, op }
+    }
+
+    /// Operand `k`, which must be there.
+    pub(crate) fn get(&self, k: usize) -> Result<&'m Tensor, String> {
+        self.optional(k)
+            .ok_or_else(|| format!("operand {k} is missing"))
+    }
+
+    /// Operand `k`, if given (a bias may be omitted).
+    pub(crate) fn optional(&self, k: usize) -> Option<&'m Tensor> {
+        let t = self.op.inputs.get(k).copied().flatten()?;
+        Some(&self.model.tensors[t])
+    }
+
+    /// The one output.
+    pub(crate) fn output(&self) -> &'m Tensor {
+        &self.model.tensors[self.op.outputs[0]]
+    }
+}
+
+/// A convolution's weights, OHWI, reading the input's channels: `[o, kh, kw, i]`.
+pub(crate) fn conv_weights(x: &Tensor, w: &Tensor) -> Result<[usize; 4], String> {
+    let [o, kh, kw, i] = w.shape[..] else {
+        return Err(format!("weights of shape {:?} are not OHWI", w.shape));
+    };
+    if x.shape.get(3) != Some(&i) {
+        return Err(format!(
+            "the weights read {i} channels, the input has shape {:?}",
+            x.shape
+        ));
+    }
+    Ok([o, kh, kw, i])
+}
+
+/// A depthwise convolution's weights, 1HWC, with a whole number of output
+/// channels per input channel: `[kh, kw, out_channels, in_channels]`.
+pub(crate) fn depthwise_weights(x: &Tensor, w: &Tensor) -> Result<[usize; 4], String> {
+    let [1, kh, kw, oc] = w.shape[..] else {
+        return Err(format!("weights of shape {:?} are not 1HWC", w.shape));
+    };
+    let ic = x.shape.get(3).copied().unwrap_or(0);
+    if ic == 0 || oc % ic != 0 {
+        return Err(format!(
+            "{oc} output channels are not a multiple of the input's {ic}"
+        ));
+    }
+    Ok([kh, kw, oc, ic])
+}
+
 fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
     if op.outputs.len() != 1 {
         return Err(format!(
@@ -420,15 +478,9 @@ fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
             op.outputs.len()
         ));
     }
-    let out = &model.tensors[op.outputs[0]];
-    let operand = |k: usize| -> Result<&Tensor, String> {
-        op.inputs
-            .get(k)
-            .copied()
-            .flatten()
-            .map(|t| &model.tensors[t])
-            .ok_or_else(|| format!("operand {k} is missing"))
-    };
+    let operands = Operands::new(model, op);
+    let out = operands.output();
+    let operand = |k: usize| operands.get(k);
     match (op.kind.as_str(), &op.options) {
         (
             "CONV_2D",
@@ -440,12 +492,7 @@ fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
             },
         ) => {
             let (x, w) = (operand(0)?, operand(1)?);
-            let bias = op
-                .inputs
-                .get(2)
-                .copied()
-                .flatten()
-                .map(|t| &model.tensors[t]);
+            let bias = operands.optional(2);
             conv(x, w, bias, out, *padding, *stride, *dilation, *fused)
         }
         (
@@ -459,12 +506,7 @@ fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
             },
         ) => {
             let (x, w) = (operand(0)?, operand(1)?);
-            let bias = op
-                .inputs
-                .get(2)
-                .copied()
-                .flatten()
-                .map(|t| &model.tensors[t]);
+            let bias = operands.optional(2);
             depthwise(x, w, bias, out, *padding, *stride, *dilation, *fused)
         }
         (
@@ -479,12 +521,7 @@ fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
                 return Err("shuffled weight formats are not supported".into());
             }
             let (x, w) = (operand(0)?, operand(1)?);
-            let bias = op
-                .inputs
-                .get(2)
-                .copied()
-                .flatten()
-                .map(|t| &model.tensors[t]);
+            let bias = operands.optional(2);
             fully_connected(x, w, bias, out, *fused)
         }
         (
@@ -785,15 +822,7 @@ fn conv(
 ) -> Lowered {
     let (xs, xz) = activation(x)?;
     let (os, oz) = activation(out)?;
-    let [o, kh, kw, i] = w.shape[..] else {
-        return Err(format!("weights of shape {:?} are not OHWI", w.shape));
-    };
-    if x.shape.get(3) != Some(&i) {
-        return Err(format!(
-            "the weights read {i} channels, the input has shape {:?}",
-            x.shape
-        ));
-    }
+    let [o, kh, kw, i] = conv_weights(x, w)?;
     let window = window(x, out, [kh, kw], stride, dilation, padding, Some(o))?;
     let (weights, scales) = weight_scales(w, o, 0)?;
     let raw_bias = bias_values(bias, o)?;
@@ -841,15 +870,7 @@ fn depthwise(
 ) -> Lowered {
     let (xs, xz) = activation(x)?;
     let (os, oz) = activation(out)?;
-    let [1, kh, kw, oc] = w.shape[..] else {
-        return Err(format!("weights of shape {:?} are not 1HWC", w.shape));
-    };
-    let ic = x.shape.get(3).copied().unwrap_or(0);
-    if ic == 0 || oc % ic != 0 {
-        return Err(format!(
-            "{oc} output channels are not a multiple of the input's {ic}"
-        ));
-    }
+    let [kh, kw, oc, ic] = depthwise_weights(x, w)?;
     let window = window(x, out, [kh, kw], stride, dilation, padding, Some(oc))?;
     let (weights, scales) = weight_scales(w, oc, 3)?;
     let raw_bias = bias_values(bias, oc)?;

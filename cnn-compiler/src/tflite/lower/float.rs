@@ -4,7 +4,8 @@
 //! fused activations as their epilogues.
 
 use super::elementwise::broadcastable;
-use super::{window, Kernel, Lowered, Window};
+use super::spatial::{pad_geometry, spatial_axes};
+use super::{conv_weights, depthwise_weights, window, Kernel, Lowered, Operands, Window};
 use crate::tflite::read::{DType, Fused, Op, Options, Tensor, TfliteModel};
 
 /// A float32 operator's kernel and constants.
@@ -138,22 +139,10 @@ fn bias(t: Option<&Tensor>, n: usize) -> Result<Option<Vec<f32>>, String> {
 
 /// Lowers one float32 operator.
 pub fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
-    let out = &model.tensors[op.outputs[0]];
-    let operand = |k: usize| -> Result<&Tensor, String> {
-        op.inputs
-            .get(k)
-            .copied()
-            .flatten()
-            .map(|t| &model.tensors[t])
-            .ok_or_else(|| format!("operand {k} is missing"))
-    };
-    let optional = |k: usize| {
-        op.inputs
-            .get(k)
-            .copied()
-            .flatten()
-            .map(|t| &model.tensors[t])
-    };
+    let operands = Operands::new(model, op);
+    let out = operands.output();
+    let operand = |k: usize| operands.get(k);
+    let optional = |k: usize| operands.optional(k);
     if out.dtype != DType::Bool {
         float(out)?;
     }
@@ -169,15 +158,7 @@ pub fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
         ) => {
             let (x, w) = (operand(0)?, operand(1)?);
             float(x)?;
-            let [o, kh, kw, i] = w.shape[..] else {
-                return Err(format!("weights of shape {:?} are not OHWI", w.shape));
-            };
-            if x.shape.get(3) != Some(&i) {
-                return Err(format!(
-                    "the weights read {i} channels, the input has shape {:?}",
-                    x.shape
-                ));
-            }
+            let [o, kh, kw, i] = conv_weights(x, w)?;
             let window = window(x, out, [kh, kw], *stride, *dilation, *padding, Some(o))?;
             let ohwi = constant(w)?;
             let per = kh * kw * i;
@@ -201,15 +182,7 @@ pub fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
         ) => {
             let (x, w) = (operand(0)?, operand(1)?);
             float(x)?;
-            let [1, kh, kw, oc] = w.shape[..] else {
-                return Err(format!("weights of shape {:?} are not 1HWC", w.shape));
-            };
-            let ic = x.shape.get(3).copied().unwrap_or(0);
-            if ic == 0 || oc % ic != 0 {
-                return Err(format!(
-                    "{oc} output channels are not a multiple of the input's {ic}"
-                ));
-            }
+            let [kh, kw, oc, ic] = depthwise_weights(x, w)?;
             FloatKernel::Depthwise {
                 window: window(x, out, [kh, kw], *stride, *dilation, *padding, Some(oc))?,
                 multiplier: oc / ic,
@@ -276,23 +249,7 @@ pub fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
         ("MEAN" | "REDUCE_MAX", Options::Reducer { .. }) => {
             let (x, axes) = (operand(0)?, operand(1)?);
             float(x)?;
-            let [1, h, w, c] = x.shape[..] else {
-                return Err(format!(
-                    "`{}` of shape {:?} is not [1, height, width, channels]",
-                    x.name, x.shape
-                ));
-            };
-            let mut a = axes
-                .i32_data()
-                .ok_or("the axes are not a constant int32 tensor")?;
-            a.iter_mut()
-                .for_each(|v| *v = if *v < 0 { *v + 4 } else { *v });
-            a.sort_unstable();
-            if a != [1, 2] || out.len() != c {
-                return Err(format!(
-                    "reducing axes {a:?}; only the spatial axes [1, 2] are supported"
-                ));
-            }
+            let [h, w, c] = spatial_axes(x, axes, out)?;
             FloatKernel::Global {
                 pixels: h * w,
                 channels: c,
@@ -327,33 +284,9 @@ pub fn lower_op(model: &TfliteModel, op: &Op) -> Lowered {
         }
         ("PAD", _) => {
             let (x, paddings) = (operand(0)?, operand(1)?);
-            let [1, h, w, c] = x.shape[..] else {
-                return Err(format!(
-                    "`{}` of shape {:?} is not [1, height, width, channels]",
-                    x.name, x.shape
-                ));
-            };
-            let p = paddings
-                .i32_data()
-                .filter(|p| p.len() == 8 && p.iter().all(|&v| v >= 0) && p[0] == 0 && p[1] == 0)
-                .ok_or("the paddings are not a constant [4, 2] of non-negative int32 with no batch padding")?;
-            let before = [p[2] as usize, p[4] as usize, p[6] as usize];
-            let after = [p[3] as usize, p[5] as usize, p[7] as usize];
-            if out.shape
-                != [
-                    1,
-                    h + before[0] + after[0],
-                    w + before[1] + after[1],
-                    c + before[2] + after[2],
-                ]
-            {
-                return Err(format!(
-                    "the output shape {:?} does not match the paddings",
-                    out.shape
-                ));
-            }
+            let (input, before, after) = pad_geometry(x, paddings, out)?;
             FloatKernel::Pad {
-                input: [h, w, c],
+                input,
                 before,
                 after,
             }

@@ -16,12 +16,16 @@ fn map(x: &Tensor) -> Result<[usize; 3], String> {
     }
 }
 
-/// `PAD` with the zero point (TensorFlow Lite pads quantized maps with it).
-pub fn pad(x: &Tensor, paddings: &Tensor, out: &Tensor) -> Lowered {
-    let q = activation(x)?;
-    if activation(out)? != q {
-        return Err("input and output quantization differ".into());
-    }
+/// The input map `[h, w, c]`, and the cells added before and after on each axis.
+pub(crate) type PadGeometry = ([usize; 3], [usize; 3], [usize; 3]);
+
+/// A `PAD` of a map by constant paddings: the input map, the cells added
+/// before and after on each of its three axes (none on the batch).
+pub(crate) fn pad_geometry(
+    x: &Tensor,
+    paddings: &Tensor,
+    out: &Tensor,
+) -> Result<PadGeometry, String> {
     let input = map(x)?;
     let p = paddings
         .i32_data()
@@ -46,6 +50,16 @@ pub fn pad(x: &Tensor, paddings: &Tensor, out: &Tensor) -> Lowered {
             out.shape
         ));
     }
+    Ok((input, before, after))
+}
+
+/// `PAD` with the zero point (TensorFlow Lite pads quantized maps with it).
+pub fn pad(x: &Tensor, paddings: &Tensor, out: &Tensor) -> Lowered {
+    let q = activation(x)?;
+    if activation(out)? != q {
+        return Err("input and output quantization differ".into());
+    }
+    let (input, before, after) = pad_geometry(x, paddings, out)?;
     Ok(Kernel::Pad(PadParams {
         input,
         before,
@@ -103,7 +117,7 @@ pub fn concat(inputs: &[&Tensor], out: &Tensor, axis: i32, fused: Fused) -> Lowe
 }
 
 /// The reduced axes of a `[1, h, w, c]` map: exactly height and width.
-fn spatial_axes(x: &Tensor, axes: &Tensor, out: &Tensor) -> Result<[usize; 3], String> {
+pub(crate) fn spatial_axes(x: &Tensor, axes: &Tensor, out: &Tensor) -> Result<[usize; 3], String> {
     let dims = map(x)?;
     let mut a = axes
         .i32_data()

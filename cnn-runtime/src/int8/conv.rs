@@ -314,6 +314,11 @@ mod tests {
             (2, 2, 2, 512),
         ];
         for (stride, dilation, pad, in_c) in cases {
+            // The long windows take minutes under Miri; the short ones cover
+            // the same dispatch and every other branch there.
+            if cfg!(miri) && in_c > 100 {
+                continue;
+            }
             let g = ConvGeometry {
                 in_h: 7,
                 in_w: 6,

@@ -25,20 +25,20 @@ pub fn generate(
     summary: &str,
     track: TokenStream,
 ) -> TokenStream {
+    if program.float {
+        return generate_float(program, header, summary, track);
+    }
     let Header { attrs, vis, ident } = header;
     let placement = place(program);
     let in_shape = program.shape(program.input).to_vec();
     let out_shape = program.shape(program.output).to_vec();
-    if program.float {
-        return generate_float(program, header, summary, track);
-    }
     let input_ty = nested(&in_shape, quote!(i8));
     let output_ty = nested(&out_shape, quote!(i8));
     let input_f32 = nested(&in_shape, quote!(f32));
     let output_f32 = nested(&out_shape, quote!(f32));
-    let output_zero = zero(&out_shape, quote!(0i8));
-    let output_f32_zero = zero(&out_shape, quote!(0.0f32));
-    let input_zero = zero(&in_shape, quote!(0i8));
+    let output_zero = nested(&out_shape, quote!(0i8));
+    let output_f32_zero = nested(&out_shape, quote!(0.0f32));
+    let input_zero = nested(&in_shape, quote!(0i8));
     let flat_in = flatten(quote!(input), in_shape.len(), false);
     let flat_out = flatten(quote!(output), out_shape.len(), true);
     let flat_in_mut = flatten(quote!(value), in_shape.len(), true);
@@ -150,6 +150,11 @@ pub fn generate(
                 }
             }
 
+            const _: () = assert!(
+                ::core::mem::size_of::<<#ident as q::Int8Model>::Scratch>() == #scratch_bytes,
+                "SCRATCH_BYTES is the scratch's size"
+            );
+
             impl q::Int8Model for #ident {
                 type Input = #input_ty;
                 type Output = #output_ty;
@@ -185,17 +190,13 @@ pub fn generate(
     }
 }
 
-/// `[[[T; C]; W]; H]` for shape `[H, W, C]`.
+/// `[[[T; C]; W]; H]` for shape `[H, W, C]`; with a value for `T`
+/// (`0i8`), the array expression of that value.
 pub(super) fn nested(shape: &[usize], element: TokenStream) -> TokenStream {
     shape
         .iter()
         .rev()
         .fold(element, |inner, &n| quote!([#inner; #n]))
-}
-
-/// A zero value of `nested(shape, ..)`: `[[[0; C]; W]; H]`.
-fn zero(shape: &[usize], element: TokenStream) -> TokenStream {
-    nested(shape, element)
 }
 
 /// `value` (a reference to a nested array of `rank` dimensions) as a flat slice.

@@ -71,6 +71,11 @@ pub fn generate_float(
             #track
             #statics
 
+            const _: () = assert!(
+                ::core::mem::size_of::<q::Int8Scratch<#arena, #output_ty>>() == #scratch_bytes,
+                "SCRATCH_BYTES is the scratch's size"
+            );
+
             impl #ident {
                 /// The model's input and output shapes, batch dimension included.
                 pub const INPUT_SHAPE: &'static [usize] = &[#(#input_shape),*];

@@ -197,6 +197,7 @@ fn functional(config: &Value, layers: &[Value]) -> Result<KerasModel, String> {
                 nodes.len()
             )));
         };
+        understood_call(node).map_err(context)?;
         let mut sources = Vec::new();
         inbound_layers(node, &mut sources);
         if let Some(unknown) = sources.iter().find(|s| !known.contains(&s.as_str())) {
@@ -234,6 +235,76 @@ fn flat_names(value: &Value) -> Vec<String> {
         Some([Value::String(name), ..]) => vec![name.clone()],
         Some(items) => items.iter().flat_map(flat_names).collect(),
         None => Vec::new(),
+    }
+}
+
+/// Checks that a call node holds nothing but the tensors it reads (and the
+/// keyword arguments that change nothing at inference): anything else, such
+/// as the constant of `x + 3.0` that Keras 3 writes as an op node's second
+/// argument, would be dropped by [`inbound_layers`], a silently wrong model.
+fn understood_call(node: &Value) -> Result<(), String> {
+    let is_tensor = |v: &Value| {
+        v.get("class_name").and_then(Value::as_str) == Some("__keras_tensor__")
+            || v.get("config")
+                .and_then(|c| c.get("keras_history"))
+                .is_some()
+    };
+    let refuse = |v: &Value| {
+        let mut shown = v.to_string();
+        if shown.len() > 60 {
+            shown.truncate(57);
+            shown.push_str("...");
+        }
+        Err(format!(
+            "an argument `{shown}` that is not a tensor (a constant operand, as Keras 3 writes \
+             `x + 3.0`): not supported, and never ignored"
+        ))
+    };
+    let harmless = |key: &str, value: &Value| {
+        matches!(
+            (key, value),
+            ("mask", Value::Null) | ("training", Value::Bool(false))
+        )
+    };
+    match node {
+        // Keras 3: {"args": [tensor or [tensors]...], "kwargs": {...}}.
+        Value::Object(map) => {
+            for arg in map
+                .get("args")
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice)
+            {
+                match arg {
+                    Value::Array(items) => {
+                        if let Some(bad) = items.iter().find(|v| !is_tensor(v)) {
+                            return refuse(bad);
+                        }
+                    }
+                    v if is_tensor(v) => {}
+                    v => return refuse(v),
+                }
+            }
+            if let Some(kwargs) = map.get("kwargs").and_then(Value::as_object) {
+                if let Some((key, value)) = kwargs.iter().find(|(k, v)| !harmless(k, v)) {
+                    return Err(format!(
+                        "the keyword argument `{key}={value}`: not supported, and never ignored"
+                    ));
+                }
+            }
+            Ok(())
+        }
+        // Keras 2: [["name", node, tensor, {kwargs}], ...].
+        Value::Array(items) => {
+            for item in items {
+                if let Some(Value::Object(kwargs)) = item.as_array().and_then(|i| i.get(3)) {
+                    if let Some((key, value)) = kwargs.iter().find(|(k, v)| !harmless(k, v)) {
+                        return Err(format!("the keyword argument `{key}={value}`: not supported, and never ignored"));
+                    }
+                }
+            }
+            Ok(())
+        }
+        other => refuse(other),
     }
 }
 
@@ -398,6 +469,41 @@ fn option_value(key: &str, value: &Value) -> Result<Option<Spanned<Dsl>>, String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Keras 3's JSON for `Conv2D -> x + 3.0 -> Flatten` (the constant is the
+    /// op node's second argument), as `model.to_json()` writes it.
+    fn plus_constant_model(constant: &str) -> String {
+        let tensor = |from: &str| {
+            format!(
+                r#"{{"class_name": "__keras_tensor__", "config": {{"shape": [null, 2, 2, 2], "dtype": "float32", "keras_history": ["{from}", 0, 0]}}}}"#
+            )
+        };
+        format!(
+            r#"{{"class_name": "Functional", "config": {{"name": "f", "layers": [
+              {{"module": "keras.layers", "class_name": "InputLayer", "name": "input_layer", "config": {{"batch_shape": [null, 4, 4, 1], "name": "input_layer"}}, "inbound_nodes": []}},
+              {{"module": "keras.layers", "class_name": "Conv2D", "name": "conv2d", "config": {{"name": "conv2d", "filters": 2, "kernel_size": [3, 3]}}, "inbound_nodes": [{{"args": [{}], "kwargs": {{}}}}]}},
+              {{"module": "keras.src.ops.numpy", "class_name": "Add", "name": "add", "config": {{"name": "add"}}, "inbound_nodes": [{{"args": [{}, {constant}], "kwargs": {{}}}}]}},
+              {{"module": "keras.layers", "class_name": "Flatten", "name": "flatten", "config": {{"name": "flatten"}}, "inbound_nodes": [{{"args": [{}], "kwargs": {{}}}}]}}
+            ], "input_layers": [["input_layer", 0, 0]], "output_layers": [["flatten", 0, 0]]}}}}"#,
+            tensor("input_layer"),
+            tensor("conv2d"),
+            tensor("add"),
+        )
+    }
+
+    #[test]
+    fn a_constant_operand_is_refused_not_dropped() {
+        let error = parse(&plus_constant_model("3.0")).map(|_| ()).unwrap_err();
+        assert!(error.contains("layer 3 `add` (Add)"), "{error}");
+        assert!(
+            error.contains("an argument `3.0` that is not a tensor"),
+            "{error}"
+        );
+        let error = parse(&plus_constant_model("[[1.0, 2.0]]"))
+            .map(|_| ())
+            .unwrap_err();
+        assert!(error.contains("not a tensor"), "{error}");
+    }
 
     #[test]
     fn type_names_are_upper_camel_case() {

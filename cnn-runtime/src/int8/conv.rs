@@ -413,10 +413,18 @@ mod tests {
         assert!(out.iter().all(|&v| v == 7));
         let g = ConvGeometry { stride_h: 0, ..g };
         conv2d(&g, &[0; 32], 0, &[0; 54], &[0; 3], &[], &rq, &mut out);
-        // Bounds the wrong way round still give a byte, not a panic.
+        // Bounds the wrong way round: nothing either, and no panic.
         let g = ConvGeometry { stride_h: 1, ..g };
         conv2d(&g, &[0; 32], 0, &[0; 54], &[0; 3], &[], &rq, &mut out);
-        assert!(out.iter().all(|&v| v == -5));
+        depthwise_conv2d(&g, 1, &[0; 32], 0, &[0; 27], &[0; 3], &rq, &mut out);
+        assert!(out.iter().all(|&v| v == 7));
+        let rq = Requantize {
+            min: -5,
+            max: 5,
+            ..rq
+        };
+        conv2d(&g, &[0; 32], 0, &[0; 54], &[0; 3], &[], &rq, &mut out);
+        assert!(out.iter().all(|&v| v == 0));
     }
 
     #[test]

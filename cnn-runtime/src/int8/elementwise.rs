@@ -4,7 +4,6 @@
 //! scalar, or a per-channel vector, repeats with its own length as period.
 
 use super::fixed::multiply_by_quantized_multiplier;
-use super::saturate;
 
 /// `ADD` or `SUB`: each input rescaled to a common scale with `left_shift`
 /// bits of headroom, added or subtracted, rescaled to the output.
@@ -25,9 +24,9 @@ pub struct AddParams {
 }
 
 impl AddParams {
-    /// One output byte.
+    /// One output byte (`min <= max`: the kernels check it).
     #[inline(always)]
-    pub fn apply(&self, a: i8, b: i8) -> i8 {
+    pub(crate) fn apply(&self, a: i8, b: i8) -> i8 {
         let scaled = |x: i8, i: usize| {
             let shifted = (i32::from(x) + self.input_offset[i]) << self.left_shift;
             multiply_by_quantized_multiplier(shifted, self.input_multiplier[i], self.input_shift[i])
@@ -39,7 +38,7 @@ impl AddParams {
         };
         let y = multiply_by_quantized_multiplier(raw, self.output_multiplier, self.output_shift)
             + self.output_zero_point;
-        saturate(y, self.min, self.max)
+        y.clamp(self.min, self.max) as i8
     }
 }
 
@@ -55,13 +54,14 @@ pub struct MulParams {
 }
 
 impl MulParams {
+    /// One output byte (`min <= max`: the kernels check it).
     #[inline(always)]
-    pub fn apply(&self, a: i8, b: i8) -> i8 {
+    pub(crate) fn apply(&self, a: i8, b: i8) -> i8 {
         let product = (i32::from(a) + self.input_offset[0]) * (i32::from(b) + self.input_offset[1]);
         let y =
             multiply_by_quantized_multiplier(product, self.output_multiplier, self.output_shift)
                 + self.output_zero_point;
-        saturate(y, self.min, self.max)
+        y.clamp(self.min, self.max) as i8
     }
 }
 
@@ -111,14 +111,18 @@ pub fn broadcast<A: Copy, B: Copy, Y>(a: &[A], b: &[B], output: &mut [Y], f: imp
     }
 }
 
-/// `ADD` / `SUB` with broadcasting.
+/// `ADD` / `SUB` with broadcasting (nothing when `min > max`).
 pub fn add(p: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
-    broadcast(a, b, output, |a, b| p.apply(a, b));
+    if p.min <= p.max {
+        broadcast(a, b, output, |a, b| p.apply(a, b));
+    }
 }
 
-/// `MUL` with broadcasting.
+/// `MUL` with broadcasting (nothing when `min > max`).
 pub fn mul(p: &MulParams, a: &[i8], b: &[i8], output: &mut [i8]) {
-    broadcast(a, b, output, |a, b| p.apply(a, b));
+    if p.min <= p.max {
+        broadcast(a, b, output, |a, b| p.apply(a, b));
+    }
 }
 
 /// `GREATER` with broadcasting.

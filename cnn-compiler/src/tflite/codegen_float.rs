@@ -4,7 +4,7 @@
 //! the layouts those kernels read. Activations live in the same byte arena,
 //! read as f32 where the compiler placed them (64-byte aligned).
 
-use super::codegen::{at, emit_step, f32_bytes, flatten, nested, operand_exprs, Header};
+use super::codegen::{f32_bytes, flatten, nested, operand_exprs, steps, Header};
 use super::lower::float::{Activation, FloatKernel};
 use super::lower::{Program, Step, Window};
 use super::memory::place;
@@ -32,25 +32,7 @@ pub fn generate_float(
     let out_bytes = program.bytes(program.output);
     let scratch_bytes = (arena + out_bytes).next_multiple_of(64);
     let params = program.params();
-    let mut statics = TokenStream::new();
-    let mut body = TokenStream::new();
-    for (i, step) in program.steps.iter().enumerate() {
-        let (s, b) = emit_step(i, step, program, &placement);
-        statics.extend(s);
-        body.extend(b);
-    }
-    if let Some(from) = placement.copy_output_from {
-        let from = at(from);
-        body.extend(quote! {
-            if let ::core::option::Option::Some(([x], y)) =
-                q::operands(input, &mut *arena, &mut *output, [(#from, #out_bytes)], (q::At::Output, #out_bytes))
-            {
-                for (y, &x) in y.iter_mut().zip(x) {
-                    *y = x;
-                }
-            }
-        });
-    }
+    let (statics, body) = steps(program, &placement);
     let summary = Literal::string(summary);
     let input_shape = program.tensors[program.input].shape.clone();
     let output_shape = program.tensors[program.output].shape.clone();

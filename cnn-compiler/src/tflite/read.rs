@@ -530,6 +530,18 @@ fn positive(what: &str, name: &str, v: i32) -> Result<usize, ReadError> {
         .ok_or_else(|| err(format!("{what}: {name} is {v}; it must be at least 1")))
 }
 
+/// Two option values of one kind (height and width), each at least 1.
+fn pair(
+    what: &str,
+    names: [&str; 2],
+    values: [planus::Result<i32>; 2],
+) -> Result<[usize; 2], ReadError> {
+    let [h, w] = values;
+    let h = h.map_err(|x| bad(what, x))?;
+    let w = w.map_err(|x| bad(what, x))?;
+    Ok([positive(what, names[0], h)?, positive(what, names[1], w)?])
+}
+
 fn options(op: &tflite::OperatorRef, what: &str) -> Result<Options, ReadError> {
     use tflite::BuiltinOptionsRef as B;
     let e = |x| bad(what, x);
@@ -539,26 +551,22 @@ fn options(op: &tflite::OperatorRef, what: &str) -> Result<Options, ReadError> {
     Ok(match options {
         B::Conv2DOptions(o) => Options::Conv {
             padding: padding(o.padding().map_err(e)?),
-            stride: [
-                positive(what, "stride_h", o.stride_h().map_err(e)?)?,
-                positive(what, "stride_w", o.stride_w().map_err(e)?)?,
-            ],
-            dilation: [
-                positive(what, "dilation_h_factor", o.dilation_h_factor().map_err(e)?)?,
-                positive(what, "dilation_w_factor", o.dilation_w_factor().map_err(e)?)?,
-            ],
+            stride: pair(what, ["stride_h", "stride_w"], [o.stride_h(), o.stride_w()])?,
+            dilation: pair(
+                what,
+                ["dilation_h_factor", "dilation_w_factor"],
+                [o.dilation_h_factor(), o.dilation_w_factor()],
+            )?,
             fused: fused(o.fused_activation_function().map_err(e)?),
         },
         B::DepthwiseConv2DOptions(o) => Options::Depthwise {
             padding: padding(o.padding().map_err(e)?),
-            stride: [
-                positive(what, "stride_h", o.stride_h().map_err(e)?)?,
-                positive(what, "stride_w", o.stride_w().map_err(e)?)?,
-            ],
-            dilation: [
-                positive(what, "dilation_h_factor", o.dilation_h_factor().map_err(e)?)?,
-                positive(what, "dilation_w_factor", o.dilation_w_factor().map_err(e)?)?,
-            ],
+            stride: pair(what, ["stride_h", "stride_w"], [o.stride_h(), o.stride_w()])?,
+            dilation: pair(
+                what,
+                ["dilation_h_factor", "dilation_w_factor"],
+                [o.dilation_h_factor(), o.dilation_w_factor()],
+            )?,
             multiplier: usize::try_from(o.depth_multiplier().map_err(e)?).unwrap_or(0),
             fused: fused(o.fused_activation_function().map_err(e)?),
         },
@@ -570,14 +578,12 @@ fn options(op: &tflite::OperatorRef, what: &str) -> Result<Options, ReadError> {
         },
         B::Pool2DOptions(o) => Options::Pool {
             padding: padding(o.padding().map_err(e)?),
-            stride: [
-                positive(what, "stride_h", o.stride_h().map_err(e)?)?,
-                positive(what, "stride_w", o.stride_w().map_err(e)?)?,
-            ],
-            filter: [
-                positive(what, "filter_height", o.filter_height().map_err(e)?)?,
-                positive(what, "filter_width", o.filter_width().map_err(e)?)?,
-            ],
+            stride: pair(what, ["stride_h", "stride_w"], [o.stride_h(), o.stride_w()])?,
+            filter: pair(
+                what,
+                ["filter_height", "filter_width"],
+                [o.filter_height(), o.filter_width()],
+            )?,
             fused: fused(o.fused_activation_function().map_err(e)?),
         },
         B::AddOptions(o) => Options::Arithmetic {

@@ -5,7 +5,8 @@
 //! (`t.<index>.<name>` in `tflite/io.safetensors`). When an output byte
 //! differs, this names the first operator that differs.
 
-use cnn_compiler::tflite::lower::{lower, Kernel, Operand, Program};
+use cnn_compiler::tflite::lower::{lower, Kernel, Operand, Program, Requant};
+use cnn_compiler::tflite::pack::pack_conv;
 use cnn_compiler::tflite::read::read;
 use cnn_runtime::int8::{self as q, Requantize};
 use std::collections::HashMap;
@@ -82,18 +83,28 @@ pub fn run(p: &Program, input: &[i8]) -> HashMap<usize, Vec<i8>> {
                 input_zero_point,
                 weights,
                 bias,
-                tap_sums,
                 requant,
-            } => q::conv::conv2d(
-                &conv_geometry(window),
-                x[0],
-                *input_zero_point,
-                weights,
-                bias,
-                tap_sums,
-                &rq(requant),
-                &mut y,
-            ),
+            } => {
+                let packed = pack_conv(window, weights, bias, requant);
+                let padded = Requant {
+                    multiplier: packed.multiplier.clone(),
+                    shift: packed.shift.clone(),
+                    ..requant.clone()
+                };
+                let bytes: Vec<u8> = packed.weights.iter().map(|&v| v as u8).collect();
+                let w = q::conv::ConvWeights {
+                    packed: &bytes,
+                    bias: &packed.bias,
+                };
+                q::conv::conv2d(
+                    &conv_geometry(window),
+                    x[0],
+                    *input_zero_point,
+                    &w,
+                    &rq(&padded),
+                    &mut y,
+                )
+            }
             Kernel::Depthwise {
                 window,
                 multiplier,

@@ -10,6 +10,8 @@
 //! lookup table. One implementation, so both compute the same bytes.
 #![no_std]
 
+pub mod packed;
+
 /// `round(a * b / 2^31)`, positive ties up and negative ties toward zero, saturated: the only
 /// overflowing case, `i32::MIN * i32::MIN`, gives `i32::MAX` (Arm's `VQRDMULH`).
 #[inline(always)]

@@ -11,6 +11,7 @@
 //! core (`taskset`).
 
 use cnn_examples::{fixture_dir, models::SeedMnist};
+use cnn_runtime::int8::Int8Model;
 use cnn_runtime::{ForwardBatch, Model, WeightFiles};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -24,6 +25,10 @@ mod fma_peak;
 cnn_runtime::include_keras! { struct Resnet8; "../../fixtures/resnet8/config.json" }
 cnn_runtime::include_keras! { struct Dscnn; "../../fixtures/dscnn/config.json" }
 cnn_runtime::include_keras! { struct MobilenetV1Vww; "../../fixtures/mobilenet_v1_vww/config.json" }
+// The same fixtures as TensorFlow's converter quantized them to int8.
+cnn_runtime::include_tflite! { struct Resnet8Int8; "../../fixtures/resnet8/tflite/model.int8.tflite" }
+cnn_runtime::include_tflite! { struct DscnnInt8; "../../fixtures/dscnn/tflite/model.int8.tflite" }
+cnn_runtime::include_tflite! { struct MobilenetV1VwwInt8; "../../fixtures/mobilenet_v1_vww/tflite/model.int8.tflite" }
 
 const BATCH: usize = 256;
 
@@ -63,6 +68,11 @@ fn main() -> TractResult<()> {
             ("cnn", "dscnn") => graph::<Dscnn>(&dir.with_file_name("dscnn"))?,
             ("cnn", "mobilenet_v1_vww") => {
                 graph::<MobilenetV1Vww>(&dir.with_file_name("mobilenet_v1_vww"))?
+            }
+            ("cnn", "resnet8_int8") => int8_graph(Resnet8Int8::new(), "resnet8"),
+            ("cnn", "dscnn_int8") => int8_graph(DscnnInt8::new(), "dscnn"),
+            ("cnn", "mobilenet_v1_vww_int8") => {
+                int8_graph(MobilenetV1VwwInt8::new(), "mobilenet_v1_vww")
             }
             ("cnn", case) => {
                 let ours = SeedMnist::from_safetensors_file(dir.join("weights.safetensors"))?;
@@ -176,6 +186,32 @@ fn graph<M: Model + 'static>(dir: &std::path::Path) -> TractResult<(usize, Box<d
             black_box(model.forward_into(black_box(&*input), &mut scratch));
         }),
     ))
+}
+
+/// An int8 model at batch 1 on the quantized input of 0.5 everywhere (as
+/// `tflite_bench.py` feeds TensorFlow Lite); prints its multiply-accumulates
+/// (`macs,case,n`) for the script's share of the int8 peak.
+fn int8_graph<M: Int8Model + 'static>(model: M, name: &str) -> (usize, Box<dyn FnMut()>) {
+    let mut input = Box::new(M::new_input());
+    let q = M::INPUT_QUANTIZATION.quantize(0.5);
+    fill(&mut *input, q);
+    let mut scratch = Box::new(M::new_scratch());
+    println!("macs,{name}_int8,{}", M::MACS);
+    (
+        1,
+        Box::new(move || {
+            black_box(model.forward_into(black_box(&*input), &mut scratch));
+        }),
+    )
+}
+
+/// Sets every byte of a nested int8 array (an int8 model's input).
+fn fill<T: Copy>(value: &mut T, byte: i8) {
+    let bytes = std::mem::size_of::<T>();
+    // SAFETY: an int8 model's input is a nested array of i8: every byte is
+    // an i8, and the slice covers exactly the borrowed value.
+    let flat = unsafe { std::slice::from_raw_parts_mut((value as *mut T).cast::<i8>(), bytes) };
+    flat.fill(byte);
 }
 
 type Plan = TypedRunnableModel<TypedModel>;

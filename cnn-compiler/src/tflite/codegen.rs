@@ -7,6 +7,7 @@
 use super::codegen_float::generate_float;
 use super::lower::{Kernel, Operand, Program, Requant, Step, Window};
 use super::memory::{place, Loc, Placement};
+use super::pack::pack_conv;
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -54,6 +55,7 @@ pub fn generate(
         .single_quant()
         .unwrap_or((1.0, 0));
     let params = program.params();
+    let macs = program.macs();
     let input_shape = program.tensors[program.input].shape.clone();
     let output_shape = program.tensors[program.output].shape.clone();
 
@@ -148,6 +150,7 @@ pub fn generate(
                 const INPUT_QUANTIZATION: q::Quantization = q::Quantization { scale: #in_scale, zero_point: #in_zp };
                 const OUTPUT_QUANTIZATION: q::Quantization = q::Quantization { scale: #out_scale, zero_point: #out_zp };
                 const PARAMS: usize = #params;
+                const MACS: usize = #macs;
                 const SCRATCH_BYTES: usize = #scratch_bytes;
 
                 fn new_scratch() -> Self::Scratch {
@@ -394,27 +397,31 @@ pub(super) fn emit_step(
             input_zero_point,
             weights,
             bias,
-            tap_sums,
             requant,
         } => {
-            let (rq_statics, rq) = emit_requant(i, requant);
-            let (wb, bt, tt, geometry) = (
-                weight_bytes(&w, weights),
-                i32s(bias),
-                i32s(tap_sums),
+            let packed = pack_conv(window, weights, bias, requant);
+            let padded = Requant {
+                multiplier: packed.multiplier,
+                shift: packed.shift,
+                ..requant.clone()
+            };
+            let (rq_statics, rq) = emit_requant(i, &padded);
+            let (wb, bt, geometry) = (
+                weight_bytes(&w, &packed.weights),
+                i32s(&packed.bias),
                 conv_geometry(window),
             );
             (
                 quote! {
                     #wb
                     static #b: #bt;
-                    static #t: #tt;
                     static #g: q::conv::ConvGeometry = #geometry;
+                    static #t: q::conv::ConvWeights<'static> = q::conv::ConvWeights {
+                        packed: &#w, bias: &#b,
+                    };
                     #rq_statics
                 },
-                call(
-                    quote!(q::conv::conv2d(&#g, x0, #input_zero_point, q::as_i8(&#w), &#b, &#t, &#rq, y);),
-                ),
+                call(quote!(q::conv::conv2d(&#g, x0, #input_zero_point, &#t, &#rq, y);)),
             )
         }
         Kernel::Depthwise {

@@ -8,10 +8,6 @@
 use super::fold::fold_shape_arithmetic;
 use super::quant::{quantize_multiplier, softmax_input_radius};
 
-/// The runtime kernel's patch: windows up to this many bytes are gathered
-/// whole (`cnn_runtime::int8::conv`).
-const PATCH: usize = 4096;
-
 mod elementwise;
 pub mod float;
 mod spatial;
@@ -52,9 +48,6 @@ pub enum Kernel {
         weights: Vec<i8>,
         /// `bias - zp_in * Σ w`, per output channel.
         bias: Vec<i32>,
-        /// Σ w per output channel and tap, when a window larger than the
-        /// kernel's patch can leave the input.
-        tap_sums: Vec<i32>,
         requant: Requant,
     },
     Depthwise {
@@ -248,6 +241,26 @@ impl Program {
                     | FloatKernel::Depthwise { weights, bias, .. }
                     | FloatKernel::Dense { weights, bias, .. },
                 ) => weights.len() + bias.as_ref().map_or(0, Vec::len),
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Multiply-accumulates of one inference in the convolutions and fully
+    /// connected layers (what int8 hardware peaks are counted in).
+    pub fn macs(&self) -> usize {
+        self.steps
+            .iter()
+            .map(|s| match &s.kernel {
+                Kernel::Conv { window: w, .. } => {
+                    let [oh, ow, oc] = w.output;
+                    oh * ow * oc * w.kernel[0] * w.kernel[1] * w.input[2]
+                }
+                Kernel::Depthwise { window: w, .. } => {
+                    let [oh, ow, oc] = w.output;
+                    oh * ow * oc * w.kernel[0] * w.kernel[1]
+                }
+                Kernel::FullyConnected { weights, .. } => weights.len(),
                 _ => 0,
             })
             .sum()
@@ -828,23 +841,11 @@ fn conv(
     let raw_bias = bias_values(bias, o)?;
     let per_channel = kh * kw * i;
     let bias = fold_bias(&raw_bias, &weights, per_channel, xz);
-    let leaves_input = window.pad != [0, 0] || padding == Padding::Same;
-    // Σ w per output channel and tap: the kernel reads them for windows too
-    // large for its patch that leave the input.
-    let tap_sums = if leaves_input && per_channel > PATCH {
-        weights
-            .chunks_exact(i.max(1))
-            .map(|tap| tap.iter().map(|&v| i32::from(v)).sum())
-            .collect()
-    } else {
-        Vec::new()
-    };
     Ok(Kernel::Conv {
         window,
         input_zero_point: xz,
         weights,
         bias,
-        tap_sums,
         requant: requant(xs, &scales, os, oz, clamp(fused, os, oz)?),
     })
 }

@@ -10,6 +10,7 @@ pub mod fold;
 pub mod include;
 pub mod lower;
 pub mod memory;
+pub mod pack;
 pub mod plot;
 pub mod quant;
 pub mod read;

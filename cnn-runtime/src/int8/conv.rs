@@ -7,7 +7,9 @@
 //! per-tap weight sums, also computed by the compiler). Inside, the kernel
 //! only multiplies and adds bytes.
 
-use super::{dot, Requantize};
+use super::dot::{self, Dot16, OnLanes, Requant16};
+use super::Requantize;
+use cnn_fixed::packed;
 
 /// The geometry of a convolution over an `in_h x in_w x in_c` map (batch 1).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,86 +57,348 @@ fn taps(
 /// Output channels a depthwise pass accumulates at once (on the stack).
 const BLOCK: usize = 64;
 
-/// The largest window (`k_h * k_w * in_c` bytes) gathered into one
-/// contiguous patch on the stack; larger windows are read tap by tap.
-const PATCH: usize = 4096;
+/// Bytes of the patch a convolution gathers its windows into (on the stack).
+const PATCH: usize = 8192;
 
-multiversion! {
-/// `CONV_2D`: `weights` OHWI (`out_c x k_h x k_w x in_c`, as TensorFlow Lite
-/// stores them); `bias` per output channel with `-zp_in * Σ w` folded in;
-/// `tap_sums` the weight sums per output channel and tap (`out_c x k_h x
-/// k_w`), read only for windows larger than a patch that leave the input.
-/// Every slice has exactly the length the geometry gives (the compiler's
-/// constants always do; other lengths panic on a slice bound). The kernel
-/// checks nothing at its entry: on Cortex-M4 an entry check made LLVM compile
-/// its loops into 70 % more instructions (measured on the seed model).
-///
-/// Each output pixel's window is gathered once into a contiguous patch (taps
-/// outside the input read the zero point), then every output channel is one
-/// dot product of its weights with the patch.
-#[allow(clippy::too_many_arguments)]
+/// A convolution's constants, as the compiler lays them out.
+#[derive(Clone, Copy, Debug)]
+pub struct ConvWeights<'a> {
+    /// The int8 weights' bytes in the layout of [`cnn_fixed::packed`]
+    /// (`packed_len(out_c, k_h * k_w * in_c)` bytes; embedded as a byte
+    /// string, which rustc reads fastest).
+    pub packed: &'a [u8],
+    /// Per output channel, padded to whole blocks: `bias - (zp_in + 128) * Σ
+    /// w`. The kernels read activations as unsigned bytes `x + 128` (what
+    /// byte dot-product instructions multiply), which adds `(zp_in + 128) *
+    /// Σ w` to `Σ (x - zp_in) * w`.
+    pub bias: &'a [i32],
+}
+
+/// `CONV_2D`: each output pixel's window (taps outside the input read the
+/// zero point) is gathered into a patch of unsigned bytes, then a tile of
+/// pixels times a block of sixteen output channels is a run of four-byte dot
+/// products with the packed weights ([`dot::Dot16`]), requantized in
+/// registers. `rq`'s multipliers and shifts, like `w.bias`, have one entry
+/// per output channel padded to whole blocks of sixteen. Every slice has the
+/// length the geometry gives (the compiler's constants always do; shorter
+/// ones panic on a slice bound).
 pub fn conv2d(
     g: &ConvGeometry,
     input: &[i8],
     input_zero_point: i32,
-    weights: &[i8],
-    bias: &[i32],
-    tap_sums: &[i32],
+    w: &ConvWeights,
     rq: &Requantize,
     output: &mut [i8],
 ) {
-    let window = g.k_h * g.k_w * g.in_c;
-    let oc = g.out_c;
-    let c = g.in_c;
-    let mut patch = [0i8; PATCH];
-    for oy in 0..g.out_h {
-        let (ky0, ky1) = taps(oy, g.stride_h, g.pad_top, g.dilation_h, g.k_h, g.in_h);
-        for ox in 0..g.out_w {
-            let (kx0, kx1) = taps(ox, g.stride_w, g.pad_left, g.dilation_w, g.k_w, g.in_w);
-            let inside = ky0 == 0 && ky1 == g.k_h && kx0 == 0 && kx1 == g.k_w;
-            let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;
-            let ix0 = (ox * g.stride_w) as isize - g.pad_left as isize;
-            let out = &mut output[(oy * g.out_w + ox) * oc..][..oc];
-            let at = |ky: usize, kx: usize| {
-                let iy = (iy0 + (ky * g.dilation_h) as isize) as usize;
-                let ix = (ix0 + (kx * g.dilation_w) as isize) as usize;
-                (iy * g.in_w + ix) * c
-            };
-            if window <= PATCH {
-                let patch = &mut patch[..window];
-                for ky in 0..g.k_h {
-                    for kx in 0..g.k_w {
-                        let cell = &mut patch[(ky * g.k_w + kx) * c..][..c];
-                        if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
-                            cell.copy_from_slice(&input[at(ky, kx)..][..c]);
-                        } else {
-                            cell.fill(input_zero_point as i8);
-                        }
+    struct Conv<'a, 'b> {
+        g: &'a ConvGeometry,
+        input: &'a [i8],
+        zp: i32,
+        w: &'a ConvWeights<'b>,
+        rq: &'a Requantize<'b>,
+        output: &'a mut [i8],
+    }
+    impl OnLanes for Conv<'_, '_> {
+        type Output = ();
+        #[inline(always)]
+        fn call<L: Dot16>(self, l: L) {
+            let Conv {
+                g,
+                input,
+                zp,
+                w,
+                rq,
+                output,
+            } = self;
+            match L::TILE {
+                (6, 2) => conv_tiles::<L, 6, 2>(l, g, input, zp, w, rq, output),
+                (4, 1) => conv_tiles::<L, 4, 1>(l, g, input, zp, w, rq, output),
+                _ => conv_tiles::<L, 1, 1>(l, g, input, zp, w, rq, output),
+            }
+        }
+    }
+    dot::dispatch(Conv {
+        g,
+        input,
+        zp: input_zero_point,
+        w,
+        rq,
+        output,
+    });
+}
+
+/// The convolution in tiles of `P` pixels by `B` blocks of output channels
+/// (fewer where the patch would not hold `P` windows).
+#[inline(always)]
+fn conv_tiles<L: Dot16, const P: usize, const B: usize>(
+    l: L,
+    g: &ConvGeometry,
+    input: &[i8],
+    zp: i32,
+    w: &ConvWeights,
+    rq: &Requantize,
+    output: &mut [i8],
+) {
+    let kp = packed::padded_window(g.k_h * g.k_w * g.in_c);
+    if kp * P <= PATCH {
+        tiles::<L, P, B>(l, g, input, zp, w, rq, output);
+    } else if kp <= PATCH {
+        tiles::<L, 1, 1>(l, g, input, zp, w, rq, output);
+    } else {
+        long_windows(l, g, input, zp, w, rq, output);
+    }
+}
+
+/// Output pixels `P` at a time, their windows gathered once, times every
+/// block of output channels.
+#[inline(always)]
+fn tiles<L: Dot16, const P: usize, const B: usize>(
+    l: L,
+    g: &ConvGeometry,
+    input: &[i8],
+    zp: i32,
+    w: &ConvWeights,
+    rq: &Requantize,
+    output: &mut [i8],
+) {
+    let kp = packed::padded_window(g.k_h * g.k_w * g.in_c);
+    let groups = kp / packed::GROUP;
+    let blocks = packed::padded_channels(g.out_c) / packed::BLOCK;
+    let pixels = g.out_h * g.out_w;
+    let (weights, _) = super::as_i8(w.packed).as_chunks::<64>();
+    let (bias, _) = w.bias.as_chunks::<16>();
+    let (multiplier, _) = rq.multiplier.as_chunks::<16>();
+    let (shift, _) = rq.shift.as_chunks::<16>();
+    let mut patch = [0u8; PATCH];
+    let mut p0 = 0;
+    while p0 < pixels {
+        let n = P.min(pixels - p0);
+        for (i, row) in patch.chunks_exact_mut(kp).take(n).enumerate() {
+            gather_window(g, input, zp, p0 + i, row);
+        }
+        let (rows, _) = patch.as_chunks::<4>();
+        let rows: [&[[u8; 4]]; P] = core::array::from_fn(|i| &rows[i * groups..][..groups]);
+        let mut ob = 0;
+        while ob < blocks {
+            // B blocks at a time, then one at a time for the rest.
+            if ob + B <= blocks {
+                let ws: [&[[i8; 64]]; B] =
+                    core::array::from_fn(|b| &weights[(ob + b) * groups..][..groups]);
+                let mut acc: [[L::V; B]; P] = [core::array::from_fn(|b| l.load(&bias[ob + b])); P];
+                dot_tile(l, &mut acc, &rows, &ws);
+                for (i, acc) in acc.iter().enumerate().take(n) {
+                    for (b, &acc) in acc.iter().enumerate() {
+                        store(
+                            l,
+                            acc,
+                            g,
+                            rq,
+                            &multiplier[ob + b],
+                            &shift[ob + b],
+                            p0 + i,
+                            ob + b,
+                            output,
+                        );
                     }
                 }
-                let patch = &*patch;
-                for (o, (y, w)) in out.iter_mut().zip(weights.chunks_exact(window)).enumerate() {
-                    *y = rq.apply(bias[o] + dot(w, patch), o);
-                }
+                ob += B;
             } else {
-                for (o, (y, w)) in out.iter_mut().zip(weights.chunks_exact(window)).enumerate() {
-                    let mut acc = bias[o];
-                    for ky in 0..g.k_h {
-                        for kx in 0..g.k_w {
-                            let tap = ky * g.k_w + kx;
-                            if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
-                                acc += dot(&w[tap * c..][..c], &input[at(ky, kx)..][..c]);
-                            } else if !inside {
-                                acc += input_zero_point * tap_sums[o * g.k_h * g.k_w + tap];
-                            }
-                        }
-                    }
-                    *y = rq.apply(acc, o);
+                let ws: [&[[i8; 64]]; 1] = [&weights[ob * groups..][..groups]];
+                let mut acc: [[L::V; 1]; P] = [[l.load(&bias[ob])]; P];
+                dot_tile(l, &mut acc, &rows, &ws);
+                for (i, acc) in acc.iter().enumerate().take(n) {
+                    store(
+                        l,
+                        acc[0],
+                        g,
+                        rq,
+                        &multiplier[ob],
+                        &shift[ob],
+                        p0 + i,
+                        ob,
+                        output,
+                    );
                 }
+                ob += 1;
+            }
+        }
+        p0 += n;
+    }
+}
+
+/// Windows longer than the patch: per pixel and block of output channels,
+/// the window in patch-sized parts (gathered again for each block).
+#[inline(always)]
+fn long_windows<L: Dot16>(
+    l: L,
+    g: &ConvGeometry,
+    input: &[i8],
+    zp: i32,
+    w: &ConvWeights,
+    rq: &Requantize,
+    output: &mut [i8],
+) {
+    let kp = packed::padded_window(g.k_h * g.k_w * g.in_c);
+    let groups = kp / packed::GROUP;
+    let blocks = packed::padded_channels(g.out_c) / packed::BLOCK;
+    let (weights, _) = super::as_i8(w.packed).as_chunks::<64>();
+    let (bias, _) = w.bias.as_chunks::<16>();
+    let (multiplier, _) = rq.multiplier.as_chunks::<16>();
+    let (shift, _) = rq.shift.as_chunks::<16>();
+    let mut patch = [0u8; PATCH];
+    for pixel in 0..g.out_h * g.out_w {
+        for ob in 0..blocks {
+            let block = &weights[ob * groups..][..groups];
+            let mut acc = [[l.load(&bias[ob])]];
+            for from in (0..kp).step_by(PATCH) {
+                let part = &mut patch[..PATCH.min(kp - from)];
+                gather(g, input, zp, pixel, from, part);
+                let (row, _) = part.as_chunks::<4>();
+                let ws = [&block[from / packed::GROUP..][..row.len()]];
+                dot_tile(l, &mut acc, &[row], &ws);
+            }
+            store(
+                l,
+                acc[0][0],
+                g,
+                rq,
+                &multiplier[ob],
+                &shift[ob],
+                pixel,
+                ob,
+                output,
+            );
+        }
+    }
+}
+
+/// `acc[p][b] += rows[p] · weights[b]` for every lane, four bytes at a time.
+#[inline(always)]
+fn dot_tile<L: Dot16, const P: usize, const B: usize>(
+    l: L,
+    acc: &mut [[L::V; B]; P],
+    rows: &[&[[u8; 4]]; P],
+    weights: &[&[[i8; 64]]; B],
+) {
+    let groups = weights.first().map_or(0, |w| w.len());
+    let rows: [&[[u8; 4]]; P] = core::array::from_fn(|p| &rows[p][..groups]);
+    let weights: [&[[i8; 64]]; B] = core::array::from_fn(|b| &weights[b][..groups]);
+    for k in 0..groups {
+        for (acc, row) in acc.iter_mut().zip(&rows) {
+            let a = row[k];
+            for (acc, w) in acc.iter_mut().zip(&weights) {
+                *acc = l.dot4(*acc, a, &w[k]);
             }
         }
     }
 }
+
+/// Requantizes block `ob` of output pixel `pixel` and stores its channels.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn store<L: Dot16>(
+    l: L,
+    acc: L::V,
+    g: &ConvGeometry,
+    rq: &Requantize,
+    multiplier: &[i32; 16],
+    shift: &[i32; 16],
+    pixel: usize,
+    ob: usize,
+    output: &mut [i8],
+) {
+    let r = Requant16 {
+        multiplier,
+        shift,
+        zero_point: rq.zero_point,
+        min: rq.min,
+        max: rq.max,
+    };
+    let bytes = l.requantize(acc, &r);
+    let c0 = ob * packed::BLOCK;
+    let n = packed::BLOCK.min(g.out_c - c0);
+    output[pixel * g.out_c + c0..][..n].copy_from_slice(&bytes[..n]);
+}
+
+/// Output pixel `pixel`'s whole window as unsigned bytes, then zeros: the
+/// window a kernel row at a time (one run of `k_w * in_c` bytes where it
+/// lies inside the input), else tap by tap.
+#[inline(always)]
+fn gather_window(g: &ConvGeometry, input: &[i8], zp: i32, pixel: usize, row: &mut [u8]) {
+    let (oy, ox) = (pixel / g.out_w, pixel % g.out_w);
+    let c = g.in_c;
+    let run = g.k_w * c;
+    let zp = (zp as u8) ^ 0x80;
+    let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;
+    let ix0 = (ox * g.stride_w) as isize - g.pad_left as isize;
+    let last_x = ix0 + ((g.k_w - 1) * g.dilation_w) as isize;
+    let contiguous = ix0 >= 0 && (last_x as usize) < g.in_w && g.dilation_w == 1;
+    let (window, tail) = row.split_at_mut(g.k_h * run);
+    tail.fill(0);
+    for (ky, dst) in window.chunks_exact_mut(run.max(1)).enumerate() {
+        let iy = iy0 + (ky * g.dilation_h) as isize;
+        if iy < 0 || iy as usize >= g.in_h {
+            dst.fill(zp);
+            continue;
+        }
+        let line = &input[iy as usize * g.in_w * c..][..g.in_w * c];
+        if contiguous {
+            unsigned(dst, &line[ix0 as usize * c..][..run]);
+            continue;
+        }
+        for (kx, cell) in dst.chunks_exact_mut(c.max(1)).enumerate() {
+            let ix = ix0 + (kx * g.dilation_w) as isize;
+            if ix < 0 || ix as usize >= g.in_w {
+                cell.fill(zp);
+            } else {
+                unsigned(cell, &line[ix as usize * c..][..c]);
+            }
+        }
+    }
+}
+
+/// `dst[i] = src[i] + 128` as unsigned bytes.
+#[inline(always)]
+fn unsigned(dst: &mut [u8], src: &[i8]) {
+    for (d, &s) in dst.iter_mut().zip(src) {
+        *d = (s as u8) ^ 0x80;
+    }
+}
+
+/// Columns `from..from + row.len()` of output pixel `pixel`'s window as
+/// unsigned bytes (`x + 128`; taps outside the input read the zero point,
+/// columns past the window are zero).
+#[inline(always)]
+fn gather(g: &ConvGeometry, input: &[i8], zp: i32, pixel: usize, from: usize, row: &mut [u8]) {
+    let (oy, ox) = (pixel / g.out_w, pixel % g.out_w);
+    let c = g.in_c;
+    let k = g.k_h * g.k_w * c;
+    let zp = (zp as u8) ^ 0x80;
+    let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;
+    let ix0 = (ox * g.stride_w) as isize - g.pad_left as isize;
+    let end = from + row.len();
+    let mut j = from;
+    while j < end {
+        if j >= k {
+            row[j - from..].fill(0);
+            break;
+        }
+        let (tap, ch) = (j / c, j % c);
+        let n = (c - ch).min(end - j);
+        let (ky, kx) = (tap / g.k_w, tap % g.k_w);
+        let iy = iy0 + (ky * g.dilation_h) as isize;
+        let ix = ix0 + (kx * g.dilation_w) as isize;
+        let dst = &mut row[j - from..][..n];
+        if iy >= 0 && ix >= 0 && (iy as usize) < g.in_h && (ix as usize) < g.in_w {
+            unsigned(
+                dst,
+                &input[(iy as usize * g.in_w + ix as usize) * c + ch..][..n],
+            );
+        } else {
+            dst.fill(zp);
+        }
+        j += n;
+    }
 }
 
 multiversion! {
@@ -205,6 +469,7 @@ pub fn depthwise_conv2d(
 mod tests {
     use super::*;
     use crate::int8::fixed::multiply_by_quantized_multiplier;
+    use std::format;
     use std::vec;
     use std::vec::Vec;
 
@@ -263,20 +528,75 @@ mod tests {
             .collect()
     }
 
+    /// The constants the compiler emits for a convolution: packed weights,
+    /// `bias - (zp + 128) Σ w`, multipliers and shifts padded to blocks.
+    fn constants(
+        w: &[i8],
+        bias: &[i32],
+        m: &[i32],
+        s: &[i32],
+        zp: i32,
+        out_c: usize,
+        k: usize,
+    ) -> (Vec<i8>, Vec<i32>, Vec<i32>, Vec<i32>) {
+        let mut packed_w = vec![0i8; packed::packed_len(out_c, k)];
+        packed::pack(w, out_c, k, &mut packed_w);
+        let padded = packed::padded_channels(out_c);
+        let pad = |v: Vec<i32>| {
+            let mut v = v;
+            v.resize(padded, 0);
+            v
+        };
+        let b = (0..out_c)
+            .map(|o| bias[o] - (zp + 128) * w[o * k..][..k].iter().map(|&v| v as i32).sum::<i32>())
+            .collect();
+        (packed_w, pad(b), pad(m.to_vec()), pad(s.to_vec()))
+    }
+
+    /// `conv2d` on every instruction set this CPU has.
+    #[allow(clippy::too_many_arguments)]
+    fn conv_on_each_isa(
+        g: &ConvGeometry,
+        x: &[i8],
+        zp: i32,
+        w: &ConvWeights,
+        rq: &Requantize,
+        expected: &[i8],
+        what: &str,
+    ) {
+        let mut out = vec![0i8; expected.len()];
+        conv2d(g, x, zp, w, rq, &mut out);
+        assert_eq!(out, expected, "fastest path, {what}");
+        crate::simd::without_avx512(|| {
+            let mut out = vec![0i8; expected.len()];
+            conv2d(g, x, zp, w, rq, &mut out);
+            assert_eq!(out, expected, "without AVX-512, {what}");
+        });
+        crate::simd::with_portable(|| {
+            let mut out = vec![0i8; expected.len()];
+            conv2d(g, x, zp, w, rq, &mut out);
+            assert_eq!(out, expected, "portable, {what}");
+        });
+    }
+
     #[test]
-    fn folded_bias_and_border_sums_equal_the_reference() {
-        // 3 channels: windows gathered in a patch; 512: 4,608-byte windows,
-        // read tap by tap with the border's weight sums.
+    fn every_path_equals_the_reference() {
+        // (stride, dilation, pad, in_c, out_c). 3 channels: windows of 27
+        // bytes, in tiles of pixels; 512: 4,608 bytes, one pixel at a time;
+        // 1,024: 9,216 bytes, longer than the patch. 5, 16, 40 and 48 output
+        // channels: a partial block, one block, and pairs of blocks with one left.
         let cases = [
-            (1, 1, 1, 3),
-            (2, 1, 1, 3),
-            (1, 2, 2, 3),
-            (2, 2, 0, 3),
-            (1, 1, 2, 3),
-            (1, 1, 1, 512),
-            (2, 2, 2, 512),
+            (1, 1, 1, 3, 5),
+            (2, 1, 1, 3, 40),
+            (1, 2, 2, 3, 5),
+            (2, 2, 0, 3, 16),
+            (1, 1, 2, 3, 48),
+            (1, 1, 0, 8, 33),
+            (1, 1, 1, 512, 5),
+            (2, 2, 2, 512, 5),
+            (1, 1, 1, 1024, 17),
         ];
-        for (stride, dilation, pad, in_c) in cases {
+        for (stride, dilation, pad, in_c, out_c) in cases {
             // The long windows take minutes under Miri; the short ones cover
             // the same dispatch and every other branch there.
             if cfg!(miri) && in_c > 100 {
@@ -288,7 +608,7 @@ mod tests {
                 in_c,
                 out_h: 0,
                 out_w: 0,
-                out_c: 5,
+                out_c,
                 k_h: 3,
                 k_w: 3,
                 stride_h: stride,
@@ -305,29 +625,23 @@ mod tests {
                 ..g
             };
             let x = bytes(g.in_h * g.in_w * g.in_c, 1);
-            let w = bytes(g.out_c * 9 * g.in_c, 2);
+            let k = 9 * g.in_c;
+            let w = bytes(out_c * k, 2);
             let zp = -7;
-            let bias: Vec<i32> = (0..5).map(|o| o * 100 - 200).collect();
-            let m = vec![1_500_000_000; 5];
+            let bias: Vec<i32> = (0..out_c as i32).map(|o| o * 100 - 200).collect();
+            let m = vec![1_500_000_000; out_c];
             // Smaller multipliers for long windows, so outputs stay inside int8.
             let extra = if in_c > 100 { 7 } else { 0 };
-            let s: Vec<i32> = [-9, -8, -10, -9, -7].iter().map(|s| s - extra).collect();
+            let s: Vec<i32> = (0..out_c)
+                .map(|o| [-9, -8, -10, -9, -7][o % 5] - extra)
+                .collect();
             let expected = conv_reference(&g, &x, zp, &w, &bias, &m, &s, 3);
-
-            let window = 9 * g.in_c;
-            let folded: Vec<i32> = (0..5)
-                .map(|o| {
-                    bias[o]
-                        - zp * w[o * window..][..window]
-                            .iter()
-                            .map(|&v| v as i32)
-                            .sum::<i32>()
-                })
-                .collect();
-            // Σ w per output channel and tap (read only by windows over a patch).
-            let tap_sums: Vec<i32> = (0..5 * 9)
-                .map(|t| w[t * g.in_c..][..g.in_c].iter().map(|&v| v as i32).sum())
-                .collect();
+            let (packed_w, bias_u, m, s) = constants(&w, &bias, &m, &s, zp, out_c, k);
+            let packed_u8: Vec<u8> = packed_w.iter().map(|&v| v as u8).collect();
+            let weights = ConvWeights {
+                packed: &packed_u8,
+                bias: &bias_u,
+            };
             let rq = Requantize {
                 multiplier: &m,
                 shift: &s,
@@ -335,12 +649,9 @@ mod tests {
                 min: -128,
                 max: 127,
             };
-            let mut out = vec![0i8; expected.len()];
-            conv2d(&g, &x, zp, &w, &folded, &tap_sums, &rq, &mut out);
-            assert_eq!(
-                out, expected,
-                "stride {stride} dilation {dilation} pad {pad}"
-            );
+            let what =
+                format!("stride {stride} dilation {dilation} pad {pad} in_c {in_c} out_c {out_c}");
+            conv_on_each_isa(&g, &x, zp, &weights, &rq, &expected, &what);
         }
     }
 

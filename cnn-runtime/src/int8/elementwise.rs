@@ -3,6 +3,7 @@
 //! the compiler). An operand may be broadcast along the last axes: a constant
 //! scalar, or a per-channel vector, repeats with its own length as period.
 
+use super::dot::{dispatch, Dot16, OnLanes};
 use super::fixed::multiply_by_quantized_multiplier;
 
 /// `ADD` or `SUB`: each input rescaled to a common scale with `left_shift`
@@ -113,8 +114,56 @@ pub fn broadcast<A: Copy, B: Copy, Y>(a: &[A], b: &[B], output: &mut [Y], f: imp
 
 /// `ADD` / `SUB` with broadcasting (nothing when `min > max`).
 pub fn add(p: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
-    if p.min <= p.max {
+    if p.min > p.max {
+        return;
+    }
+    if a.len() == output.len() && b.len() == output.len() {
+        // Two tensors of the same shape (a residual connection): sixteen
+        // values at a time.
+        struct Add<'a> {
+            p: &'a AddParams,
+            a: &'a [i8],
+            b: &'a [i8],
+            output: &'a mut [i8],
+        }
+        impl OnLanes for Add<'_> {
+            type Output = ();
+            #[inline(always)]
+            fn call<L: Dot16>(self, l: L) {
+                add_lanes(l, self.p, self.a, self.b, self.output);
+            }
+        }
+        dispatch(Add { p, a, b, output });
+    } else {
         broadcast(a, b, output, |a, b| p.apply(a, b));
+    }
+}
+
+/// [`AddParams::apply`] on sixteen lanes at a time (the same arithmetic,
+/// wrapping where the scalar code would overflow, which TensorFlow Lite's
+/// parameters never make it do).
+#[inline(always)]
+fn add_lanes<L: Dot16>(l: L, p: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
+    let (m, s) = (p.input_multiplier, p.input_shift);
+    let (ma, sa, mb, sb) = ([m[0]; 16], [s[0]; 16], [m[1]; 16], [s[1]; 16]);
+    let (mo, so) = ([p.output_multiplier; 16], [p.output_shift; 16]);
+    let (offset_a, offset_b) = (l.splat(p.input_offset[0]), l.splat(p.input_offset[1]));
+    let (a16, _) = a.as_chunks::<16>();
+    let (b16, _) = b.as_chunks::<16>();
+    let (y16, _) = output.as_chunks_mut::<16>();
+    let whole = y16.len() * 16;
+    for ((y, a), b) in y16.iter_mut().zip(a16).zip(b16) {
+        let xa = l.scale(l.shl(l.add(l.widen(a), offset_a), p.left_shift), &ma, &sa);
+        let xb = l.scale(l.shl(l.add(l.widen(b), offset_b), p.left_shift), &mb, &sb);
+        let raw = if p.subtract {
+            l.sub(xa, xb)
+        } else {
+            l.add(xa, xb)
+        };
+        *y = l.narrow(l.scale(raw, &mo, &so), p.output_zero_point, p.min, p.max);
+    }
+    for ((y, &a), &b) in output[whole..].iter_mut().zip(&a[whole..]).zip(&b[whole..]) {
+        *y = p.apply(a, b);
     }
 }
 
@@ -209,5 +258,52 @@ mod tests {
         assert_eq!(y, [99, 98, 97, 96, 95, 94]);
         select(&[1, 0], &a, &[0], &mut y);
         assert_eq!(y, [1, 0, 3, 0, 5, 0]);
+    }
+
+    #[test]
+    fn add_on_every_path_equals_the_scalar_recipe() {
+        let n = 16 * 7 + 5;
+        let mut state = 0x1234_5678u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state
+        };
+        let a: std::vec::Vec<i8> = (0..n).map(|_| next() as i8).collect();
+        let b: std::vec::Vec<i8> = (0..n).map(|_| next() as i8).collect();
+        for (subtract, shifts, min) in [(false, [-1, -3], -128), (true, [0, -2], -20)] {
+            let p = AddParams {
+                input_offset: [5, -17],
+                input_multiplier: [1_800_000_000, 1_100_000_003],
+                input_shift: shifts,
+                left_shift: 20,
+                output_multiplier: 1_500_000_001,
+                output_shift: -20,
+                output_zero_point: -3,
+                min,
+                max: 127,
+                subtract,
+            };
+            let expected: std::vec::Vec<i8> =
+                a.iter().zip(&b).map(|(&a, &b)| p.apply(a, b)).collect();
+            let distinct = std::collections::BTreeSet::from_iter(&expected).len();
+            assert!(
+                distinct > 40,
+                "the outputs span the range ({distinct} values)"
+            );
+            let run = || {
+                let mut y = std::vec![0i8; n];
+                add(&p, &a, &b, &mut y);
+                y
+            };
+            assert_eq!(run(), expected, "fastest path");
+            assert_eq!(
+                crate::simd::without_avx512(run),
+                expected,
+                "without AVX-512"
+            );
+            assert_eq!(crate::simd::with_portable(run), expected, "portable");
+        }
     }
 }

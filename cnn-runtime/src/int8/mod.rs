@@ -40,6 +40,7 @@ macro_rules! multiversion {
 }
 
 pub mod conv;
+mod dot;
 /// TensorFlow Lite's integer arithmetic (the `cnn-fixed` crate).
 pub use cnn_fixed as fixed;
 pub mod elementwise;

@@ -22,6 +22,9 @@ pub trait Int8Model {
     const OUTPUT_QUANTIZATION: Quantization;
     /// Weights and biases (elements of the constant tensors the kernels read).
     const PARAMS: usize;
+    /// Multiply-accumulates per inference in the convolutions and fully
+    /// connected layers.
+    const MACS: usize;
     /// Bytes of [`Int8Model::Scratch`]: the activations' arena and the output.
     const SCRATCH_BYTES: usize;
 

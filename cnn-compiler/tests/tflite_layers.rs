@@ -6,7 +6,7 @@
 //! differs, this names the first operator that differs.
 
 use cnn_compiler::tflite::lower::{lower, Kernel, Operand, Program, Requant};
-use cnn_compiler::tflite::pack::pack_conv;
+use cnn_compiler::tflite::pack::{pack_conv, pack_depthwise};
 use cnn_compiler::tflite::read::read;
 use cnn_runtime::int8::{self as q, Requantize};
 use std::collections::HashMap;
@@ -112,16 +112,24 @@ pub fn run(p: &Program, input: &[i8]) -> HashMap<usize, Vec<i8>> {
                 weights,
                 bias,
                 requant,
-            } => q::conv::depthwise_conv2d(
-                &conv_geometry(window),
-                *multiplier,
-                x[0],
-                *input_zero_point,
-                weights,
-                bias,
-                &rq(requant),
-                &mut y,
-            ),
+            } => {
+                let packed = pack_depthwise(window, weights, bias, requant);
+                let padded = Requant {
+                    multiplier: packed.multiplier.clone(),
+                    shift: packed.shift.clone(),
+                    ..requant.clone()
+                };
+                q::conv::depthwise_conv2d(
+                    &conv_geometry(window),
+                    *multiplier,
+                    x[0],
+                    *input_zero_point,
+                    &packed.weights,
+                    &packed.bias,
+                    &rq(&padded),
+                    &mut y,
+                )
+            }
             Kernel::FullyConnected {
                 weights,
                 bias,

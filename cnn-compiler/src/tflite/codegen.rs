@@ -7,7 +7,7 @@
 use super::codegen_float::generate_float;
 use super::lower::{Kernel, Operand, Program, Requant, Step, Window};
 use super::memory::{place, Loc, Placement};
-use super::pack::pack_conv;
+use super::pack::{pack_conv, pack_depthwise};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -432,8 +432,18 @@ pub(super) fn emit_step(
             bias,
             requant,
         } => {
-            let (rq_statics, rq) = emit_requant(i, requant);
-            let (wb, bt, geometry) = (weight_bytes(&w, weights), i32s(bias), conv_geometry(window));
+            let packed = pack_depthwise(window, weights, bias, requant);
+            let padded = Requant {
+                multiplier: packed.multiplier,
+                shift: packed.shift,
+                ..requant.clone()
+            };
+            let (rq_statics, rq) = emit_requant(i, &padded);
+            let (wb, bt, geometry) = (
+                weight_bytes(&w, &packed.weights),
+                i32s(&packed.bias),
+                conv_geometry(window),
+            );
             (
                 quote! {
                     #wb

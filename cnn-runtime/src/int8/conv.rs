@@ -54,9 +54,6 @@ fn taps(
     (first, last)
 }
 
-/// Output channels a depthwise pass accumulates at once (on the stack).
-const BLOCK: usize = 64;
-
 /// Bytes of the patch a convolution gathers its windows into (on the stack).
 const PATCH: usize = 8192;
 
@@ -401,11 +398,15 @@ fn gather(g: &ConvGeometry, input: &[i8], zp: i32, pixel: usize, from: usize, ro
     }
 }
 
-multiversion! {
 /// `DEPTHWISE_CONV_2D` with `multiplier` output channels per input channel
 /// (output channel `c * multiplier + j` reads input channel `c`): `weights`
-/// 1HWC (`k_h x k_w x out_c`), `bias` with `-zp_in * Σ w` folded in. As
-/// for [`conv2d`], the slices have the lengths the geometry gives.
+/// one row per tap (`k_h x k_w`) of the output channels padded to whole
+/// blocks of sixteen (zeros after `out_c`); `bias` (`bias - zp_in * Σ w`),
+/// `rq`'s multipliers and shifts also padded to whole blocks. With one
+/// output channel per input channel, sixteen channels at a time on the
+/// fastest instruction set ([`dot::Dot16::mul_add`]); taps outside the input
+/// read the zero point. As for [`conv2d`], the slices have the lengths the
+/// geometry gives.
 #[allow(clippy::too_many_arguments)]
 pub fn depthwise_conv2d(
     g: &ConvGeometry,
@@ -417,52 +418,160 @@ pub fn depthwise_conv2d(
     rq: &Requantize,
     output: &mut [i8],
 ) {
-    let multiplier = multiplier.max(1);
+    struct Depthwise<'a, 'b> {
+        g: &'a ConvGeometry,
+        multiplier: usize,
+        input: &'a [i8],
+        zp: i32,
+        weights: &'a [i8],
+        bias: &'a [i32],
+        rq: &'a Requantize<'b>,
+        output: &'a mut [i8],
+    }
+    impl OnLanes for Depthwise<'_, '_> {
+        type Output = ();
+        #[inline(always)]
+        fn call<L: Dot16>(self, l: L) {
+            let Depthwise {
+                g,
+                multiplier,
+                input,
+                zp,
+                weights,
+                bias,
+                rq,
+                output,
+            } = self;
+            if multiplier <= 1 {
+                depthwise_lanes(l, g, input, zp, weights, bias, rq, output);
+            } else {
+                depthwise_multiplied(g, multiplier, input, zp, weights, bias, rq, output);
+            }
+        }
+    }
+    dot::dispatch(Depthwise {
+        g,
+        multiplier,
+        input,
+        zp: input_zero_point,
+        weights,
+        bias,
+        rq,
+        output,
+    });
+}
+
+/// Depthwise with one output channel per input channel, a block of sixteen
+/// channels of one output pixel at a time.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn depthwise_lanes<L: Dot16>(
+    l: L,
+    g: &ConvGeometry,
+    input: &[i8],
+    zp: i32,
+    weights: &[i8],
+    bias: &[i32],
+    rq: &Requantize,
+    output: &mut [i8],
+) {
+    let c = g.out_c;
+    let padded = packed::padded_channels(c);
+    let blocks = padded / packed::BLOCK;
+    let (bias, _) = bias.as_chunks::<16>();
+    let (multiplier, _) = rq.multiplier.as_chunks::<16>();
+    let (shift, _) = rq.shift.as_chunks::<16>();
+    let zero_point = [zp as i8; 16];
     for oy in 0..g.out_h {
         let (ky0, ky1) = taps(oy, g.stride_h, g.pad_top, g.dilation_h, g.k_h, g.in_h);
         for ox in 0..g.out_w {
             let (kx0, kx1) = taps(ox, g.stride_w, g.pad_left, g.dilation_w, g.k_w, g.in_w);
-            let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;
-            let ix0 = (ox * g.stride_w) as isize - g.pad_left as isize;
-            let out = &mut output[(oy * g.out_w + ox) * g.out_c..][..g.out_c];
-            let mut c0 = 0;
-            while c0 < g.out_c {
-                let n = BLOCK.min(g.out_c - c0);
-                let mut acc = [0i32; BLOCK];
-                let acc = &mut acc[..n];
-                acc.copy_from_slice(&bias[c0..c0 + n]);
+            let iy0 = oy * g.stride_h;
+            let ix0 = ox * g.stride_w;
+            let out = &mut output[(oy * g.out_w + ox) * c..][..c];
+            for ob in 0..blocks {
+                let c0 = ob * packed::BLOCK;
+                let n = packed::BLOCK.min(c - c0);
+                let mut acc = l.load(&bias[ob]);
                 for ky in 0..g.k_h {
                     for kx in 0..g.k_w {
-                        let w = &weights[(ky * g.k_w + kx) * g.out_c + c0..][..n];
-                        if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
-                            let iy = (iy0 + (ky * g.dilation_h) as isize) as usize;
-                            let ix = (ix0 + (kx * g.dilation_w) as isize) as usize;
-                            let x = &input[(iy * g.in_w + ix) * g.in_c..][..g.in_c];
-                            if multiplier == 1 {
-                                let x = &x[c0..c0 + n];
-                                for ((a, &w), &x) in acc.iter_mut().zip(w).zip(x) {
-                                    *a += i32::from(w) * i32::from(x);
-                                }
+                        let (w, _) = weights[(ky * g.k_w + kx) * padded + c0..].as_chunks::<16>();
+                        let w = &w[0];
+                        let x = if (ky0..ky1).contains(&ky) && (kx0..kx1).contains(&kx) {
+                            // In padded coordinates: the tap is inside, so
+                            // these do not underflow.
+                            let iy = iy0 + ky * g.dilation_h - g.pad_top;
+                            let ix = ix0 + kx * g.dilation_w - g.pad_left;
+                            let x = &input[(iy * g.in_w + ix) * c + c0..];
+                            if n == packed::BLOCK {
+                                let (x, _) = x.as_chunks::<16>();
+                                x[0]
                             } else {
-                                for (j, (a, &w)) in acc.iter_mut().zip(w).enumerate() {
-                                    *a += i32::from(w) * i32::from(x[(c0 + j) / multiplier]);
-                                }
+                                let mut part = [0i8; 16];
+                                part[..n].copy_from_slice(&x[..n]);
+                                part
                             }
                         } else {
-                            for (a, &w) in acc.iter_mut().zip(w) {
-                                *a += i32::from(w) * input_zero_point;
-                            }
-                        }
+                            zero_point
+                        };
+                        acc = l.mul_add(acc, &x, w);
                     }
                 }
-                for (j, (y, &a)) in out[c0..c0 + n].iter_mut().zip(acc.iter()).enumerate() {
-                    *y = rq.apply(a, c0 + j);
-                }
-                c0 += n;
+                let r = Requant16 {
+                    multiplier: &multiplier[ob],
+                    shift: &shift[ob],
+                    zero_point: rq.zero_point,
+                    min: rq.min,
+                    max: rq.max,
+                };
+                out[c0..c0 + n].copy_from_slice(&l.requantize(acc, &r)[..n]);
             }
         }
     }
 }
+
+/// Depthwise with several output channels per input channel, one value at
+/// a time.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn depthwise_multiplied(
+    g: &ConvGeometry,
+    multiplier: usize,
+    input: &[i8],
+    zp: i32,
+    weights: &[i8],
+    bias: &[i32],
+    rq: &Requantize,
+    output: &mut [i8],
+) {
+    let padded = packed::padded_channels(g.out_c);
+    for oy in 0..g.out_h {
+        for ox in 0..g.out_w {
+            for o in 0..g.out_c {
+                let mut acc = bias[o];
+                for ky in 0..g.k_h {
+                    for kx in 0..g.k_w {
+                        let w = i32::from(weights[(ky * g.k_w + kx) * padded + o]);
+                        let iy =
+                            (oy * g.stride_h + ky * g.dilation_h) as isize - g.pad_top as isize;
+                        let ix =
+                            (ox * g.stride_w + kx * g.dilation_w) as isize - g.pad_left as isize;
+                        let x =
+                            if iy < 0 || ix < 0 || iy as usize >= g.in_h || ix as usize >= g.in_w {
+                                zp
+                            } else {
+                                i32::from(
+                                    input[(iy as usize * g.in_w + ix as usize) * g.in_c
+                                        + o / multiplier],
+                                )
+                            };
+                        acc += w * x;
+                    }
+                }
+                output[(oy * g.out_w + ox) * g.out_c + o] = rq.apply(acc, o);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -657,9 +766,12 @@ mod tests {
 
     #[test]
     fn depthwise_equals_a_convolution_per_channel() {
-        for multiplier in [1, 2] {
-            let (c_in, k) = (3, 3);
+        // A partial block, one block, two and a partial one, and two output
+        // channels per input channel.
+        for (c_in, multiplier) in [(3, 1), (16, 1), (35, 1), (3, 2)] {
+            let k = 3;
             let c_out = c_in * multiplier;
+            let padded = packed::padded_channels(c_out);
             let g = ConvGeometry {
                 in_h: 5,
                 in_w: 6,
@@ -679,21 +791,39 @@ mod tests {
             let x = bytes(5 * 6 * c_in, 3);
             let w = bytes(k * k * c_out, 4);
             let zp = 11;
-            let bias = vec![50; c_out];
+            let bias: Vec<i32> = (0..c_out as i32).map(|o| 50 - 7 * o).collect();
             let m = vec![1_300_000_000; c_out];
             let s = vec![-6; c_out];
-            let folded: Vec<i32> = (0..c_out)
+            let mut folded: Vec<i32> = (0..c_out)
                 .map(|o| bias[o] - zp * (0..k * k).map(|t| w[t * c_out + o] as i32).sum::<i32>())
                 .collect();
+            folded.resize(padded, 0);
+            let padded_w: Vec<i8> = w
+                .chunks_exact(c_out)
+                .flat_map(|row| {
+                    row.iter()
+                        .copied()
+                        .chain(std::iter::repeat_n(0, padded - c_out))
+                })
+                .collect();
+            let (mut m_p, mut s_p) = (m.clone(), s.clone());
+            m_p.resize(padded, 0);
+            s_p.resize(padded, 0);
             let rq = Requantize {
-                multiplier: &m,
-                shift: &s,
+                multiplier: &m_p,
+                shift: &s_p,
                 zero_point: -1,
                 min: -128,
                 max: 127,
             };
-            let mut out = vec![0i8; 3 * 3 * c_out];
-            depthwise_conv2d(&g, multiplier, &x, zp, &w, &folded, &rq, &mut out);
+            let run = || {
+                let mut out = vec![0i8; 3 * 3 * c_out];
+                depthwise_conv2d(&g, multiplier, &x, zp, &padded_w, &folded, &rq, &mut out);
+                out
+            };
+            let out = run();
+            assert_eq!(crate::simd::without_avx512(run), out, "without AVX-512");
+            assert_eq!(crate::simd::with_portable(run), out, "portable");
             for oc in 0..c_out {
                 let ic = oc / multiplier;
                 let x1: Vec<i8> = (0..30).map(|p| x[p * c_in + ic]).collect();
@@ -706,7 +836,10 @@ mod tests {
                 let expected =
                     conv_reference(&g1, &x1, zp, &w1, &bias[oc..oc + 1], &m[..1], &s[..1], -1);
                 let got: Vec<i8> = (0..9).map(|p| out[p * c_out + oc]).collect();
-                assert_eq!(got, expected, "multiplier {multiplier} channel {oc}");
+                assert_eq!(
+                    got, expected,
+                    "{c_in} channels, multiplier {multiplier}, channel {oc}"
+                );
             }
         }
     }

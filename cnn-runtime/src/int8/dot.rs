@@ -65,6 +65,15 @@ pub(crate) trait Dot16: Copy {
     fn add(self, a: Self::V, b: Self::V) -> Self::V;
     fn sub(self, a: Self::V, b: Self::V) -> Self::V;
 
+    /// `acc[j] + x[j] * w[j]`, bytes sign-extended.
+    #[inline(always)]
+    fn mul_add(self, acc: Self::V, x: &[i8; 16], w: &[i8; 16]) -> Self::V {
+        self.add(acc, self.mul(self.widen(x), self.widen(w)))
+    }
+
+    /// Lane-wise wrapping product.
+    fn mul(self, a: Self::V, b: Self::V) -> Self::V;
+
     /// Each lane shifted left by `bits` (below 32).
     fn shl(self, v: Self::V, bits: u32) -> Self::V;
 }
@@ -171,6 +180,11 @@ impl Dot16 for Portable {
     #[inline(always)]
     fn shl(self, v: [i32; 16], bits: u32) -> [i32; 16] {
         v.map(|v| v.wrapping_shl(bits))
+    }
+
+    #[inline(always)]
+    fn mul(self, a: [i32; 16], b: [i32; 16]) -> [i32; 16] {
+        core::array::from_fn(|j| a[j].wrapping_mul(b[j]))
     }
 }
 
@@ -314,6 +328,12 @@ mod x86 {
         fn shl(self, v: __m512i, bits: u32) -> __m512i {
             // SAFETY: see above.
             unsafe { _mm512_sll_epi32(v, _mm_cvtsi32_si128(bits as i32)) }
+        }
+
+        #[inline(always)]
+        fn mul(self, a: __m512i, b: __m512i) -> __m512i {
+            // SAFETY: see above.
+            unsafe { _mm512_mullo_epi32(a, b) }
         }
     }
 
@@ -476,6 +496,17 @@ mod x86 {
             unsafe {
                 let n = _mm_cvtsi32_si128(bits as i32);
                 [_mm256_sll_epi32(v[0], n), _mm256_sll_epi32(v[1], n)]
+            }
+        }
+
+        #[inline(always)]
+        fn mul(self, a: [__m256i; 2], b: [__m256i; 2]) -> [__m256i; 2] {
+            // SAFETY: see above.
+            unsafe {
+                [
+                    _mm256_mullo_epi32(a[0], b[0]),
+                    _mm256_mullo_epi32(a[1], b[1]),
+                ]
             }
         }
     }
@@ -650,6 +681,11 @@ mod wasm {
         #[inline(always)]
         fn shl(self, v: [v128; 4], bits: u32) -> [v128; 4] {
             v.map(|v| i32x4_shl(v, bits))
+        }
+
+        #[inline(always)]
+        fn mul(self, a: [v128; 4], b: [v128; 4]) -> [v128; 4] {
+            core::array::from_fn(|i| i32x4_mul(a[i], b[i]))
         }
     }
 

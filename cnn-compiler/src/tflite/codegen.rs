@@ -406,8 +406,9 @@ pub(super) fn emit_step(
                 ..requant.clone()
             };
             let (rq_statics, rq) = emit_requant(i, &padded);
+            // On a cache line: the Cortex-M kernel reads the bytes as words.
             let (wb, bt, geometry) = (
-                weight_bytes(&w, &packed.weights),
+                aligned_bytes(&w, &packed.weights),
                 i32s(&packed.bias),
                 conv_geometry(window),
             );
@@ -417,7 +418,7 @@ pub(super) fn emit_step(
                     static #b: #bt;
                     static #g: q::conv::ConvGeometry = #geometry;
                     static #t: q::conv::ConvWeights<'static> = q::conv::ConvWeights {
-                        packed: &#w, bias: &#b,
+                        packed: &#w.0, bias: &#b,
                     };
                     #rq_statics
                 },

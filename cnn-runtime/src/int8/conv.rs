@@ -114,6 +114,10 @@ pub fn conv2d(
             }
         }
     }
+    #[cfg(cnn_arm_dsp)]
+    if super::dsp::conv2d(g, input, input_zero_point, w, rq, output) {
+        return;
+    }
     dot::dispatch(Conv {
         g,
         input,
@@ -321,7 +325,7 @@ fn store<L: Dot16>(
 /// window a kernel row at a time (one run of `k_w * in_c` bytes where it
 /// lies inside the input), else tap by tap.
 #[inline(always)]
-fn gather_window(g: &ConvGeometry, input: &[i8], zp: i32, pixel: usize, row: &mut [u8]) {
+pub(super) fn gather_window(g: &ConvGeometry, input: &[i8], zp: i32, pixel: usize, row: &mut [u8]) {
     let (oy, ox) = (pixel / g.out_w, pixel % g.out_w);
     let c = g.in_c;
     let run = g.k_w * c;

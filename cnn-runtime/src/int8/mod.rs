@@ -41,6 +41,8 @@ macro_rules! multiversion {
 
 pub mod conv;
 mod dot;
+#[cfg(cnn_arm_dsp)]
+mod dsp;
 /// TensorFlow Lite's integer arithmetic (the `cnn-fixed` crate).
 pub use cnn_fixed as fixed;
 pub mod elementwise;

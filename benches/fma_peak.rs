@@ -126,3 +126,58 @@ fn fma_scalar(m: f32, a: f32) -> f32 {
     }
     acc.iter().sum()
 }
+
+/// The CPU's int8 multiply-accumulate peak, where it has byte dot products:
+/// `vpdpbusd` on 512-bit vectors (AVX-512 VNNI; 64 multiply-accumulates per
+/// instruction) in `CHAINS` independent chains. `None` without VNNI.
+pub struct Int8Peak;
+
+impl Int8Peak {
+    pub fn available() -> bool {
+        #[cfg(target_arch = "x86_64")]
+        {
+            is_x86_feature_detected!("avx512f") && is_x86_feature_detected!("avx512vnni")
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        {
+            false
+        }
+    }
+
+    pub fn name(&self) -> &'static str {
+        "AVX-512 VNNI vpdpbusd"
+    }
+
+    /// Multiply-accumulates of one `run`.
+    pub fn macs(&self) -> u64 {
+        STEPS * CHAINS as u64 * 64
+    }
+
+    /// One run (only when [`Int8Peak::available`]).
+    pub fn run(&self) -> i32 {
+        #[cfg(target_arch = "x86_64")]
+        if Self::available() {
+            // SAFETY: `available` detected AVX-512F and AVX-512 VNNI.
+            return unsafe { dpbusd_avx512(black_box(0x0101_0101), black_box(-1)) };
+        }
+        0
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512vnni")]
+fn dpbusd_avx512(a: i32, b: i32) -> i32 {
+    use std::arch::x86_64::*;
+    let (a, b) = (_mm512_set1_epi32(a), _mm512_set1_epi32(b));
+    let mut acc = [_mm512_setzero_si512(); CHAINS];
+    for _ in 0..STEPS {
+        for x in &mut acc {
+            *x = _mm512_dpbusd_epi32(*x, a, b);
+        }
+    }
+    let mut sum = _mm512_setzero_si512();
+    for x in acc {
+        sum = _mm512_add_epi32(sum, x);
+    }
+    _mm512_reduce_add_epi32(sum)
+}

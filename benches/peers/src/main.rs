@@ -7,8 +7,11 @@
 //! `cargo run --release -- ENGINE CASE [model.onnx]` (from `benches/peers`),
 //! ENGINE `cnn`, `tract` or `peak`; CASE `batch1_1thread`, `batch256_1thread`
 //! or `batch256_all_threads`, or (cnn only) a graph fixture at batch 1:
-//! `resnet8`, `dscnn`, `mobilenet_v1_vww`. One-thread cases are meant to run pinned to a
-//! core (`taskset`).
+//! `resnet8`, `dscnn`, `mobilenet_v1_vww`, or its int8 TensorFlow Lite file
+//! (`resnet8_int8`, ...; `tflite_bench.py` runs TensorFlow Lite on the same
+//! file). `peak` also prints the int8 multiply-accumulate peak
+//! (`int8peak,CASE NAME,GMAC/s`) where the CPU has VNNI. One-thread cases are
+//! meant to run pinned to a core (`taskset`).
 
 use cnn_examples::{fixture_dir, models::SeedMnist};
 use cnn_runtime::int8::Int8Model;
@@ -48,6 +51,14 @@ fn main() -> TractResult<()> {
             });
             let gflops = width.flops() as f64 / seconds / 1e9;
             println!("peak,{case} {},{gflops:.2}", width.name());
+        }
+        if fma_peak::Int8Peak::available() {
+            let peak = fma_peak::Int8Peak;
+            let seconds = median_seconds(|| {
+                black_box(peak.run());
+            });
+            let gmacs = peak.macs() as f64 / seconds / 1e9;
+            println!("int8peak,{case} {},{gmacs:.2}", peak.name());
         }
         return Ok(());
     }

@@ -358,10 +358,19 @@ pub(super) fn gather_window(g: &ConvGeometry, input: &[i8], zp: i32, pixel: usiz
     }
 }
 
-/// `dst[i] = src[i] + 128` as unsigned bytes.
+/// `dst[i] = src[i] + 128` as unsigned bytes, eight at a time (runs are
+/// often a few dozen bytes, too short for the compiler's vector loop).
 #[inline(always)]
 fn unsigned(dst: &mut [u8], src: &[i8]) {
-    for (d, &s) in dst.iter_mut().zip(src) {
+    let n = dst.len().min(src.len());
+    let (dst, src) = (&mut dst[..n], &src[..n]);
+    let (d8, d_rest) = dst.as_chunks_mut::<8>();
+    let (s8, s_rest) = src.as_chunks::<8>();
+    for (d, s) in d8.iter_mut().zip(s8) {
+        let x = u64::from_ne_bytes(s.map(|b| b as u8)) ^ 0x8080_8080_8080_8080;
+        *d = x.to_ne_bytes();
+    }
+    for (d, &s) in d_rest.iter_mut().zip(s_rest) {
         *d = (s as u8) ^ 0x80;
     }
 }
@@ -511,9 +520,10 @@ fn depthwise_lanes<L: Dot16>(
                                 let (x, _) = x.as_chunks::<16>();
                                 x[0]
                             } else {
-                                let mut part = [0i8; 16];
-                                part[..n].copy_from_slice(&x[..n]);
-                                part
+                                // Value by value: a copy of `n` bytes would
+                                // be a call to memcpy per tap.
+                                let x = &x[..n];
+                                core::array::from_fn(|j| x.get(j).copied().unwrap_or(0))
                             }
                         } else {
                             zero_point

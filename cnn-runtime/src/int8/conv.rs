@@ -474,11 +474,117 @@ pub fn depthwise_conv2d(
     });
 }
 
-/// Depthwise with one output channel per input channel, a block of sixteen
-/// channels of one output pixel at a time.
+/// Taps of a depthwise window whose input offsets fit on the stack.
+const MAX_TAPS: usize = 64;
+
+/// Depthwise with one output channel per input channel: per output pixel,
+/// each tap's input offset once, then four blocks of sixteen channels at a
+/// time (four independent chains of multiply-adds), then the rest one
+/// block at a time.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn depthwise_lanes<L: Dot16>(
+    l: L,
+    g: &ConvGeometry,
+    input: &[i8],
+    zp: i32,
+    weights: &[i8],
+    bias: &[i32],
+    rq: &Requantize,
+    output: &mut [i8],
+) {
+    const OUTSIDE: usize = usize::MAX;
+    let c = g.out_c;
+    let padded = packed::padded_channels(c);
+    let blocks = padded / packed::BLOCK;
+    let whole = c / packed::BLOCK;
+    let n_taps = g.k_h * g.k_w;
+    if n_taps > MAX_TAPS {
+        return depthwise_blocks(l, g, input, zp, weights, bias, rq, output);
+    }
+    let (bias, _) = bias.as_chunks::<16>();
+    let (multiplier, _) = rq.multiplier.as_chunks::<16>();
+    let (shift, _) = rq.shift.as_chunks::<16>();
+    let zero_point = [zp as i8; 16];
+    let requant = |ob: usize| Requant16 {
+        multiplier: &multiplier[ob],
+        shift: &shift[ob],
+        zero_point: rq.zero_point,
+        min: rq.min,
+        max: rq.max,
+    };
+    let mut offsets = [OUTSIDE; MAX_TAPS];
+    for oy in 0..g.out_h {
+        for ox in 0..g.out_w {
+            let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;
+            let ix0 = (ox * g.stride_w) as isize - g.pad_left as isize;
+            for (t, offset) in offsets[..n_taps].iter_mut().enumerate() {
+                let iy = iy0 + ((t / g.k_w) * g.dilation_h) as isize;
+                let ix = ix0 + ((t % g.k_w) * g.dilation_w) as isize;
+                let inside = iy >= 0 && ix >= 0 && (iy as usize) < g.in_h && (ix as usize) < g.in_w;
+                *offset = if inside {
+                    (iy as usize * g.in_w + ix as usize) * c
+                } else {
+                    OUTSIDE
+                };
+            }
+            let offsets = &offsets[..n_taps];
+            let out = &mut output[(oy * g.out_w + ox) * c..][..c];
+            let mut ob = 0;
+            while ob + 4 <= whole {
+                let c0 = ob * packed::BLOCK;
+                let mut acc: [L::V; 4] = core::array::from_fn(|j| l.load(&bias[ob + j]));
+                for (t, &offset) in offsets.iter().enumerate() {
+                    let (w, _) = weights[t * padded + c0..][..64].as_chunks::<16>();
+                    if offset == OUTSIDE {
+                        for (acc, w) in acc.iter_mut().zip(w) {
+                            *acc = l.mul_add(*acc, &zero_point, w);
+                        }
+                    } else {
+                        let (x, _) = input[offset + c0..][..64].as_chunks::<16>();
+                        for ((acc, w), x) in acc.iter_mut().zip(w).zip(x) {
+                            *acc = l.mul_add(*acc, x, w);
+                        }
+                    }
+                }
+                let (y, _) = out[c0..][..64].as_chunks_mut::<16>();
+                for (j, (y, acc)) in y.iter_mut().zip(acc).enumerate() {
+                    *y = l.requantize(acc, &requant(ob + j));
+                }
+                ob += 4;
+            }
+            while ob < blocks {
+                let c0 = ob * packed::BLOCK;
+                let n = packed::BLOCK.min(c - c0);
+                let mut acc = l.load(&bias[ob]);
+                for (t, &offset) in offsets.iter().enumerate() {
+                    let (w, _) = weights[t * padded + c0..].as_chunks::<16>();
+                    let x = if offset == OUTSIDE {
+                        zero_point
+                    } else if n == packed::BLOCK {
+                        let (x, _) = input[offset + c0..].as_chunks::<16>();
+                        x[0]
+                    } else {
+                        // Value by value: a copy of `n` bytes would be a
+                        // call to memcpy per tap.
+                        let x = &input[offset + c0..][..n];
+                        core::array::from_fn(|j| x.get(j).copied().unwrap_or(0))
+                    };
+                    acc = l.mul_add(acc, &x, &w[0]);
+                }
+                out[c0..c0 + n].copy_from_slice(&l.requantize(acc, &requant(ob))[..n]);
+                ob += 1;
+            }
+        }
+    }
+}
+
+/// Depthwise with one output channel per input channel, a block of sixteen
+/// channels of one output pixel at a time, tap by tap (windows of more than
+/// [`MAX_TAPS`] taps).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn depthwise_blocks<L: Dot16>(
     l: L,
     g: &ConvGeometry,
     input: &[i8],
@@ -780,10 +886,17 @@ mod tests {
 
     #[test]
     fn depthwise_equals_a_convolution_per_channel() {
-        // A partial block, one block, two and a partial one, and two output
-        // channels per input channel.
-        for (c_in, multiplier) in [(3, 1), (16, 1), (35, 1), (3, 2)] {
-            let k = 3;
+        // A partial block, one block, two and a partial one, four and a
+        // partial one, two output channels per input channel, and a window
+        // of more than MAX_TAPS taps.
+        for (c_in, multiplier, k) in [
+            (3, 1, 3),
+            (16, 1, 3),
+            (35, 1, 3),
+            (70, 1, 3),
+            (3, 2, 3),
+            (20, 1, 9),
+        ] {
             let c_out = c_in * multiplier;
             let padded = packed::padded_channels(c_out);
             let g = ConvGeometry {
@@ -799,8 +912,8 @@ mod tests {
                 stride_w: 2,
                 dilation_h: 1,
                 dilation_w: 1,
-                pad_top: 1,
-                pad_left: 1,
+                pad_top: k / 2,
+                pad_left: k / 2,
             };
             let x = bytes(5 * 6 * c_in, 3);
             let w = bytes(k * k * c_out, 4);
@@ -841,7 +954,7 @@ mod tests {
             for oc in 0..c_out {
                 let ic = oc / multiplier;
                 let x1: Vec<i8> = (0..30).map(|p| x[p * c_in + ic]).collect();
-                let w1: Vec<i8> = (0..9).map(|t| w[t * c_out + oc]).collect();
+                let w1: Vec<i8> = (0..k * k).map(|t| w[t * c_out + oc]).collect();
                 let g1 = ConvGeometry {
                     in_c: 1,
                     out_c: 1,

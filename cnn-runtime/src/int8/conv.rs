@@ -171,11 +171,13 @@ fn tiles<L: Dot16, const P: usize, const B: usize>(
     let (multiplier, _) = rq.multiplier.as_chunks::<16>();
     let (shift, _) = rq.shift.as_chunks::<16>();
     let mut patch = [0u8; PATCH];
+    let mut at = PixelWalk::default();
     let mut p0 = 0;
     while p0 < pixels {
         let n = P.min(pixels - p0);
-        for (i, row) in patch.chunks_exact_mut(kp).take(n).enumerate() {
-            gather_window(g, input, zp, p0 + i, row);
+        for row in patch.chunks_exact_mut(kp).take(n) {
+            gather_window(g, input, zp, at.oy, at.ox, row);
+            at.step(g.out_w);
         }
         let (rows, _) = patch.as_chunks::<4>();
         let rows: [&[[u8; 4]]; P] = core::array::from_fn(|i| &rows[i * groups..][..groups]);
@@ -317,16 +319,55 @@ fn store<L: Dot16>(
     };
     let bytes = l.requantize(acc, &r);
     let c0 = ob * packed::BLOCK;
-    let n = packed::BLOCK.min(g.out_c - c0);
-    output[pixel * g.out_c + c0..][..n].copy_from_slice(&bytes[..n]);
+    store_bytes(&mut output[pixel * g.out_c + c0..], &bytes, g.out_c - c0);
 }
 
-/// Output pixel `pixel`'s whole window as unsigned bytes, then zeros: the
+/// The first `n` (at most sixteen) of `bytes` into `out`: one sixteen-byte
+/// store for a whole block, else value by value (a copy of `n` bytes would
+/// be a call to memmove).
+#[inline(always)]
+fn store_bytes(out: &mut [i8], bytes: &[i8; 16], n: usize) {
+    if n >= 16 {
+        let (out, _) = out.as_chunks_mut::<16>();
+        out[0] = *bytes;
+    } else {
+        for (y, &b) in out[..n].iter_mut().zip(bytes) {
+            *y = b;
+        }
+    }
+}
+
+/// Output pixels in order, by row and column (a division per pixel costs
+/// more than a small layer's dot products).
+#[derive(Clone, Copy, Default)]
+pub(super) struct PixelWalk {
+    pub oy: usize,
+    pub ox: usize,
+}
+
+impl PixelWalk {
+    #[inline(always)]
+    pub fn step(&mut self, out_w: usize) {
+        self.ox += 1;
+        if self.ox >= out_w {
+            self.ox = 0;
+            self.oy += 1;
+        }
+    }
+}
+
+/// Output pixel `(oy, ox)`'s whole window as unsigned bytes, then zeros: the
 /// window a kernel row at a time (one run of `k_w * in_c` bytes where it
 /// lies inside the input), else tap by tap.
 #[inline(always)]
-pub(super) fn gather_window(g: &ConvGeometry, input: &[i8], zp: i32, pixel: usize, row: &mut [u8]) {
-    let (oy, ox) = (pixel / g.out_w, pixel % g.out_w);
+pub(super) fn gather_window(
+    g: &ConvGeometry,
+    input: &[i8],
+    zp: i32,
+    oy: usize,
+    ox: usize,
+    row: &mut [u8],
+) {
     let c = g.in_c;
     let run = g.k_w * c;
     let zp = (zp as u8) ^ 0x80;
@@ -518,15 +559,18 @@ fn depthwise_lanes<L: Dot16>(
         for ox in 0..g.out_w {
             let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;
             let ix0 = (ox * g.stride_w) as isize - g.pad_left as isize;
-            for (t, offset) in offsets[..n_taps].iter_mut().enumerate() {
-                let iy = iy0 + ((t / g.k_w) * g.dilation_h) as isize;
-                let ix = ix0 + ((t % g.k_w) * g.dilation_w) as isize;
-                let inside = iy >= 0 && ix >= 0 && (iy as usize) < g.in_h && (ix as usize) < g.in_w;
-                *offset = if inside {
-                    (iy as usize * g.in_w + ix as usize) * c
-                } else {
-                    OUTSIDE
-                };
+            for (ky, row) in offsets[..n_taps].chunks_exact_mut(g.k_w.max(1)).enumerate() {
+                let iy = iy0 + (ky * g.dilation_h) as isize;
+                for (kx, offset) in row.iter_mut().enumerate() {
+                    let ix = ix0 + (kx * g.dilation_w) as isize;
+                    let inside =
+                        iy >= 0 && ix >= 0 && (iy as usize) < g.in_h && (ix as usize) < g.in_w;
+                    *offset = if inside {
+                        (iy as usize * g.in_w + ix as usize) * c
+                    } else {
+                        OUTSIDE
+                    };
+                }
             }
             let offsets = &offsets[..n_taps];
             let out = &mut output[(oy * g.out_w + ox) * c..][..c];
@@ -559,20 +603,22 @@ fn depthwise_lanes<L: Dot16>(
                 let mut acc = l.load(&bias[ob]);
                 for (t, &offset) in offsets.iter().enumerate() {
                     let (w, _) = weights[t * padded + c0..].as_chunks::<16>();
+                    // A partial block reads sixteen bytes where the input
+                    // has them (lanes past `n` are computed and dropped),
+                    // else value by value (a copy of `n` bytes would be a
+                    // call to memcpy per tap).
                     let x = if offset == OUTSIDE {
                         zero_point
-                    } else if n == packed::BLOCK {
-                        let (x, _) = input[offset + c0..].as_chunks::<16>();
+                    } else if let Some(x) = input.get(offset + c0..offset + c0 + 16) {
+                        let (x, _) = x.as_chunks::<16>();
                         x[0]
                     } else {
-                        // Value by value: a copy of `n` bytes would be a
-                        // call to memcpy per tap.
                         let x = &input[offset + c0..][..n];
                         core::array::from_fn(|j| x.get(j).copied().unwrap_or(0))
                     };
                     acc = l.mul_add(acc, &x, &w[0]);
                 }
-                out[c0..c0 + n].copy_from_slice(&l.requantize(acc, &requant(ob))[..n]);
+                store_bytes(&mut out[c0..], &l.requantize(acc, &requant(ob)), n);
                 ob += 1;
             }
         }

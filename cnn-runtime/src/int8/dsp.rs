@@ -10,7 +10,7 @@
 //! Stable Rust has no intrinsics for these instructions: each is one line of
 //! `asm!` on registers only, which LLVM schedules and allocates around.
 
-use super::conv::{gather_window, ConvGeometry, ConvWeights};
+use super::conv::{gather_window, ConvGeometry, ConvWeights, PixelWalk};
 use super::Requantize;
 use cnn_fixed::packed;
 use core::arch::asm;
@@ -82,12 +82,14 @@ pub(super) fn conv2d(
     // bytes 0 and 2, its bytes 1 and 3]`, one pointer for the inner loop.
     let mut wide = [[0u32; 4]; PATCH / 16];
     let wide = &mut wide[..groups];
+    let mut at = PixelWalk::default();
     let mut p0 = 0;
     while p0 < pixels {
         let n = 2.min(pixels - p0);
         for i in 0..n {
             let row = &mut bytes[..kp];
-            gather_window(g, input, zp, p0 + i, row);
+            gather_window(g, input, zp, at.oy, at.ox, row);
+            at.step(g.out_w);
             let (row, _) = row.as_chunks::<4>();
             for (pairs, b) in wide.iter_mut().zip(row) {
                 let x = u32::from_le_bytes(*b);

@@ -503,6 +503,12 @@ pub fn depthwise_conv2d(
             }
         }
     }
+    #[cfg(cnn_arm_dsp)]
+    if multiplier <= 1
+        && super::dsp::depthwise(g, input, input_zero_point, weights, bias, rq, output)
+    {
+        return;
+    }
     dot::dispatch(Depthwise {
         g,
         multiplier,

@@ -125,3 +125,116 @@ pub(super) fn conv2d(
     }
     true
 }
+
+/// `acc + a.low * b.low` on signed 16-bit halves.
+#[inline(always)]
+fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
+    let out: i32;
+    // SAFETY: as `smlad`: registers only.
+    unsafe {
+        asm!("smlabb {out}, {a}, {b}, {acc}", out = lateout(reg) out, a = in(reg) a,
+             b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack));
+    }
+    out
+}
+
+/// `acc + a.high * b.high` on signed 16-bit halves.
+#[inline(always)]
+fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
+    let out: i32;
+    // SAFETY: as `smlad`: registers only.
+    unsafe {
+        asm!("smlatt {out}, {a}, {b}, {acc}", out = lateout(reg) out, a = in(reg) a,
+             b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack));
+    }
+    out
+}
+
+/// Taps of a depthwise window whose input offsets fit on the stack.
+const MAX_TAPS: usize = 64;
+
+/// `DEPTHWISE_CONV_2D` with one output channel per input channel, four
+/// channels at a time: per tap one word of inputs and one of weights,
+/// widened in pairs (`SXTB16`), four 16-bit multiply-accumulates (`SMLABB`,
+/// `SMLATT`). Each tap's input offset is computed once per output pixel.
+/// `false` (nothing written) for windows of more than [`MAX_TAPS`] taps.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn depthwise(
+    g: &ConvGeometry,
+    input: &[i8],
+    zp: i32,
+    weights: &[i8],
+    bias: &[i32],
+    rq: &Requantize,
+    output: &mut [i8],
+) -> bool {
+    const OUTSIDE: usize = usize::MAX;
+    let n_taps = g.k_h * g.k_w;
+    if n_taps > MAX_TAPS {
+        return false;
+    }
+    let c = g.out_c;
+    let padded = packed::padded_channels(c);
+    let zero_point = u32::from_le_bytes([zp as u8; 4]);
+    let word = |bytes: &[i8], at: usize| -> Option<u32> {
+        let b = bytes.get(at..at + 4)?;
+        Some(u32::from_le_bytes([
+            b[0] as u8, b[1] as u8, b[2] as u8, b[3] as u8,
+        ]))
+    };
+    let mut offsets = [OUTSIDE; MAX_TAPS];
+    for oy in 0..g.out_h {
+        for ox in 0..g.out_w {
+            let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;
+            let ix0 = (ox * g.stride_w) as isize - g.pad_left as isize;
+            for (ky, row) in offsets[..n_taps].chunks_exact_mut(g.k_w.max(1)).enumerate() {
+                let iy = iy0 + (ky * g.dilation_h) as isize;
+                for (kx, offset) in row.iter_mut().enumerate() {
+                    let ix = ix0 + (kx * g.dilation_w) as isize;
+                    let inside =
+                        iy >= 0 && ix >= 0 && (iy as usize) < g.in_h && (ix as usize) < g.in_w;
+                    *offset = if inside {
+                        (iy as usize * g.in_w + ix as usize) * c
+                    } else {
+                        OUTSIDE
+                    };
+                }
+            }
+            let offsets = &offsets[..n_taps];
+            let out = &mut output[(oy * g.out_w + ox) * c..][..c];
+            let mut c0 = 0;
+            while c0 < c {
+                let n = 4.min(c - c0);
+                let (mut a0, mut a1, mut a2, mut a3) =
+                    (bias[c0], bias[c0 + 1], bias[c0 + 2], bias[c0 + 3]);
+                for (t, &offset) in offsets.iter().enumerate() {
+                    // Weights are padded to whole blocks: four are always there.
+                    let w = word(weights, t * padded + c0).unwrap_or(0);
+                    let x = if offset == OUTSIDE {
+                        zero_point
+                    } else {
+                        // Past the input's end (a partial group of the
+                        // last pixel): the channels there, value by value.
+                        word(input, offset + c0).unwrap_or_else(|| {
+                            let mut b = [0u8; 4];
+                            for (j, b) in b.iter_mut().enumerate().take(n) {
+                                *b = input.get(offset + c0 + j).map_or(0, |&v| v as u8);
+                            }
+                            u32::from_le_bytes(b)
+                        })
+                    };
+                    let (xe, xo, we, wo) = (sxtb16(x), sxtb16_ror8(x), sxtb16(w), sxtb16_ror8(w));
+                    a0 = smlabb(xe, we, a0);
+                    a2 = smlatt(xe, we, a2);
+                    a1 = smlabb(xo, wo, a1);
+                    a3 = smlatt(xo, wo, a3);
+                }
+                for (j, (y, a)) in out[c0..c0 + n].iter_mut().zip([a0, a1, a2, a3]).enumerate() {
+                    *y = rq.apply(a, c0 + j);
+                }
+                c0 += n;
+            }
+        }
+    }
+    true
+}

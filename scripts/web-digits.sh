@@ -38,6 +38,14 @@ for i, (label, keras) in enumerate(zip(labels, predicted)):
         samples[label] = {"label": label, "keras": keras, "index": i,
                           "probability": probabilities[i * 10 + keras],
                           "pixels": list(digits[i * 784:(i + 1) * 784])}
+# And TensorFlow Lite's answer for the int8 model (argmax of its int8 outputs).
+raw8 = open("fixtures/seed_mnist/tflite/digits_int8.safetensors", "rb").read()
+n8 = struct.unpack("<Q", raw8[:8])[0]
+start8, end8 = json.loads(raw8[8:8 + n8])["outputs_q"]["data_offsets"]
+outputs_q = struct.unpack(f"<{end8 - start8}b", raw8[8 + n8 + start8:8 + n8 + end8])
+for sample in samples.values():
+    row = outputs_q[sample["index"] * 10:(sample["index"] + 1) * 10]
+    sample["tflite"] = max(range(10), key=lambda d: (row[d], -d))
 json.dump([samples[d] for d in sorted(samples)], open(sys.argv[1], "w"))
 PY
 echo "web-digits: $(stat -c %s "$site/web_digits.wasm") bytes of .wasm in $site"

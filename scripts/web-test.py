@@ -94,6 +94,21 @@ def main():
                   f"Keras {sample['keras']}: {verdict}")
             if verdict != "ok":
                 failures.append(sample["index"])
+        # The int8 switch: the same drawings, TensorFlow Lite's answers.
+        float_time = driver.find_element(By.ID, "time").text
+        driver.find_element(By.CSS_SELECTOR, 'input[name="precision"][value="int8"]').click()
+        for sample in samples:
+            driver.find_element(By.ID, "clear").click()
+            draw(driver, pad, sample["pixels"])
+            time.sleep(0.3)
+            shown = driver.find_element(By.ID, "digit").text
+            verdict = "ok" if shown == str(sample["tflite"]) else "WRONG"
+            print(f"int8: digit {sample['index']}: page shows {shown}, "
+                  f"TensorFlow Lite {sample['tflite']}: {verdict}")
+            if verdict != "ok":
+                failures.append(f"int8 {sample['index']}")
+        print("one int8 inference in the browser:", driver.find_element(By.ID, "time").text,
+              "(float32:", float_time + ")")
         # A real digit through the sample buttons too, for the screenshot.
         driver.find_element(By.CSS_SELECTOR, "#samples button").click()
         time.sleep(0.3)

@@ -38,10 +38,13 @@ const BATCH: usize = 256;
 fn main() -> TractResult<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [engine, case, rest @ ..] = args.as_slice() else {
-        return Err(TractError::msg(format!(
-            "usage: cnn-peers cnn|tract|peak CASE [model.onnx]"
-        )));
+        return Err(TractError::msg(
+            "usage: cnn-peers cnn|tract|peak|profile CASE [model.onnx]",
+        ));
     };
+    if engine == "profile" {
+        return profile(case);
+    }
     if engine == "peak" {
         // One line per vector width: cnn's kernels use AVX2 (8 lanes), so
         // its share of the AVX2 peak says how well they use what they target.
@@ -214,6 +217,43 @@ fn int8_graph<M: Int8Model + 'static>(model: M, name: &str) -> (usize, Box<dyn F
             black_box(model.forward_into(black_box(&*input), &mut scratch));
         }),
     )
+}
+
+/// Time per operator of an int8 graph fixture (`CASE` as for `cnn`), with the
+/// `profile` feature: a second of runs, then each step's mean µs and share.
+fn profile(case: &str) -> TractResult<()> {
+    let (_, mut run) = match case {
+        "resnet8_int8" => int8_graph(Resnet8Int8::new(), "resnet8"),
+        "dscnn_int8" => int8_graph(DscnnInt8::new(), "dscnn"),
+        "mobilenet_v1_vww_int8" => int8_graph(MobilenetV1VwwInt8::new(), "mobilenet_v1_vww"),
+        other => return Err(TractError::msg(format!("no int8 model `{other}`"))),
+    };
+    #[cfg(feature = "profile")]
+    {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(1) {
+            run();
+        }
+        let steps = cnn_runtime::int8::profile::take();
+        let total: f64 = steps.iter().map(|s| s.mean_micros()).sum();
+        for s in &steps {
+            let share = s.mean_micros() / total;
+            println!(
+                "{:>3} {:<70} {:>8.2} µs {:>5.1} %",
+                s.step,
+                s.operator,
+                s.mean_micros(),
+                share * 100.0
+            );
+        }
+        println!("    {:<70} {total:>8.2} µs", "total");
+    }
+    #[cfg(not(feature = "profile"))]
+    {
+        run();
+        eprintln!("build with `--features profile` for the time per operator");
+    }
+    Ok(())
 }
 
 /// Sets every byte of a nested int8 array (an int8 model's input).

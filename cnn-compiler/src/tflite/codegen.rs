@@ -56,6 +56,7 @@ pub fn generate(
         .unwrap_or((1.0, 0));
     let params = program.params();
     let macs = program.macs();
+    let weight_bytes = program.weight_bytes();
     let input_shape = program.tensors[program.input].shape.clone();
     let output_shape = program.tensors[program.output].shape.clone();
 
@@ -150,6 +151,7 @@ pub fn generate(
                 const INPUT_QUANTIZATION: q::Quantization = q::Quantization { scale: #in_scale, zero_point: #in_zp };
                 const OUTPUT_QUANTIZATION: q::Quantization = q::Quantization { scale: #out_scale, zero_point: #out_zp };
                 const PARAMS: usize = #params;
+                const WEIGHT_BYTES: usize = #weight_bytes;
                 const MACS: usize = #macs;
                 const SCRATCH_BYTES: usize = #scratch_bytes;
 
@@ -376,13 +378,16 @@ pub(super) fn emit_step(
         .collect();
     let call = |kernel: TokenStream| {
         let comment = format!(" operator {} {}", step.op_index, step.op);
+        let name = format!("{} {}", step.op_index, step.op);
         quote! {
             #[doc = #comment]
-            if let ::core::option::Option::Some(([#(#operands),*], y)) =
-                q::operands(input, &mut *arena, &mut *output, [#(#reads),*], #write)
-            {
-                #kernel
-            }
+            q::profile::step(#i, #name, || {
+                if let ::core::option::Option::Some(([#(#operands),*], y)) =
+                    q::operands(input, &mut *arena, &mut *output, [#(#reads),*], #write)
+                {
+                    #kernel
+                }
+            });
         }
     };
     let (w, b, t, g) = (

@@ -246,6 +246,23 @@ impl Program {
             .sum()
     }
 
+    /// Bytes of the weights as the file stores them: int8 weights and int32
+    /// biases, or float32 values.
+    pub fn weight_bytes(&self) -> usize {
+        if self.float {
+            return 4 * self.params();
+        }
+        self.steps
+            .iter()
+            .map(|s| match &s.kernel {
+                Kernel::Conv { weights, bias, .. }
+                | Kernel::Depthwise { weights, bias, .. }
+                | Kernel::FullyConnected { weights, bias, .. } => weights.len() + 4 * bias.len(),
+                _ => 0,
+            })
+            .sum()
+    }
+
     /// Multiply-accumulates of one inference in the convolutions and fully
     /// connected layers (what int8 hardware peaks are counted in).
     pub fn macs(&self) -> usize {

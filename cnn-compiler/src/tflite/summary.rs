@@ -2,7 +2,7 @@
 //! the file's order, each with its fused activation and the tensor it writes
 //! (name, shape, type, scale, zero point), then the totals.
 
-use super::lower::{Kernel, Program};
+use super::lower::Program;
 use super::memory::place;
 use std::fmt::Write;
 
@@ -69,21 +69,7 @@ pub fn render(program: &Program, file: &str) -> String {
         }
     }
     let _ = writeln!(out, "{rule}");
-    let weight_bytes: usize = program
-        .steps
-        .iter()
-        .map(|s| match &s.kernel {
-            Kernel::Conv { weights, bias, .. }
-            | Kernel::Depthwise { weights, bias, .. }
-            | Kernel::FullyConnected { weights, bias, .. } => weights.len() + 4 * bias.len(),
-            _ => 0,
-        })
-        .sum::<usize>()
-        + if program.float {
-            4 * program.params()
-        } else {
-            0
-        };
+    let weight_bytes = program.weight_bytes();
     let stored = if program.float {
         "float32"
     } else {

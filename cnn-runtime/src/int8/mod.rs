@@ -50,6 +50,7 @@ pub mod fully_connected;
 pub mod layout;
 mod model;
 pub mod pool;
+pub mod profile;
 pub mod reduce;
 pub mod softmax;
 

@@ -22,6 +22,9 @@ pub trait Int8Model {
     const OUTPUT_QUANTIZATION: Quantization;
     /// Weights and biases (elements of the constant tensors the kernels read).
     const PARAMS: usize;
+    /// Bytes of the weights as the file stores them (int8 weights, int32
+    /// biases).
+    const WEIGHT_BYTES: usize;
     /// Multiply-accumulates per inference in the convolutions and fully
     /// connected layers.
     const MACS: usize;

@@ -1,6 +1,8 @@
 //! The seed MNIST model as a WebAssembly module for a web page: the weights
-//! are embedded, and the page talks to the model through four exported
+//! are embedded, and the page talks to the model through a few exported
 //! functions over plain numbers, so it needs no generated JavaScript glue.
+//! The page can switch between the float32 model (Keras' weights) and the
+//! int8 one (TensorFlow Lite's file, `include_tflite!`).
 //!
 //! ```
 //! // A vertical stroke, as the page would set it: a 1.
@@ -25,14 +27,22 @@ cnn_runtime::cnn! {
     Flatten  Dense(128, relu)  Dense(10, softmax)
 }
 
-/// The image the page has set and the model's last answer.
+cnn_runtime::include_tflite! {
+    /// The same model quantized to int8 by TensorFlow's converter.
+    pub struct MnistInt8;
+    "../../fixtures/seed_mnist/tflite/model.int8.tflite"
+}
+
+/// The image the page has set, the model it chose, and the model's last answer.
 struct Page {
     image: [[[f32; 1]; 28]; 28],
+    int8: bool,
     probabilities: [f32; 10],
 }
 
 static PAGE: Mutex<Page> = Mutex::new(Page {
     image: [[[0.0; 1]; 28]; 28],
+    int8: false,
     probabilities: [0.0; 10],
 });
 
@@ -59,11 +69,23 @@ pub extern "C" fn clear() {
     page().image = [[[0.0; 1]; 28]; 28];
 }
 
-/// Runs the model on the image; returns the most probable digit.
+/// Chooses the model `classify` runs: int8 (TensorFlow Lite's file) when
+/// `int8` is not 0, else float32 (Keras' weights).
+#[no_mangle]
+pub extern "C" fn use_int8(int8: u32) {
+    page().int8 = int8 != 0;
+}
+
+/// Runs the chosen model on the image; returns the most probable digit.
 #[no_mangle]
 pub extern "C" fn classify() -> u32 {
     let mut page = page();
-    let probabilities = Mnist::embedded().forward(&page.image);
+    let probabilities = if page.int8 {
+        // Quantized with the file's input scale, dequantized on the way out.
+        MnistInt8::new().forward_f32(&page.image)
+    } else {
+        Mnist::embedded().forward(&page.image)
+    };
     page.probabilities = probabilities;
     let mut best = 0;
     for (digit, &p) in probabilities.iter().enumerate() {
@@ -84,19 +106,28 @@ pub extern "C" fn probability(digit: u32) -> f32 {
         .unwrap_or(0.0)
 }
 
-/// Bytes of weights embedded in the module.
+/// Bytes of weights embedded in the module for the chosen model (int8:
+/// one byte per weight, four per bias).
 #[no_mangle]
 pub extern "C" fn weight_bytes() -> u32 {
-    (<Mnist as cnn_runtime::Model>::PARAMS * 4) as u32
+    if page().int8 {
+        <MnistInt8 as cnn_runtime::int8::Int8Model>::WEIGHT_BYTES as u32
+    } else {
+        (<Mnist as cnn_runtime::Model>::PARAMS * 4) as u32
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The page is one global: tests that set it run one at a time.
+    static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+
     /// Digits set pixel by pixel, as the page does, get Keras' classes.
     #[test]
     fn fixture_digits_get_keras_classes() {
+        let _page = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
         let digits = cnn_examples::seed_digits(20).unwrap();
         let file = cnn_examples::safetensors::read(
             &cnn_examples::fixture_dir("seed_mnist").join("digits.safetensors"),
@@ -115,5 +146,32 @@ mod tests {
         set_pixel(28 * 28, 1.0); // past the image: ignored
         assert_eq!(probability(10), 0.0);
         assert_eq!(weight_bytes() as usize, 113_386 * 4);
+    }
+
+    /// With the int8 switch on, digits set as the page sets them get
+    /// TensorFlow Lite's classes (argmax of its int8 outputs).
+    #[test]
+    fn int8_switch_gives_tensorflow_lite_classes() {
+        let _page = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
+        let digits = cnn_examples::seed_digits(20).unwrap();
+        let file = cnn_examples::safetensors::read(
+            &cnn_examples::fixture_dir("seed_mnist").join("tflite/digits_int8.safetensors"),
+        )
+        .unwrap();
+        let outputs = &file["outputs_q"].values;
+        use_int8(1);
+        for (i, digit) in digits.iter().enumerate() {
+            clear();
+            for (index, pixel) in digit.as_flattened().iter().enumerate() {
+                set_pixel(index as u32, pixel[0]);
+            }
+            let row = &outputs[i * 10..][..10];
+            let tflite = (0..10).fold(0, |best, d| if row[d] > row[best] { d } else { best });
+            assert_eq!(classify() as usize, tflite, "digit {i}");
+            let total: f32 = (0..10).map(|d| probability(d)).sum();
+            assert!((total - 1.0).abs() < 0.05, "probabilities sum to {total}");
+        }
+        assert_eq!(weight_bytes() as usize, 113_992);
+        use_int8(0);
     }
 }

@@ -1,6 +1,7 @@
 // The page: a canvas to draw on, the 28x28 image the model sees, the ten
 // probabilities. The model is web_digits.wasm (Rust, weights inside); it
-// exports set_pixel, clear, classify, probability and weight_bytes.
+// exports set_pixel, clear, classify, probability, weight_bytes and use_int8
+// (the switch between the float32 model and TensorFlow Lite's int8 one).
 "use strict";
 
 const pad = document.getElementById("pad");
@@ -9,6 +10,7 @@ const seen = document.getElementById("seen");
 const seenContext = seen.getContext("2d");
 const bars = document.getElementById("bars");
 let model = null;
+let moduleBytes = 0;
 let drawing = false;
 let pending = false;
 
@@ -155,6 +157,12 @@ function drawSample(sample) {
   classifySoon();
 }
 
+function showSize() {
+  document.getElementById("size").textContent =
+    `${(moduleBytes / 1024).toFixed(0)} KiB, both models (this one's weights: ` +
+    `${(model.weight_bytes() / 1024).toFixed(0)} KiB)`;
+}
+
 async function start() {
   ink.lineWidth = 20;
   ink.lineCap = "round";
@@ -169,8 +177,16 @@ async function start() {
   const bytes = await (await fetch("web_digits.wasm")).arrayBuffer();
   const { instance } = await WebAssembly.instantiate(bytes, {});
   model = instance.exports;
-  document.getElementById("size").textContent =
-    `${(bytes.byteLength / 1024).toFixed(0)} KiB (${(model.weight_bytes() / 1024).toFixed(0)} KiB of weights)`;
+  moduleBytes = bytes.byteLength;
+  showSize();
+  document.querySelectorAll('input[name="precision"]').forEach((input) => {
+    input.addEventListener("change", () => {
+      model.use_int8(input.value === "int8" ? 1 : 0);
+      document.body.dataset.precision = input.value;
+      showSize();
+      classifySoon();
+    });
+  });
   const samples = await (await fetch("digits.json")).json();
   const holder = document.getElementById("samples");
   samples.forEach((sample) => {

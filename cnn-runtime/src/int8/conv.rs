@@ -171,13 +171,27 @@ fn tiles<L: Dot16, const P: usize, const B: usize>(
     let (multiplier, _) = rq.multiplier.as_chunks::<16>();
     let (shift, _) = rq.shift.as_chunks::<16>();
     let mut patch = [0u8; PATCH];
+    let pointwise = g.k_h == 1
+        && g.k_w == 1
+        && g.stride_h == 1
+        && g.stride_w == 1
+        && g.pad_top == 0
+        && g.pad_left == 0
+        && g.in_w == g.out_w
+        && kp == g.in_c;
     let mut at = PixelWalk::default();
     let mut p0 = 0;
     while p0 < pixels {
         let n = P.min(pixels - p0);
-        for row in patch.chunks_exact_mut(kp).take(n) {
-            gather_window(g, input, zp, at.oy, at.ox, row);
-            at.step(g.out_w);
+        if pointwise {
+            // A 1x1 window is the input pixel itself: the tile's pixels are
+            // one run of the input.
+            unsigned(&mut patch[..n * kp], &input[p0 * kp..][..n * kp]);
+        } else {
+            for row in patch.chunks_exact_mut(kp).take(n) {
+                gather_window(g, input, zp, at.oy, at.ox, row);
+                at.step(g.out_w);
+            }
         }
         let (rows, _) = patch.as_chunks::<4>();
         let rows: [&[[u8; 4]]; P] = core::array::from_fn(|i| &rows[i * groups..][..groups]);
@@ -376,7 +390,9 @@ pub(super) fn gather_window(
     let last_x = ix0 + ((g.k_w - 1) * g.dilation_w) as isize;
     let contiguous = ix0 >= 0 && (last_x as usize) < g.in_w && g.dilation_w == 1;
     let (window, tail) = row.split_at_mut(g.k_h * run);
-    tail.fill(0);
+    if !tail.is_empty() {
+        tail.fill(0);
+    }
     for (ky, dst) in window.chunks_exact_mut(run.max(1)).enumerate() {
         let iy = iy0 + (ky * g.dilation_h) as isize;
         if iy < 0 || iy as usize >= g.in_h {
@@ -549,6 +565,13 @@ fn depthwise_lanes<L: Dot16>(
     if n_taps > MAX_TAPS {
         return depthwise_blocks(l, g, input, zp, weights, bias, rq, output);
     }
+    if c < packed::BLOCK
+        && packed::BLOCK.is_multiple_of(c.max(1))
+        && g.stride_w == 1
+        && g.dilation_w == 1
+    {
+        return depthwise_few_channels(l, g, input, zp, weights, bias, rq, output);
+    }
     let (bias, _) = bias.as_chunks::<16>();
     let (multiplier, _) = rq.multiplier.as_chunks::<16>();
     let (shift, _) = rq.shift.as_chunks::<16>();
@@ -626,6 +649,98 @@ fn depthwise_lanes<L: Dot16>(
                 }
                 store_bytes(&mut out[c0..], &l.requantize(acc, &requant(ob)), n);
                 ob += 1;
+            }
+        }
+    }
+}
+
+/// Depthwise with 1, 2, 4 or 8 channels and a horizontal stride of 1: the
+/// sixteen lanes are `16 / c` neighbouring output pixels, whose inputs under
+/// each tap are sixteen consecutive bytes (the weights, bias, multipliers
+/// and shifts repeated to match, once per call). Pixels whose window leaves
+/// the input on the left or right are computed one value at a time.
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn depthwise_few_channels<L: Dot16>(
+    l: L,
+    g: &ConvGeometry,
+    input: &[i8],
+    zp: i32,
+    weights: &[i8],
+    bias: &[i32],
+    rq: &Requantize,
+    output: &mut [i8],
+) {
+    let c = g.out_c.max(1);
+    let padded = packed::padded_channels(c);
+    let per = packed::BLOCK / c;
+    let n_taps = g.k_h * g.k_w;
+    let lane = |j: usize| j % c;
+    let mut tiled = [[0i8; 16]; MAX_TAPS];
+    for (t, row) in tiled.iter_mut().enumerate().take(n_taps) {
+        *row = core::array::from_fn(|j| weights[t * padded + lane(j)]);
+    }
+    let tiled_bias: [i32; 16] = core::array::from_fn(|j| bias[lane(j)]);
+    let multiplier: [i32; 16] = core::array::from_fn(|j| rq.multiplier[lane(j)]);
+    let shift: [i32; 16] = core::array::from_fn(|j| rq.shift[lane(j)]);
+    let r = Requant16 {
+        multiplier: &multiplier,
+        shift: &shift,
+        zero_point: rq.zero_point,
+        min: rq.min,
+        max: rq.max,
+    };
+    let zero_point = [zp as i8; 16];
+    let row_len = g.in_w * c;
+    for oy in 0..g.out_h {
+        let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;
+        let mut ox = 0;
+        while ox < g.out_w {
+            let ix_first = ox as isize - g.pad_left as isize;
+            let ix_last = ix_first + (per - 1 + g.k_w - 1) as isize;
+            if ox + per <= g.out_w && ix_first >= 0 && (ix_last as usize) < g.in_w {
+                let mut acc = l.load(&tiled_bias);
+                for ky in 0..g.k_h {
+                    let iy = iy0 + (ky * g.dilation_h) as isize;
+                    let taps = &tiled[ky * g.k_w..][..g.k_w];
+                    if iy < 0 || iy as usize >= g.in_h {
+                        for w in taps {
+                            acc = l.mul_add(acc, &zero_point, w);
+                        }
+                    } else {
+                        let line = &input[iy as usize * row_len..][..row_len];
+                        let from = ix_first as usize * c;
+                        for (kx, w) in taps.iter().enumerate() {
+                            let (x, _) = line[from + kx * c..].as_chunks::<16>();
+                            acc = l.mul_add(acc, &x[0], w);
+                        }
+                    }
+                }
+                let (out, _) = output[(oy * g.out_w + ox) * c..].as_chunks_mut::<16>();
+                out[0] = l.requantize(acc, &r);
+                ox += per;
+            } else {
+                for ch in 0..c {
+                    let mut acc = bias[ch];
+                    for ky in 0..g.k_h {
+                        for kx in 0..g.k_w {
+                            let iy = iy0 + (ky * g.dilation_h) as isize;
+                            let ix = ix_first + kx as isize;
+                            let inside = iy >= 0
+                                && ix >= 0
+                                && (iy as usize) < g.in_h
+                                && (ix as usize) < g.in_w;
+                            let x = if inside {
+                                i32::from(input[(iy as usize * g.in_w + ix as usize) * c + ch])
+                            } else {
+                                zp
+                            };
+                            acc += x * i32::from(weights[(ky * g.k_w + kx) * padded + ch]);
+                        }
+                    }
+                    output[(oy * g.out_w + ox) * c + ch] = rq.apply(acc, ch);
+                }
+                ox += 1;
             }
         }
     }
@@ -941,33 +1056,42 @@ mod tests {
         // A partial block, one block, two and a partial one, four and a
         // partial one, two output channels per input channel, and a window
         // of more than MAX_TAPS taps.
-        for (c_in, multiplier, k) in [
-            (3, 1, 3),
-            (16, 1, 3),
-            (35, 1, 3),
-            (70, 1, 3),
-            (3, 2, 3),
-            (20, 1, 9),
+        // A partial block, one block, two and a partial one, four and a
+        // partial one, two output channels per input channel, a window of
+        // more than MAX_TAPS taps (stride 2); 8, 4, 2 and 1 channels at
+        // stride 1, several output pixels per vector.
+        for (c_in, multiplier, k, stride) in [
+            (3, 1, 3, 2),
+            (16, 1, 3, 2),
+            (35, 1, 3, 2),
+            (70, 1, 3, 2),
+            (3, 2, 3, 2),
+            (20, 1, 9, 2),
+            (8, 1, 3, 1),
+            (4, 1, 3, 1),
+            (2, 1, 5, 1),
+            (1, 1, 3, 1),
         ] {
             let c_out = c_in * multiplier;
             let padded = packed::padded_channels(c_out);
+            let (in_h, in_w) = if stride == 1 { (5, 21) } else { (5, 6) };
             let g = ConvGeometry {
-                in_h: 5,
-                in_w: 6,
+                in_h,
+                in_w,
                 in_c: c_in,
-                out_h: 3,
-                out_w: 3,
+                out_h: (in_h + 2 * (k / 2) - k) / stride + 1,
+                out_w: (in_w + 2 * (k / 2) - k) / stride + 1,
                 out_c: c_out,
                 k_h: k,
                 k_w: k,
-                stride_h: 2,
-                stride_w: 2,
+                stride_h: stride,
+                stride_w: stride,
                 dilation_h: 1,
                 dilation_w: 1,
                 pad_top: k / 2,
                 pad_left: k / 2,
             };
-            let x = bytes(5 * 6 * c_in, 3);
+            let x = bytes(in_h * in_w * c_in, 3);
             let w = bytes(k * k * c_out, 4);
             let zp = 11;
             let bias: Vec<i32> = (0..c_out as i32).map(|o| 50 - 7 * o).collect();
@@ -996,7 +1120,7 @@ mod tests {
                 max: 127,
             };
             let run = || {
-                let mut out = vec![0i8; 3 * 3 * c_out];
+                let mut out = vec![0i8; g.out_h * g.out_w * c_out];
                 depthwise_conv2d(&g, multiplier, &x, zp, &padded_w, &folded, &rq, &mut out);
                 out
             };
@@ -1005,7 +1129,7 @@ mod tests {
             assert_eq!(crate::simd::with_portable(run), out, "portable");
             for oc in 0..c_out {
                 let ic = oc / multiplier;
-                let x1: Vec<i8> = (0..30).map(|p| x[p * c_in + ic]).collect();
+                let x1: Vec<i8> = (0..in_h * in_w).map(|p| x[p * c_in + ic]).collect();
                 let w1: Vec<i8> = (0..k * k).map(|t| w[t * c_out + oc]).collect();
                 let g1 = ConvGeometry {
                     in_c: 1,
@@ -1014,7 +1138,9 @@ mod tests {
                 };
                 let expected =
                     conv_reference(&g1, &x1, zp, &w1, &bias[oc..oc + 1], &m[..1], &s[..1], -1);
-                let got: Vec<i8> = (0..9).map(|p| out[p * c_out + oc]).collect();
+                let got: Vec<i8> = (0..g.out_h * g.out_w)
+                    .map(|p| out[p * c_out + oc])
+                    .collect();
                 assert_eq!(
                     got, expected,
                     "{c_in} channels, multiplier {multiplier}, channel {oc}"

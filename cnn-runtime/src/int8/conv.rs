@@ -976,6 +976,51 @@ mod tests {
     }
 
     #[test]
+    fn pointwise_convolutions_read_their_pixels_in_place() {
+        // 1x1, stride 1, no padding: the fast gather (8 and 32 channels), and
+        // 6 channels (not whole groups of four), gathered as windows.
+        for (in_c, out_c) in [(8, 16), (32, 40), (6, 8)] {
+            let g = ConvGeometry {
+                in_h: 4,
+                in_w: 7,
+                in_c,
+                out_h: 4,
+                out_w: 7,
+                out_c,
+                k_h: 1,
+                k_w: 1,
+                stride_h: 1,
+                stride_w: 1,
+                dilation_h: 1,
+                dilation_w: 1,
+                pad_top: 0,
+                pad_left: 0,
+            };
+            let x = bytes(4 * 7 * in_c, 5);
+            let w = bytes(out_c * in_c, 6);
+            let zp = 9;
+            let bias: Vec<i32> = (0..out_c as i32).map(|o| 30 * o - 300).collect();
+            let (m, s) = (vec![1_400_000_000; out_c], vec![-7; out_c]);
+            let expected = conv_reference(&g, &x, zp, &w, &bias, &m, &s, -4);
+            let (packed_w, bias_u, m, s) = constants(&w, &bias, &m, &s, zp, out_c, in_c);
+            let packed_u8: Vec<u8> = packed_w.iter().map(|&v| v as u8).collect();
+            let weights = ConvWeights {
+                packed: &packed_u8,
+                bias: &bias_u,
+            };
+            let rq = Requantize {
+                multiplier: &m,
+                shift: &s,
+                zero_point: -4,
+                min: -128,
+                max: 127,
+            };
+            let what = format!("1x1, {in_c} -> {out_c} channels");
+            conv_on_each_isa(&g, &x, zp, &weights, &rq, &expected, &what);
+        }
+    }
+
+    #[test]
     fn every_path_equals_the_reference() {
         // (stride, dilation, pad, in_c, out_c). 3 channels: windows of 27
         // bytes, in tiles of pixels; 512: 4,608 bytes, one pixel at a time;

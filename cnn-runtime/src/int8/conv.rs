@@ -201,21 +201,22 @@ fn tiles<L: Dot16, const P: usize, const B: usize>(
             if ob + B <= blocks {
                 let ws: [&[[i8; 64]]; B] =
                     core::array::from_fn(|b| &weights[(ob + b) * groups..][..groups]);
-                let mut acc: [[L::V; B]; P] = [core::array::from_fn(|b| l.load(&bias[ob + b])); P];
+                // Loops, not closures, around SIMD code: a closure is not
+                // compiled with its function's target features, so its
+                // intrinsics would be calls.
+                let mut first = [l.load(&bias[ob]); B];
+                for (b, v) in first.iter_mut().enumerate().skip(1) {
+                    *v = l.load(&bias[ob + b]);
+                }
+                let mut acc: [[L::V; B]; P] = [first; P];
                 dot_tile(l, &mut acc, &rows, &ws);
+                let mut scales = [l.prepare(&multiplier[ob], &shift[ob]); B];
+                for (b, scale) in scales.iter_mut().enumerate().skip(1) {
+                    *scale = l.prepare(&multiplier[ob + b], &shift[ob + b]);
+                }
                 for (i, acc) in acc.iter().enumerate().take(n) {
                     for (b, &acc) in acc.iter().enumerate() {
-                        store(
-                            l,
-                            acc,
-                            g,
-                            rq,
-                            &multiplier[ob + b],
-                            &shift[ob + b],
-                            p0 + i,
-                            ob + b,
-                            output,
-                        );
+                        store(l, acc, g, rq, &scales[b], p0 + i, ob + b, output);
                     }
                 }
                 ob += B;
@@ -223,18 +224,9 @@ fn tiles<L: Dot16, const P: usize, const B: usize>(
                 let ws: [&[[i8; 64]]; 1] = [&weights[ob * groups..][..groups]];
                 let mut acc: [[L::V; 1]; P] = [[l.load(&bias[ob])]; P];
                 dot_tile(l, &mut acc, &rows, &ws);
+                let scale = l.prepare(&multiplier[ob], &shift[ob]);
                 for (i, acc) in acc.iter().enumerate().take(n) {
-                    store(
-                        l,
-                        acc[0],
-                        g,
-                        rq,
-                        &multiplier[ob],
-                        &shift[ob],
-                        p0 + i,
-                        ob,
-                        output,
-                    );
+                    store(l, acc[0], g, rq, &scale, p0 + i, ob, output);
                 }
                 ob += 1;
             }
@@ -274,17 +266,8 @@ fn long_windows<L: Dot16>(
                 let ws = [&block[from / packed::GROUP..][..row.len()]];
                 dot_tile(l, &mut acc, &[row], &ws);
             }
-            store(
-                l,
-                acc[0][0],
-                g,
-                rq,
-                &multiplier[ob],
-                &shift[ob],
-                pixel,
-                ob,
-                output,
-            );
+            let scale = l.prepare(&multiplier[ob], &shift[ob]);
+            store(l, acc[0][0], g, rq, &scale, pixel, ob, output);
         }
     }
 }
@@ -318,20 +301,13 @@ fn store<L: Dot16>(
     acc: L::V,
     g: &ConvGeometry,
     rq: &Requantize,
-    multiplier: &[i32; 16],
-    shift: &[i32; 16],
+    scale: &L::Scale,
     pixel: usize,
     ob: usize,
     output: &mut [i8],
 ) {
-    let r = Requant16 {
-        multiplier,
-        shift,
-        zero_point: rq.zero_point,
-        min: rq.min,
-        max: rq.max,
-    };
-    let bytes = l.requantize(acc, &r);
+    let v = l.scale_with(acc, scale);
+    let bytes = l.narrow(v, rq.zero_point, rq.min, rq.max);
     let c0 = ob * packed::BLOCK;
     store_bytes(&mut output[pixel * g.out_c + c0..], &bytes, g.out_c - c0);
 }
@@ -576,13 +552,16 @@ fn depthwise_lanes<L: Dot16>(
     let (multiplier, _) = rq.multiplier.as_chunks::<16>();
     let (shift, _) = rq.shift.as_chunks::<16>();
     let zero_point = [zp as i8; 16];
-    let requant = |ob: usize| Requant16 {
-        multiplier: &multiplier[ob],
-        shift: &shift[ob],
-        zero_point: rq.zero_point,
-        min: rq.min,
-        max: rq.max,
-    };
+    // The first blocks' multipliers and shifts prepared once per call; any
+    // further blocks (over 256 channels) prepared where they are used.
+    const PREPARED: usize = 16;
+    if blocks == 0 {
+        return;
+    }
+    let mut prepared = [l.prepare(&multiplier[0], &shift[0]); PREPARED];
+    for (ob, scale) in prepared.iter_mut().enumerate().take(blocks).skip(1) {
+        *scale = l.prepare(&multiplier[ob], &shift[ob]);
+    }
     let mut offsets = [OUTSIDE; MAX_TAPS];
     for oy in 0..g.out_h {
         for ox in 0..g.out_w {
@@ -606,7 +585,10 @@ fn depthwise_lanes<L: Dot16>(
             let mut ob = 0;
             while ob + 4 <= whole {
                 let c0 = ob * packed::BLOCK;
-                let mut acc: [L::V; 4] = core::array::from_fn(|j| l.load(&bias[ob + j]));
+                let mut acc = [l.load(&bias[ob]); 4];
+                for (j, acc) in acc.iter_mut().enumerate().skip(1) {
+                    *acc = l.load(&bias[ob + j]);
+                }
                 for (t, &offset) in offsets.iter().enumerate() {
                     let (w, _) = weights[t * padded + c0..][..64].as_chunks::<16>();
                     if offset == OUTSIDE {
@@ -622,7 +604,7 @@ fn depthwise_lanes<L: Dot16>(
                 }
                 let (y, _) = out[c0..][..64].as_chunks_mut::<16>();
                 for (j, (y, acc)) in y.iter_mut().zip(acc).enumerate() {
-                    *y = l.requantize(acc, &requant(ob + j));
+                    *y = requantize_block(l, acc, &prepared, ob + j, rq);
                 }
                 ob += 4;
             }
@@ -647,11 +629,36 @@ fn depthwise_lanes<L: Dot16>(
                     };
                     acc = l.mul_add(acc, &x, &w[0]);
                 }
-                store_bytes(&mut out[c0..], &l.requantize(acc, &requant(ob)), n);
+                store_bytes(
+                    &mut out[c0..],
+                    &requantize_block(l, acc, &prepared, ob, rq),
+                    n,
+                );
                 ob += 1;
             }
         }
     }
+}
+
+/// Block `ob` requantized with its prepared multipliers and shifts (those
+/// of blocks past the prepared ones prepared here).
+#[inline(always)]
+fn requantize_block<L: Dot16>(
+    l: L,
+    acc: L::V,
+    prepared: &[L::Scale],
+    ob: usize,
+    rq: &Requantize,
+) -> [i8; 16] {
+    let v = match prepared.get(ob) {
+        Some(scale) => l.scale_with(acc, scale),
+        None => {
+            let (multiplier, _) = rq.multiplier.as_chunks::<16>();
+            let (shift, _) = rq.shift.as_chunks::<16>();
+            l.scale_with(acc, &l.prepare(&multiplier[ob], &shift[ob]))
+        }
+    };
+    l.narrow(v, rq.zero_point, rq.min, rq.max)
 }
 
 /// Depthwise with 1, 2, 4 or 8 channels and a horizontal stride of 1: the
@@ -683,13 +690,7 @@ fn depthwise_few_channels<L: Dot16>(
     let tiled_bias: [i32; 16] = core::array::from_fn(|j| bias[lane(j)]);
     let multiplier: [i32; 16] = core::array::from_fn(|j| rq.multiplier[lane(j)]);
     let shift: [i32; 16] = core::array::from_fn(|j| rq.shift[lane(j)]);
-    let r = Requant16 {
-        multiplier: &multiplier,
-        shift: &shift,
-        zero_point: rq.zero_point,
-        min: rq.min,
-        max: rq.max,
-    };
+    let scale = l.prepare(&multiplier, &shift);
     let zero_point = [zp as i8; 16];
     let row_len = g.in_w * c;
     for oy in 0..g.out_h {
@@ -717,7 +718,7 @@ fn depthwise_few_channels<L: Dot16>(
                     }
                 }
                 let (out, _) = output[(oy * g.out_w + ox) * c..].as_chunks_mut::<16>();
-                out[0] = l.requantize(acc, &r);
+                out[0] = l.narrow(l.scale_with(acc, &scale), rq.zero_point, rq.min, rq.max);
                 ox += per;
             } else {
                 for ch in 0..c {

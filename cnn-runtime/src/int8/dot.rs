@@ -52,6 +52,15 @@ pub(crate) trait Dot16: Copy {
     /// `MultiplyByQuantizedMultiplier` of each lane by its multiplier and shift.
     fn scale(self, v: Self::V, multiplier: &[i32; 16], shift: &[i32; 16]) -> Self::V;
 
+    /// A block's multipliers and shifts as [`Dot16::scale_with`] reads them
+    /// (what depends only on them computed once, for every pixel).
+    type Scale: Copy;
+
+    fn prepare(self, multiplier: &[i32; 16], shift: &[i32; 16]) -> Self::Scale;
+
+    /// [`Dot16::scale`] with prepared multipliers and shifts.
+    fn scale_with(self, v: Self::V, scale: &Self::Scale) -> Self::V;
+
     /// Each lane plus `zero_point` (wrapping), clamped to `[min, max]`
     /// (within the int8 range), as a byte.
     fn narrow(self, v: Self::V, zero_point: i32, min: i32, max: i32) -> [i8; 16];
@@ -150,6 +159,18 @@ impl Dot16 for Portable {
     #[inline(always)]
     fn scale(self, v: [i32; 16], multiplier: &[i32; 16], shift: &[i32; 16]) -> [i32; 16] {
         core::array::from_fn(|j| multiply_by_quantized_multiplier(v[j], multiplier[j], shift[j]))
+    }
+
+    type Scale = ([i32; 16], [i32; 16]);
+
+    #[inline(always)]
+    fn prepare(self, multiplier: &[i32; 16], shift: &[i32; 16]) -> Self::Scale {
+        (*multiplier, *shift)
+    }
+
+    #[inline(always)]
+    fn scale_with(self, v: [i32; 16], scale: &Self::Scale) -> [i32; 16] {
+        self.scale(v, &scale.0, &scale.1)
     }
 
     #[inline(always)]
@@ -254,6 +275,13 @@ mod x86 {
 
         #[inline(always)]
         fn scale(self, acc: __m512i, multiplier: &[i32; 16], shift: &[i32; 16]) -> __m512i {
+            self.scale_with(acc, &self.prepare(multiplier, shift))
+        }
+
+        type Scale = Scale512;
+
+        #[inline(always)]
+        fn prepare(self, multiplier: &[i32; 16], shift: &[i32; 16]) -> Scale512 {
             // SAFETY: see above.
             unsafe {
                 let zero = _mm512_setzero_si512();
@@ -270,19 +298,54 @@ mod x86 {
                     _mm512_sub_epi32(zero, shift),
                     max_shift,
                 );
-                let x = _mm512_sllv_epi32(acc, left);
-                let high = srdhm(x, m);
-                // Rounding division by 2^right, ties away from zero.
                 let mask = _mm512_sub_epi32(_mm512_sllv_epi32(one, right), one);
-                let remainder = _mm512_and_si512(high, mask);
-                let threshold = _mm512_srli_epi32::<1>(mask);
-                let threshold = _mm512_mask_add_epi32(
-                    threshold,
-                    _mm512_cmplt_epi32_mask(high, zero),
-                    threshold,
-                    one,
+                let min = _mm512_set1_epi32(i32::MIN);
+                Scale512 {
+                    m,
+                    m_odd: _mm512_srli_epi64::<32>(m),
+                    left,
+                    right,
+                    mask,
+                    half: _mm512_srli_epi32::<1>(mask),
+                    shifts_left: _mm512_test_epi32_mask(left, left) != 0,
+                    saturates: _mm512_cmpeq_epi32_mask(m, min) != 0,
+                }
+            }
+        }
+
+        #[inline(always)]
+        fn scale_with(self, acc: __m512i, s: &Scale512) -> __m512i {
+            // SAFETY: see above.
+            unsafe {
+                let zero = _mm512_setzero_si512();
+                let one = _mm512_set1_epi32(1);
+                let x = if s.shifts_left {
+                    _mm512_sllv_epi32(acc, s.left)
+                } else {
+                    acc
+                };
+                // Bits 31..62 of `x * m + 2^30`: gemmlowp's rounding doubling
+                // high multiply.
+                let nudge = _mm512_set1_epi64(1 << 30);
+                let even = _mm512_add_epi64(_mm512_mul_epi32(x, s.m), nudge);
+                let odd =
+                    _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64::<32>(x), s.m_odd), nudge);
+                let mut high = _mm512_mask_blend_epi32(
+                    0xAAAA,
+                    _mm512_srli_epi64::<31>(even),
+                    _mm512_slli_epi64::<1>(odd),
                 );
-                let q = _mm512_srav_epi32(high, right);
+                if s.saturates {
+                    let min = _mm512_set1_epi32(i32::MIN);
+                    let overflow =
+                        _mm512_cmpeq_epi32_mask(x, min) & _mm512_cmpeq_epi32_mask(s.m, min);
+                    high = _mm512_mask_mov_epi32(high, overflow, _mm512_set1_epi32(i32::MAX));
+                }
+                // Rounding division by 2^right, ties away from zero.
+                let remainder = _mm512_and_si512(high, s.mask);
+                let threshold =
+                    _mm512_mask_add_epi32(s.half, _mm512_cmplt_epi32_mask(high, zero), s.half, one);
+                let q = _mm512_srav_epi32(high, s.right);
                 _mm512_mask_add_epi32(q, _mm512_cmpgt_epi32_mask(remainder, threshold), q, one)
             }
         }
@@ -337,27 +400,19 @@ mod x86 {
         }
     }
 
-    /// `round(x * m / 2^31)` per lane, saturated (gemmlowp's
-    /// `SaturatingRoundingDoublingHighMul`): bits 31..62 of `x * m + 2^30`.
-    #[inline(always)]
-    unsafe fn srdhm(x: __m512i, m: __m512i) -> __m512i {
-        // SAFETY: the caller runs with AVX-512 F.
-        unsafe {
-            let nudge = _mm512_set1_epi64(1 << 30);
-            let even = _mm512_add_epi64(_mm512_mul_epi32(x, m), nudge);
-            let odd = _mm512_add_epi64(
-                _mm512_mul_epi32(_mm512_srli_epi64::<32>(x), _mm512_srli_epi64::<32>(m)),
-                nudge,
-            );
-            let high = _mm512_mask_blend_epi32(
-                0xAAAA,
-                _mm512_srli_epi64::<31>(even),
-                _mm512_slli_epi64::<1>(odd),
-            );
-            let min = _mm512_set1_epi32(i32::MIN);
-            let overflow = _mm512_cmpeq_epi32_mask(x, min) & _mm512_cmpeq_epi32_mask(m, min);
-            _mm512_mask_mov_epi32(high, overflow, _mm512_set1_epi32(i32::MAX))
-        }
+    /// [`Dot16::Scale`] on AVX-512: the multipliers (and their odd lanes
+    /// moved down for `vpmuldq`), the shifts, the rounding's mask and half,
+    /// and whether any lane shifts left or could saturate.
+    #[derive(Clone, Copy)]
+    pub(crate) struct Scale512 {
+        m: __m512i,
+        m_odd: __m512i,
+        left: __m512i,
+        right: __m512i,
+        mask: __m512i,
+        half: __m512i,
+        shifts_left: bool,
+        saturates: bool,
     }
 
     /// Proof that the CPU has AVX2 (only [`Avx2::detect`] makes one).
@@ -428,24 +483,40 @@ mod x86 {
         #[inline(always)]
         fn scale(self, v: [__m256i; 2], multiplier: &[i32; 16], shift: &[i32; 16]) -> [__m256i; 2] {
             // SAFETY: see above.
+            // (No closures around intrinsics: they would not be inlined.)
             unsafe {
-                core::array::from_fn(|half| {
+                let mut out = v;
+                for (half, out) in out.iter_mut().enumerate() {
                     let m = _mm256_loadu_si256(multiplier.as_ptr().add(8 * half).cast());
                     let s = _mm256_loadu_si256(shift.as_ptr().add(8 * half).cast());
-                    scale8(v[half], m, s)
-                })
+                    *out = scale8(*out, m, s);
+                }
+                out
             }
+        }
+
+        type Scale = ([i32; 16], [i32; 16]);
+
+        #[inline(always)]
+        fn prepare(self, multiplier: &[i32; 16], shift: &[i32; 16]) -> Self::Scale {
+            (*multiplier, *shift)
+        }
+
+        #[inline(always)]
+        fn scale_with(self, v: [__m256i; 2], scale: &Self::Scale) -> [__m256i; 2] {
+            self.scale(v, &scale.0, &scale.1)
         }
 
         #[inline(always)]
         fn narrow(self, v: [__m256i; 2], zero_point: i32, min: i32, max: i32) -> [i8; 16] {
             // SAFETY: see above.
             unsafe {
-                let q = v.map(|v| {
-                    let q = _mm256_add_epi32(v, _mm256_set1_epi32(zero_point));
-                    let q = _mm256_max_epi32(q, _mm256_set1_epi32(min));
-                    _mm256_min_epi32(q, _mm256_set1_epi32(max))
-                });
+                let mut q = v;
+                for q in q.iter_mut() {
+                    let v = _mm256_add_epi32(*q, _mm256_set1_epi32(zero_point));
+                    let v = _mm256_max_epi32(v, _mm256_set1_epi32(min));
+                    *q = _mm256_min_epi32(v, _mm256_set1_epi32(max));
+                }
                 // 16 i32 → 16 i16 (lanes interleaved by 128-bit halves), put
                 // back in order, → 16 i8. The values are already in range.
                 let words =
@@ -622,6 +693,18 @@ mod wasm {
         fn scale(self, v: [v128; 4], multiplier: &[i32; 16], shift: &[i32; 16]) -> [v128; 4] {
             let lanes = Portable.scale(self.lanes(v), multiplier, shift);
             self.load(&lanes)
+        }
+
+        type Scale = ([i32; 16], [i32; 16]);
+
+        #[inline(always)]
+        fn prepare(self, multiplier: &[i32; 16], shift: &[i32; 16]) -> Self::Scale {
+            (*multiplier, *shift)
+        }
+
+        #[inline(always)]
+        fn scale_with(self, v: [v128; 4], scale: &Self::Scale) -> [v128; 4] {
+            self.scale(v, &scale.0, &scale.1)
         }
 
         #[inline(always)]

@@ -563,23 +563,35 @@ fn depthwise_lanes<L: Dot16>(
         *scale = l.prepare(&multiplier[ob], &shift[ob]);
     }
     let mut offsets = [OUTSIDE; MAX_TAPS];
+    // Each tap's offset from the window's corner, for windows inside the input.
+    let mut relative = [0usize; MAX_TAPS];
+    for (ky, row) in relative[..n_taps]
+        .chunks_exact_mut(g.k_w.max(1))
+        .enumerate()
+    {
+        for (kx, r) in row.iter_mut().enumerate() {
+            *r = (ky * g.dilation_h * g.in_w + kx * g.dilation_w) * c;
+        }
+    }
+    let span_h = ((g.k_h.max(1) - 1) * g.dilation_h) as isize;
+    let span_w = ((g.k_w.max(1) - 1) * g.dilation_w) as isize;
     for oy in 0..g.out_h {
         for ox in 0..g.out_w {
             let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;
             let ix0 = (ox * g.stride_w) as isize - g.pad_left as isize;
-            for (ky, row) in offsets[..n_taps].chunks_exact_mut(g.k_w.max(1)).enumerate() {
-                let iy = iy0 + (ky * g.dilation_h) as isize;
-                for (kx, offset) in row.iter_mut().enumerate() {
-                    let ix = ix0 + (kx * g.dilation_w) as isize;
-                    let inside =
-                        iy >= 0 && ix >= 0 && (iy as usize) < g.in_h && (ix as usize) < g.in_w;
-                    *offset = if inside {
-                        (iy as usize * g.in_w + ix as usize) * c
-                    } else {
-                        OUTSIDE
-                    };
+            let inside = iy0 >= 0
+                && ix0 >= 0
+                && ((iy0 + span_h) as usize) < g.in_h
+                && ((ix0 + span_w) as usize) < g.in_w;
+            if inside {
+                let corner = (iy0 as usize * g.in_w + ix0 as usize) * c;
+                for (o, &r) in offsets[..n_taps].iter_mut().zip(&relative[..n_taps]) {
+                    *o = corner + r;
                 }
+            } else {
+                border_offsets(g, iy0, ix0, &mut offsets[..n_taps]);
             }
+
             let offsets = &offsets[..n_taps];
             let out = &mut output[(oy * g.out_w + ox) * c..][..c];
             let mut ob = 0;
@@ -636,6 +648,24 @@ fn depthwise_lanes<L: Dot16>(
                 );
                 ob += 1;
             }
+        }
+    }
+}
+
+/// The input offset of each tap of the window at `(iy0, ix0)` (its top left,
+/// in padded coordinates), `usize::MAX` for taps outside the input.
+#[inline(always)]
+fn border_offsets(g: &ConvGeometry, iy0: isize, ix0: isize, offsets: &mut [usize]) {
+    for (ky, row) in offsets.chunks_exact_mut(g.k_w.max(1)).enumerate() {
+        let iy = iy0 + (ky * g.dilation_h) as isize;
+        for (kx, offset) in row.iter_mut().enumerate() {
+            let ix = ix0 + (kx * g.dilation_w) as isize;
+            let inside = iy >= 0 && ix >= 0 && (iy as usize) < g.in_h && (ix as usize) < g.in_w;
+            *offset = if inside {
+                (iy as usize * g.in_w + ix as usize) * g.in_c
+            } else {
+                usize::MAX
+            };
         }
     }
 }

@@ -562,6 +562,16 @@ fn depthwise_lanes<L: Dot16>(
     for (ob, scale) in prepared.iter_mut().enumerate().take(blocks).skip(1) {
         *scale = l.prepare(&multiplier[ob], &shift[ob]);
     }
+    // The weights as 16-bit values in 32-bit lanes (upper half zero), once
+    // per call where they fit: each tap is then one `vpmaddwd`.
+    const WIDE: usize = 2048;
+    let mut wide = [0i32; WIDE];
+    let use_wide = n_taps * padded <= WIDE;
+    if use_wide {
+        for (d, &w) in wide.iter_mut().zip(&weights[..n_taps * padded]) {
+            *d = i32::from(w as i16 as u16);
+        }
+    }
     let mut offsets = [OUTSIDE; MAX_TAPS];
     // Each tap's offset from the window's corner, for windows inside the input.
     let mut relative = [0usize; MAX_TAPS];
@@ -595,30 +605,37 @@ fn depthwise_lanes<L: Dot16>(
             let offsets = &offsets[..n_taps];
             let out = &mut output[(oy * g.out_w + ox) * c..][..c];
             let mut ob = 0;
+            // Whole blocks four, then two, then one at a time (independent
+            // chains of multiply-adds), then a partial block.
+            let taps = Taps {
+                offsets,
+                input,
+                zero_point: &zero_point,
+                weights,
+                wide: use_wide.then_some(&wide[..]),
+                padded,
+            };
             while ob + 4 <= whole {
-                let c0 = ob * packed::BLOCK;
-                let mut acc = [l.load(&bias[ob]); 4];
-                for (j, acc) in acc.iter_mut().enumerate().skip(1) {
-                    *acc = l.load(&bias[ob + j]);
-                }
-                for (t, &offset) in offsets.iter().enumerate() {
-                    let (w, _) = weights[t * padded + c0..][..64].as_chunks::<16>();
-                    if offset == OUTSIDE {
-                        for (acc, w) in acc.iter_mut().zip(w) {
-                            *acc = l.mul_add(*acc, &zero_point, w);
-                        }
-                    } else {
-                        let (x, _) = input[offset + c0..][..64].as_chunks::<16>();
-                        for ((acc, w), x) in acc.iter_mut().zip(w).zip(x) {
-                            *acc = l.mul_add(*acc, x, w);
-                        }
-                    }
-                }
-                let (y, _) = out[c0..][..64].as_chunks_mut::<16>();
+                let acc = taps.blocks::<L, 4>(l, bias, ob);
+                let (y, _) = out[ob * packed::BLOCK..][..64].as_chunks_mut::<16>();
                 for (j, (y, acc)) in y.iter_mut().zip(acc).enumerate() {
                     *y = requantize_block(l, acc, &prepared, ob + j, rq);
                 }
                 ob += 4;
+            }
+            while ob + 2 <= whole {
+                let acc = taps.blocks::<L, 2>(l, bias, ob);
+                let (y, _) = out[ob * packed::BLOCK..][..32].as_chunks_mut::<16>();
+                for (j, (y, acc)) in y.iter_mut().zip(acc).enumerate() {
+                    *y = requantize_block(l, acc, &prepared, ob + j, rq);
+                }
+                ob += 2;
+            }
+            while ob < whole {
+                let [acc] = taps.blocks::<L, 1>(l, bias, ob);
+                let (y, _) = out[ob * packed::BLOCK..][..16].as_chunks_mut::<16>();
+                y[0] = requantize_block(l, acc, &prepared, ob, rq);
+                ob += 1;
             }
             while ob < blocks {
                 let c0 = ob * packed::BLOCK;
@@ -639,7 +656,12 @@ fn depthwise_lanes<L: Dot16>(
                         let x = &input[offset + c0..][..n];
                         core::array::from_fn(|j| x.get(j).copied().unwrap_or(0))
                     };
-                    acc = l.mul_add(acc, &x, &w[0]);
+                    acc = if use_wide {
+                        let (w, _) = wide[t * padded + c0..].as_chunks::<16>();
+                        l.mul_add_wide(acc, &x, &w[0])
+                    } else {
+                        l.mul_add(acc, &x, &w[0])
+                    };
                 }
                 store_bytes(
                     &mut out[c0..],
@@ -649,6 +671,65 @@ fn depthwise_lanes<L: Dot16>(
                 ob += 1;
             }
         }
+    }
+}
+
+/// One output pixel's taps in a depthwise convolution: where each reads the
+/// input (`usize::MAX`: outside, the zero point), and the weights, as bytes
+/// and, where they fit, as 16-bit values in 32-bit lanes.
+struct Taps<'a> {
+    offsets: &'a [usize],
+    input: &'a [i8],
+    zero_point: &'a [i8; 16],
+    weights: &'a [i8],
+    wide: Option<&'a [i32]>,
+    padded: usize,
+}
+
+impl Taps<'_> {
+    /// The accumulators of `N` whole blocks from block `ob`.
+    #[inline(always)]
+    fn blocks<L: Dot16, const N: usize>(&self, l: L, bias: &[[i32; 16]], ob: usize) -> [L::V; N] {
+        let c0 = ob * packed::BLOCK;
+        let mut acc = [l.load(&bias[ob]); N];
+        for (j, acc) in acc.iter_mut().enumerate().skip(1) {
+            *acc = l.load(&bias[ob + j]);
+        }
+        // The choice of weights outside the loop over taps.
+        match self.wide {
+            Some(wide) => {
+                for (t, &offset) in self.offsets.iter().enumerate() {
+                    let x = self.inputs::<N>(offset, c0);
+                    let (w, _) = wide[t * self.padded + c0..][..16 * N].as_chunks::<16>();
+                    for ((acc, w), x) in acc.iter_mut().zip(w).zip(x) {
+                        *acc = l.mul_add_wide(*acc, x, w);
+                    }
+                }
+            }
+            None => {
+                for (t, &offset) in self.offsets.iter().enumerate() {
+                    let x = self.inputs::<N>(offset, c0);
+                    let (w, _) = self.weights[t * self.padded + c0..][..16 * N].as_chunks::<16>();
+                    for ((acc, w), x) in acc.iter_mut().zip(w).zip(x) {
+                        *acc = l.mul_add(*acc, x, w);
+                    }
+                }
+            }
+        }
+        acc
+    }
+
+    /// The `N` blocks of sixteen inputs from channel `c0` a tap reads.
+    #[inline(always)]
+    fn inputs<const N: usize>(&self, offset: usize, c0: usize) -> [&[i8; 16]; N] {
+        let mut x = [self.zero_point; N];
+        if offset != usize::MAX {
+            let (rows, _) = self.input[offset + c0..][..16 * N].as_chunks::<16>();
+            for (x, row) in x.iter_mut().zip(rows) {
+                *x = row;
+            }
+        }
+        x
     }
 }
 

@@ -80,6 +80,16 @@ pub(crate) trait Dot16: Copy {
         self.add(acc, self.mul(self.widen(x), self.widen(w)))
     }
 
+    /// `acc[j] + x[j] * w[j]` where `w[j]` holds a weight as a 16-bit value
+    /// with a zero upper half: one 16-bit multiply-add (`vpmaddwd`) where
+    /// [`Dot16::mul_add`] needs a 32-bit multiply (two micro-operations on
+    /// the port both use).
+    #[inline(always)]
+    fn mul_add_wide(self, acc: Self::V, x: &[i8; 16], w: &[i32; 16]) -> Self::V {
+        let w = w.map(|w| i32::from(w as i16));
+        self.add(acc, self.mul(self.widen(x), self.load(&w)))
+    }
+
     /// Lane-wise wrapping product.
     fn mul(self, a: Self::V, b: Self::V) -> Self::V;
 
@@ -394,6 +404,17 @@ mod x86 {
         }
 
         #[inline(always)]
+        fn mul_add_wide(self, acc: __m512i, x: &[i8; 16], w: &[i32; 16]) -> __m512i {
+            // SAFETY: see above. Each lane's upper half is the sign of x
+            // times zero: the 16-bit multiply-add is the exact product.
+            unsafe {
+                let x = _mm512_cvtepi8_epi32(_mm_loadu_si128(x.as_ptr().cast()));
+                let w = _mm512_loadu_si512(w.as_ptr().cast());
+                _mm512_add_epi32(acc, _mm512_madd_epi16(x, w))
+            }
+        }
+
+        #[inline(always)]
         fn mul(self, a: __m512i, b: __m512i) -> __m512i {
             // SAFETY: see above.
             unsafe { _mm512_mullo_epi32(a, b) }
@@ -567,6 +588,24 @@ mod x86 {
             unsafe {
                 let n = _mm_cvtsi32_si128(bits as i32);
                 [_mm256_sll_epi32(v[0], n), _mm256_sll_epi32(v[1], n)]
+            }
+        }
+
+        #[inline(always)]
+        fn mul_add_wide(self, acc: [__m256i; 2], x: &[i8; 16], w: &[i32; 16]) -> [__m256i; 2] {
+            // SAFETY: see above; as the AVX-512 version, eight lanes at a time.
+            unsafe {
+                let x = _mm_loadu_si128(x.as_ptr().cast());
+                let x = [
+                    _mm256_cvtepi8_epi32(x),
+                    _mm256_cvtepi8_epi32(_mm_srli_si128::<8>(x)),
+                ];
+                let mut out = acc;
+                for (half, out) in out.iter_mut().enumerate() {
+                    let w = _mm256_loadu_si256(w.as_ptr().add(8 * half).cast());
+                    *out = _mm256_add_epi32(*out, _mm256_madd_epi16(x[half], w));
+                }
+                out
             }
         }
 
@@ -898,8 +937,30 @@ mod tests {
         }
     }
 
+    fn mul_add_wide_is_exact<L: Dot16>(l: L) {
+        for (xs, ws) in [
+            (-128i8, -128i8),
+            (127, -128),
+            (-128, 127),
+            (-1, -1),
+            (5, -7),
+        ] {
+            let x: [i8; 16] = core::array::from_fn(|j| if j % 2 == 0 { xs } else { ws });
+            let w: [i8; 16] = core::array::from_fn(|j| if j % 3 == 0 { ws } else { xs });
+            let wide = w.map(|w| i32::from(w as i16 as u16));
+            let acc: [i32; 16] = core::array::from_fn(|j| j as i32 * 77 - 500);
+            let expected: [i32; 16] =
+                core::array::from_fn(|j| acc[j] + i32::from(x[j]) * i32::from(w[j]));
+            assert_eq!(
+                l.to_array(l.mul_add_wide(l.load(&acc), &x, &wide)),
+                expected
+            );
+        }
+    }
+
     #[test]
     fn portable_lanes_are_exact() {
+        mul_add_wide_is_exact(Portable);
         requantize_is_exact(Portable);
         dot4_is_exact(Portable);
     }
@@ -908,10 +969,12 @@ mod tests {
     #[test]
     fn x86_lanes_equal_the_portable_ones() {
         if let Some(l) = Avx2::detect() {
+            mul_add_wide_is_exact(l);
             requantize_is_exact(l);
             dot4_is_exact(l);
         }
         if let Some(l) = Vnni512::detect() {
+            mul_add_wide_is_exact(l);
             requantize_is_exact(l);
             dot4_is_exact(l);
         }

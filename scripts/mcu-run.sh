@@ -10,6 +10,8 @@
 # flash each build needs and fails if any model disagrees.
 #
 #   bash scripts/mcu-run.sh [MODEL...]        (needs qemu-system-arm)
+#   bash scripts/mcu-run.sh --profile MODEL... (int8: instructions per step of
+#                                               forward, sampled; slower to run)
 set -euo pipefail
 cd "$(dirname "$0")/../examples/mcu-firmware"
 rustup target add thumbv7em-none-eabihf >/dev/null 2>&1 || true
@@ -17,13 +19,18 @@ command -v qemu-system-arm >/dev/null || {
     echo "qemu-system-arm is needed (Debian: apt-get install qemu-system-arm)" >&2
     exit 1
 }
+features=""
+if [ "${1:-}" = "--profile" ]; then
+    features=",profile"
+    shift
+fi
 models=("$@")
 [ ${#models[@]} -gt 0 ] || models=(seed dscnn resnet8 mobilenet seed-int8 dscnn-int8 resnet8-int8 mobilenet-int8)
 elf=target/thumbv7em-none-eabihf/release/mcu-firmware
 for model in "${models[@]}"; do
     echo "== $model"
     cargo build --quiet --release --target thumbv7em-none-eabihf \
-        --no-default-features --features "$model"
+        --no-default-features --features "$model$features"
     size -A "$elf" | awk '
       $1 == ".vector_table" || $1 == ".text" { code += $2 }
       $1 == ".rodata" { rodata += $2 }

@@ -3,6 +3,11 @@
 //! time to a table that [`take`] returns. Without the feature, [`step`] is
 //! the call itself (nothing is measured, nothing is kept).
 //!
+//! Where there is no clock std knows (a microcontroller), the
+//! `profile-marks` feature keeps the index of the step running now in
+//! [`RUNNING_STEP`] instead: a timer interrupt that reads it samples where the
+//! time goes (`examples/mcu-firmware`, feature `profile`).
+//!
 //! ```no_run
 //! # #[cfg(feature = "profile")] {
 //! // After running a model a few thousand times:
@@ -23,12 +28,26 @@ pub fn step<R>(index: usize, operator: &'static str, f: impl FnOnce() -> R) -> R
         record(index, operator, start.elapsed());
         result
     }
-    #[cfg(not(feature = "profile"))]
+    #[cfg(all(feature = "profile-marks", not(feature = "profile")))]
+    {
+        let _ = operator;
+        RUNNING_STEP.store(index, core::sync::atomic::Ordering::Relaxed);
+        let result = f();
+        RUNNING_STEP.store(usize::MAX, core::sync::atomic::Ordering::Relaxed);
+        result
+    }
+    #[cfg(not(any(feature = "profile", feature = "profile-marks")))]
     {
         let _ = (index, operator);
         f()
     }
 }
+
+/// The index of the step running now, `usize::MAX` outside `forward`
+/// (feature `profile-marks`).
+#[cfg(feature = "profile-marks")]
+pub static RUNNING_STEP: core::sync::atomic::AtomicUsize =
+    core::sync::atomic::AtomicUsize::new(usize::MAX);
 
 /// One step's accumulated time.
 #[cfg(feature = "profile")]
@@ -79,4 +98,17 @@ pub fn take() -> std::vec::Vec<StepTime> {
     let mut steps = core::mem::take(&mut *table);
     steps.sort_by_key(|s| s.step);
     steps
+}
+
+#[cfg(all(test, feature = "profile-marks", not(feature = "profile")))]
+mod tests {
+    use super::*;
+    use core::sync::atomic::Ordering;
+
+    #[test]
+    fn a_step_is_marked_while_it_runs() {
+        let seen = step(7, "CONV_2D", || RUNNING_STEP.load(Ordering::Relaxed));
+        assert_eq!(seen, 7);
+        assert_eq!(RUNNING_STEP.load(Ordering::Relaxed), usize::MAX);
+    }
 }

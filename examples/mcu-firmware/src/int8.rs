@@ -90,6 +90,16 @@ pub fn run() -> ! {
         <Net as Int8Model>::SCRATCH_BYTES,
         measure::stack_high_water_mark()
     );
+    #[cfg(feature = "profile")]
+    {
+        hprintln!(
+            "instructions per inference by step (sampled every {} instructions; the index is the step's in forward):",
+            measure::steps::PERIOD
+        );
+        for (step, n) in measure::steps::instructions() {
+            hprintln!("step {:>3}: {:>10}", step, n / data::COUNT as u64);
+        }
+    }
     if agree == data::COUNT {
         debug::exit(debug::EXIT_SUCCESS);
     } else {

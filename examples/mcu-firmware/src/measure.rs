@@ -7,7 +7,11 @@ use cortex_m::peripheral::syst::SystClkSource;
 use cortex_m::peripheral::SYST;
 
 /// SysTick counts down from this (its 24 bits), then wraps.
+#[cfg(not(feature = "profile"))]
 const RELOAD: u32 = 0x00FF_FFFF;
+/// Profiling: a wrap, and a sample, every 1,000 instructions.
+#[cfg(feature = "profile")]
+const RELOAD: u32 = 24;
 /// Instructions per SysTick tick: QEMU's `-icount shift=0` makes each
 /// instruction take 1 ns of virtual time, and the MPS2 board clocks SysTick
 /// from its 25 MHz system clock.
@@ -18,6 +22,41 @@ static WRAPS: AtomicU32 = AtomicU32::new(0);
 #[cortex_m_rt::exception]
 fn SysTick() {
     WRAPS.fetch_add(1, Ordering::Relaxed);
+    #[cfg(feature = "profile")]
+    steps::sample();
+}
+
+/// A sampling profile of `forward`'s steps: at each SysTick, the step that
+/// was running (`cnn_runtime::int8::profile::RUNNING_STEP`) gains one
+/// period's instructions.
+#[cfg(feature = "profile")]
+pub mod steps {
+    use super::{AtomicU32, Ordering, INSTRUCTIONS_PER_TICK, RELOAD};
+    use cnn_runtime::int8::profile::RUNNING_STEP;
+
+    /// Steps counted; later ones are not.
+    pub const MAX_STEPS: usize = 128;
+    #[allow(clippy::declare_interior_mutable_const)]
+    const ZERO: AtomicU32 = AtomicU32::new(0);
+    static SAMPLES: [AtomicU32; MAX_STEPS] = [ZERO; MAX_STEPS];
+
+    pub(super) fn sample() {
+        if let Some(count) = SAMPLES.get(RUNNING_STEP.load(Ordering::Relaxed)) {
+            count.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Instructions per sample.
+    pub const PERIOD: u64 = (RELOAD as u64 + 1) * INSTRUCTIONS_PER_TICK;
+
+    /// Each step's instructions so far (samples times the period), by index.
+    pub fn instructions() -> impl Iterator<Item = (usize, u64)> {
+        SAMPLES
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (i, u64::from(s.load(Ordering::Relaxed)) * PERIOD))
+            .filter(|&(_, n)| n > 0)
+    }
 }
 
 /// A running count of instructions.

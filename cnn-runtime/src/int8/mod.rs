@@ -103,6 +103,28 @@ impl Requantize<'_> {
         v.clamp(self.min, self.max) as i8
     }
 
+    /// Channel `c`'s multiplier and shift decoded once for [`ChannelScale::apply`],
+    /// or `None` for the multiplier `i32::MIN`, the one value for which
+    /// the doubling high multiply saturates (TensorFlow Lite never writes it:
+    /// its multipliers lie in [2^30, 2^31)).
+    #[cfg(any(cnn_arm_dsp, test))]
+    #[inline(always)]
+    pub(crate) fn channel(&self, c: usize) -> Option<ChannelScale> {
+        let (multiplier, shift) = self.of(c);
+        if multiplier == i32::MIN {
+            return None;
+        }
+        Some(ChannelScale {
+            multiplier,
+            left: shift.clamp(0, 31) as u8,
+            right: if shift > 0 {
+                0
+            } else {
+                shift.unsigned_abs().min(31) as u8
+            },
+        })
+    }
+
     /// The same with one rounding, as TensorFlow Lite's reference
     /// `FULLY_CONNECTED` requantizes.
     #[inline(always)]
@@ -110,6 +132,35 @@ impl Requantize<'_> {
         let (m, s) = self.of(c);
         let v = multiply_by_quantized_multiplier_single_rounding(acc, m, s) + self.zero_point;
         v.clamp(self.min, self.max) as i8
+    }
+}
+
+/// One channel's requantization with its shift split into the left and the
+/// right one in advance ([`Requantize::channel`]): per value, one 64-bit
+/// multiply, two shifts and the clamp. Eight bytes, so that a kernel can keep
+/// a table of them for all its channels on the stack.
+#[cfg(any(cnn_arm_dsp, test))]
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct ChannelScale {
+    multiplier: i32,
+    left: u8,
+    right: u8,
+}
+
+#[cfg(any(cnn_arm_dsp, test))]
+impl ChannelScale {
+    /// [`Requantize::apply`] of this channel, whose zero point and range
+    /// `rq` gives.
+    #[inline(always)]
+    pub(crate) fn apply(&self, acc: i32, rq: &Requantize) -> i8 {
+        let product =
+            i64::from(acc.wrapping_shl(u32::from(self.left))) * i64::from(self.multiplier);
+        let high = ((product + (1 << 30)) >> 31) as i32;
+        // Rounding division by 2^right, ties away from zero.
+        let mask = ((1u32 << self.right) - 1) as i32;
+        let threshold = (mask >> 1) - (high >> 31);
+        let rounded = (high >> self.right) + i32::from(high & mask > threshold);
+        (rounded + rq.zero_point).max(rq.min).min(rq.max) as i8
     }
 }
 
@@ -165,6 +216,70 @@ pub(crate) fn dot(a: &[i8], b: &[i8]) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_channel_scale_requantizes_as_apply() {
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let extremes = [0, 1, -1, i32::MAX, i32::MIN, 1 << 30, -(1 << 30)];
+        for case in 0..20_000 {
+            let multiplier = match case % 4 {
+                0 => (1 << 30) + (next() % (1 << 30)) as i32,
+                1 => i32::MAX,
+                _ => next() as i32,
+            };
+            if multiplier == i32::MIN {
+                continue;
+            }
+            let shift = (next() % 43) as i32 - 32;
+            let (zero_point, min, max) = (
+                (next() % 256) as i32 - 128,
+                -128 + (next() % 64) as i32,
+                127 - (next() % 64) as i32,
+            );
+            let (m, s) = ([multiplier], [shift]);
+            let rq = Requantize {
+                multiplier: &m,
+                shift: &s,
+                zero_point,
+                min,
+                max,
+            };
+            let scale = rq.channel(0).expect("not i32::MIN");
+            let acc = match case % 3 {
+                0 => extremes[(next() % 7) as usize],
+                1 => (next() % 100_000) as i32 - 50_000,
+                _ => next() as i32,
+            };
+            // (Accumulators whose requantized value overflows i32 with the
+            // zero point added exist only here: both would wrap.)
+            if multiply_by_quantized_multiplier(acc, multiplier, shift)
+                .checked_add(zero_point)
+                .is_none()
+            {
+                continue;
+            }
+            assert_eq!(
+                scale.apply(acc, &rq),
+                rq.apply(acc, 0),
+                "{acc} {multiplier} {shift}"
+            );
+        }
+        let (m, s) = ([i32::MIN], [0]);
+        let rq = Requantize {
+            multiplier: &m,
+            shift: &s,
+            zero_point: 0,
+            min: -128,
+            max: 127,
+        };
+        assert!(rq.channel(0).is_none());
+    }
 
     #[test]
     fn quantize_rounds_half_away_and_saturates() {

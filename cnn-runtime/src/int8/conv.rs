@@ -563,8 +563,13 @@ fn depthwise_lanes<L: Dot16>(
         *scale = l.prepare(&multiplier[ob], &shift[ob]);
     }
     // The weights as 16-bit values in 32-bit lanes (upper half zero), once
-    // per call where they fit: each tap is then one `vpmaddwd`.
-    const WIDE: usize = 2048;
+    // per call where they fit: each tap is then one `vpmaddwd`. Only x86
+    // has that instruction; elsewhere the 8 KiB would be stack for nothing.
+    const WIDE: usize = if cfg!(any(target_arch = "x86_64", target_arch = "x86")) {
+        2048
+    } else {
+        0
+    };
     let mut wide = [0i32; WIDE];
     let use_wide = n_taps * padded <= WIDE;
     if use_wide {

@@ -148,19 +148,30 @@ fn add_lanes<L: Dot16>(l: L, p: &AddParams, a: &[i8], b: &[i8], output: &mut [i8
     let (ma, sa, mb, sb) = ([m[0]; 16], [s[0]; 16], [m[1]; 16], [s[1]; 16]);
     let (mo, so) = ([p.output_multiplier; 16], [p.output_shift; 16]);
     let (offset_a, offset_b) = (l.splat(p.input_offset[0]), l.splat(p.input_offset[1]));
+    // The three scales' constants once, not once per vector.
+    let (scale_a, scale_b, scale_out) = (
+        l.prepare(&ma, &sa),
+        l.prepare(&mb, &sb),
+        l.prepare(&mo, &so),
+    );
     let (a16, _) = a.as_chunks::<16>();
     let (b16, _) = b.as_chunks::<16>();
     let (y16, _) = output.as_chunks_mut::<16>();
     let whole = y16.len() * 16;
     for ((y, a), b) in y16.iter_mut().zip(a16).zip(b16) {
-        let xa = l.scale(l.shl(l.add(l.widen(a), offset_a), p.left_shift), &ma, &sa);
-        let xb = l.scale(l.shl(l.add(l.widen(b), offset_b), p.left_shift), &mb, &sb);
+        let xa = l.scale_with(l.shl(l.add(l.widen(a), offset_a), p.left_shift), &scale_a);
+        let xb = l.scale_with(l.shl(l.add(l.widen(b), offset_b), p.left_shift), &scale_b);
         let raw = if p.subtract {
             l.sub(xa, xb)
         } else {
             l.add(xa, xb)
         };
-        *y = l.narrow(l.scale(raw, &mo, &so), p.output_zero_point, p.min, p.max);
+        *y = l.narrow(
+            l.scale_with(raw, &scale_out),
+            p.output_zero_point,
+            p.min,
+            p.max,
+        );
     }
     for ((y, &a), &b) in output[whole..].iter_mut().zip(&a[whole..]).zip(&b[whole..]) {
         *y = p.apply(a, b);

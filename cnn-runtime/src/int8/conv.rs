@@ -380,21 +380,6 @@ pub(super) fn gather_window(
             unsigned(dst, &line[ix0 as usize * c..][..run]);
             continue;
         }
-        if g.dilation_w == 1 {
-            // Across the left or right border: padding, one run of the
-            // input's columns, padding.
-            let first = (-ix0).clamp(0, g.k_w as isize) as usize;
-            let end = (g.in_w as isize - ix0).clamp(first as isize, g.k_w as isize) as usize;
-            let (pad, rest) = dst.split_at_mut(first * c);
-            pad.fill(zp);
-            let (inside, pad) = rest.split_at_mut((end - first) * c);
-            if !inside.is_empty() {
-                let from = (ix0 + first as isize) as usize * c;
-                unsigned(inside, &line[from..][..inside.len()]);
-            }
-            pad.fill(zp);
-            continue;
-        }
         for (kx, cell) in dst.chunks_exact_mut(c.max(1)).enumerate() {
             let ix = ix0 + (kx * g.dilation_w) as isize;
             if ix < 0 || ix as usize >= g.in_w {

@@ -571,7 +571,7 @@ fn depthwise_lanes<L: Dot16>(
         0
     };
     let mut wide = [0i32; WIDE];
-    let use_wide = n_taps * padded <= WIDE;
+    let use_wide = !wide.is_empty() && n_taps * padded <= wide.len();
     if use_wide {
         for (d, &w) in wide.iter_mut().zip(&weights[..n_taps * padded]) {
             *d = i32::from(w as i16 as u16);
@@ -1090,6 +1090,26 @@ mod tests {
             conv2d(g, x, zp, w, rq, &mut out);
             assert_eq!(out, expected, "portable, {what}");
         });
+        // The Cortex-M kernel (its instructions emulated here), which reads
+        // the weights as words: from a word-aligned copy.
+        let words: Vec<u32> = w
+            .packed
+            .chunks(4)
+            .map(|b| u32::from_le_bytes(core::array::from_fn(|i| b.get(i).copied().unwrap_or(0))))
+            .collect();
+        let aligned = ConvWeights {
+            packed: &bytemuck::cast_slice(&words)[..w.packed.len()],
+            bias: w.bias,
+        };
+        let mut out = vec![0i8; expected.len()];
+        if super::super::dsp::conv2d(g, x, zp, &aligned, rq, &mut out) {
+            assert_eq!(out, expected, "Cortex-M DSP, {what}");
+        } else {
+            assert!(
+                4 * packed::padded_window(g.k_h * g.k_w * g.in_c) > 4096,
+                "the DSP kernel refused {what}"
+            );
+        }
     }
 
     #[test]
@@ -1293,6 +1313,16 @@ mod tests {
             let out = run();
             assert_eq!(crate::simd::without_avx512(run), out, "without AVX-512");
             assert_eq!(crate::simd::with_portable(run), out, "portable");
+            if multiplier == 1 {
+                let mut dsp = vec![0i8; out.len()];
+                let done =
+                    super::super::dsp::depthwise(&g, &x, zp, &padded_w, &folded, &rq, &mut dsp);
+                // (It leaves windows of more than 64 taps to the portable kernel.)
+                assert!(
+                    if done { dsp == out } else { k * k > 64 },
+                    "Cortex-M DSP, {c_in} channels"
+                );
+            }
             for oc in 0..c_out {
                 let ic = oc / multiplier;
                 let x1: Vec<i8> = (0..in_h * in_w).map(|p| x[p * c_in + ic]).collect();
@@ -1312,6 +1342,74 @@ mod tests {
                     "{c_in} channels, multiplier {multiplier}, channel {oc}"
                 );
             }
+        }
+    }
+
+    /// The Cortex-M depthwise kernel (instructions emulated) against the
+    /// portable one: through the band of padded rows (channels in whole
+    /// words, rows that fit), tap by tap (other channel counts, or rows too
+    /// long for the band), with strides, dilations and padding on every side.
+    #[test]
+    fn cortex_m_depthwise_equals_the_portable_kernel() {
+        // (channels, kernel, stride, dilation, pad, width)
+        let cases = [
+            (4, 3, 1, 1, 1, 9),
+            (8, 3, 2, 1, 1, 10),
+            (16, 3, 1, 2, 2, 7),
+            (12, 5, 2, 2, 3, 11),
+            (64, 3, 1, 1, 1, 5),
+            (6, 3, 1, 1, 1, 7),
+            (1, 3, 2, 1, 2, 6),
+            (64, 3, 1, 1, 1, 40),
+            (8, 2, 1, 3, 0, 9),
+        ];
+        for (c, k, stride, dilation, pad, in_w) in cases {
+            // (The rows too long for the band take minutes under Miri.)
+            if cfg!(miri) && in_w * c > 1000 {
+                continue;
+            }
+            let in_h = 6;
+            let span = (k - 1) * dilation + 1;
+            let g = ConvGeometry {
+                in_h,
+                in_w,
+                in_c: c,
+                out_h: (in_h + 2 * pad - span) / stride + 1,
+                out_w: (in_w + 2 * pad - span) / stride + 1,
+                out_c: c,
+                k_h: k,
+                k_w: k,
+                stride_h: stride,
+                stride_w: stride,
+                dilation_h: dilation,
+                dilation_w: dilation,
+                pad_top: pad,
+                pad_left: pad,
+            };
+            let padded = packed::padded_channels(c);
+            let x = bytes(in_h * in_w * c, 5);
+            let w = bytes(k * k * padded, 6);
+            let bias: Vec<i32> = (0..padded as i32).map(|o| 300 - 40 * o).collect();
+            let m: Vec<i32> = (0..padded as i32)
+                .map(|o| 1_100_000_000 + o * 9_000_000)
+                .collect();
+            let s: Vec<i32> = (0..padded).map(|o| [-7, -6, -8][o % 3]).collect();
+            let rq = Requantize {
+                multiplier: &m,
+                shift: &s,
+                zero_point: 4,
+                min: -100,
+                max: 120,
+            };
+            let mut expected = vec![0i8; g.out_h * g.out_w * c];
+            crate::simd::with_portable(|| {
+                depthwise_conv2d(&g, 1, &x, -9, &w, &bias, &rq, &mut expected)
+            });
+            let mut out = vec![0i8; expected.len()];
+            assert!(super::super::dsp::depthwise(
+                &g, &x, -9, &w, &bias, &rq, &mut out
+            ));
+            assert_eq!(out, expected, "{c} channels, {k}x{k}, stride {stride}, dilation {dilation}, pad {pad}, width {in_w}");
         }
     }
 }

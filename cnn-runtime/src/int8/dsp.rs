@@ -7,13 +7,33 @@
 //! patch is widened once, as it is gathered, into 16-bit pairs (bytes 0 and
 //! 2, 1 and 3 of each group), which every output channel then reads.
 //!
+//! Depthwise convolutions take four channels at a time with `SMLABB` and
+//! `SMLATT` (one 16-bit multiply-accumulate each) on a band of input rows
+//! copied with the padding written out.
+//!
 //! Stable Rust has no intrinsics for these instructions: each is one line of
-//! `asm!` on registers only, which LLVM schedules and allocates around.
+//! `asm!` on registers only, which LLVM schedules and allocates around. On
+//! other targets (tests) each is emulated in plain Rust, so that the kernels
+//! are tested on the host against the portable ones.
 
 use super::conv::{gather_window, ConvGeometry, ConvWeights, PixelWalk};
 use super::{ChannelScale, Requantize};
 use cnn_fixed::packed;
+#[cfg(cnn_arm_dsp)]
 use core::arch::asm;
+
+/// The signed low half of a word (the emulation of the instructions, for
+/// tests on other targets).
+#[cfg(not(cnn_arm_dsp))]
+fn low(x: u32) -> i32 {
+    i32::from(x as u16 as i16)
+}
+
+/// The signed high half of a word.
+#[cfg(not(cnn_arm_dsp))]
+fn high(x: u32) -> i32 {
+    i32::from((x >> 16) as u16 as i16)
+}
 
 /// Bytes of the two widened patch rows (on the stack).
 const PATCH: usize = 4096;
@@ -22,6 +42,7 @@ const PATCH: usize = 4096;
 const CHANNEL_CHUNK: usize = 64;
 
 /// `acc + a.low * b.low + a.high * b.high` on signed 16-bit halves.
+#[cfg(cnn_arm_dsp)]
 #[inline(always)]
 fn smlad(a: u32, b: u32, acc: i32) -> i32 {
     let out: i32;
@@ -34,7 +55,16 @@ fn smlad(a: u32, b: u32, acc: i32) -> i32 {
     out
 }
 
+/// `acc + a.low * b.low + a.high * b.high` on signed 16-bit halves.
+#[cfg(not(cnn_arm_dsp))]
+#[inline(always)]
+fn smlad(a: u32, b: u32, acc: i32) -> i32 {
+    acc.wrapping_add(low(a) * low(b))
+        .wrapping_add(high(a) * high(b))
+}
+
 /// Bytes 0 and 2 of `x`, sign-extended to 16-bit halves.
+#[cfg(cnn_arm_dsp)]
 #[inline(always)]
 fn sxtb16(x: u32) -> u32 {
     let out: u32;
@@ -46,7 +76,16 @@ fn sxtb16(x: u32) -> u32 {
     out
 }
 
+/// Bytes 0 and 2 of `x`, sign-extended to 16-bit halves.
+#[cfg(not(cnn_arm_dsp))]
+#[inline(always)]
+fn sxtb16(x: u32) -> u32 {
+    let half = |byte: u32| u32::from((byte as u8 as i8) as i16 as u16);
+    half(x) | half(x >> 16) << 16
+}
+
 /// Bytes 1 and 3 of `x`, sign-extended to 16-bit halves.
+#[cfg(cnn_arm_dsp)]
 #[inline(always)]
 fn sxtb16_ror8(x: u32) -> u32 {
     let out: u32;
@@ -56,6 +95,13 @@ fn sxtb16_ror8(x: u32) -> u32 {
              options(pure, nomem, nostack, preserves_flags));
     }
     out
+}
+
+/// Bytes 1 and 3 of `x`, sign-extended to 16-bit halves.
+#[cfg(not(cnn_arm_dsp))]
+#[inline(always)]
+fn sxtb16_ror8(x: u32) -> u32 {
+    sxtb16(x.rotate_right(8))
 }
 
 /// `CONV_2D` with `SMLAD` (see the module), when two widened windows fit
@@ -175,6 +221,7 @@ fn requantize_pair(
 }
 
 /// `acc + a.low * b.low` on signed 16-bit halves.
+#[cfg(cnn_arm_dsp)]
 #[inline(always)]
 fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
     let out: i32;
@@ -186,7 +233,15 @@ fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
     out
 }
 
+/// `acc + a.low * b.low` on signed 16-bit halves.
+#[cfg(not(cnn_arm_dsp))]
+#[inline(always)]
+fn smlabb(a: u32, b: u32, acc: i32) -> i32 {
+    acc.wrapping_add(low(a) * low(b))
+}
+
 /// `acc + a.high * b.high` on signed 16-bit halves.
+#[cfg(cnn_arm_dsp)]
 #[inline(always)]
 fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
     let out: i32;
@@ -196,6 +251,13 @@ fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
              b = in(reg) b, acc = in(reg) acc, options(pure, nomem, nostack));
     }
     out
+}
+
+/// `acc + a.high * b.high` on signed 16-bit halves.
+#[cfg(not(cnn_arm_dsp))]
+#[inline(always)]
+fn smlatt(a: u32, b: u32, acc: i32) -> i32 {
+    acc.wrapping_add(high(a) * high(b))
 }
 
 /// Taps of a depthwise window whose weights, widened, fit on the stack.

@@ -41,7 +41,7 @@ macro_rules! multiversion {
 
 pub mod conv;
 mod dot;
-#[cfg(cnn_arm_dsp)]
+#[cfg(any(cnn_arm_dsp, test))]
 mod dsp;
 /// TensorFlow Lite's integer arithmetic (the `cnn-fixed` crate).
 pub use cnn_fixed as fixed;

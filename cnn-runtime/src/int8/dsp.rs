@@ -125,7 +125,8 @@ pub(super) fn conv2d(
     }
     let (blocks, _) = words.as_chunks::<16>();
     let pixels = g.out_h * g.out_w;
-    let mut bytes = [0u8; PATCH / 2];
+    // One window (the patch holds two, widened to 16 bits: four bytes each).
+    let mut bytes = [0u8; PATCH / 4];
     // Two pixels' windows as 16-bit pairs, interleaved: group `k` is
     // `wide[k] = [pixel 0's bytes 0 and 2, its bytes 1 and 3, pixel 1's
     // bytes 0 and 2, its bytes 1 and 3]`, one pointer for the inner loop.

@@ -327,9 +327,22 @@ pub(super) fn depthwise(
     true
 }
 
-/// The group of four channels from `c0`: each tap's weights, widened, with
-/// its offset in words from its window's corner in rows of `row_words`
-/// words; the biases; the requantizations.
+/// Each tap's offset in words from its window's corner, in rows of
+/// `row_words` words (the same for every group of channels).
+#[inline(always)]
+fn tap_offsets(g: &ConvGeometry, row_words: usize, taps: &mut [Tap]) {
+    let mut taps = taps.iter_mut();
+    for ky in 0..g.k_h {
+        for kx in 0..g.k_w {
+            if let Some(tap) = taps.next() {
+                tap.word = ky * g.dilation_h * row_words + kx * g.dilation_w * g.out_c / 4;
+            }
+        }
+    }
+}
+
+/// The group of four channels from `c0`: each tap's weights, widened; the
+/// biases; the requantizations.
 #[inline(always)]
 fn group_taps(
     g: &ConvGeometry,
@@ -337,19 +350,15 @@ fn group_taps(
     bias: &[i32],
     rq: &Requantize,
     c0: usize,
-    row_words: usize,
     taps: &mut [Tap],
 ) -> ([i32; 4], [ChannelScale; 4]) {
     let (c, padded) = (g.out_c, packed::padded_channels(g.out_c));
+    let rows = weights.get(c0..).unwrap_or(&[]);
     for (t, tap) in taps.iter_mut().enumerate() {
-        let (ky, kx) = (t / g.k_w, t % g.k_w);
         // Weights are padded to whole blocks: four are always there.
-        let w = word(weights, t * padded + c0).unwrap_or(0);
-        *tap = Tap {
-            word: ky * g.dilation_h * row_words + kx * g.dilation_w * c / 4,
-            even: sxtb16(w),
-            odd: sxtb16_ror8(w),
-        };
+        let w = word(rows, t * padded).unwrap_or(0);
+        tap.even = sxtb16(w);
+        tap.odd = sxtb16_ror8(w);
     }
     let bias = core::array::from_fn(|j| bias.get(c0 + j).copied().unwrap_or(0));
     let scale = core::array::from_fn(|j| rq.channel((c0 + j).min(c - 1)).unwrap_or_default());
@@ -379,6 +388,7 @@ fn depthwise_banded(
     let band = &mut band[..band_h * row_words];
     let mut taps = [Tap::default(); MAX_TAPS];
     let taps = &mut taps[..g.k_h * g.k_w];
+    tap_offsets(g, row_words, taps);
     // The band's columns: `pad_left` of padding, then the input's (as many
     // as the windows reach), then padding.
     let left = g.pad_left.min(band_w);
@@ -410,7 +420,7 @@ fn depthwise_banded(
         let band = &*band;
         let out_row = &mut output[oy * g.out_w * c..][..g.out_w * c];
         for c0 in (0..c).step_by(4) {
-            let (bias, scale) = group_taps(g, weights, bias, rq, c0, row_words, taps);
+            let (bias, scale) = group_taps(g, weights, bias, rq, c0, taps);
             let taps = &*taps;
             for ox in 0..g.out_w {
                 let window = band.get(ox * g.stride_w * cw + c0 / 4..).unwrap_or(&[]);
@@ -444,7 +454,7 @@ fn depthwise_by_taps(
     let taps = &mut taps[..g.k_h * g.k_w];
     for c0 in (0..c).step_by(4) {
         let n = 4.min(c - c0);
-        let (bias, scale) = group_taps(g, weights, bias, rq, c0, 0, taps);
+        let (bias, scale) = group_taps(g, weights, bias, rq, c0, taps);
         let taps = &*taps;
         for oy in 0..g.out_h {
             let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;

@@ -117,6 +117,10 @@ pub fn add(p: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
     if p.min > p.max {
         return;
     }
+    #[cfg(cnn_arm_dsp)]
+    if a.len() == output.len() && b.len() == output.len() && add_decoded(p, a, b, output) {
+        return;
+    }
     if a.len() == output.len() && b.len() == output.len() {
         // Two tensors of the same shape (a residual connection): sixteen
         // values at a time.
@@ -176,6 +180,36 @@ fn add_lanes<L: Dot16>(l: L, p: &AddParams, a: &[i8], b: &[i8], output: &mut [i8
     for ((y, &a), &b) in output[whole..].iter_mut().zip(&a[whole..]).zip(&b[whole..]) {
         *y = p.apply(a, b);
     }
+}
+
+/// `ADD` / `SUB` of two tensors of the same shape value by value, with the
+/// three rescalings' shifts decoded once (where there are no vector lanes:
+/// a microcontroller); `false` (nothing written) for a multiplier of
+/// `i32::MIN`.
+#[cfg(any(cnn_arm_dsp, test))]
+fn add_decoded(p: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) -> bool {
+    use super::ChannelScale;
+    let (m, s) = (p.input_multiplier, p.input_shift);
+    let (Some(scale_a), Some(scale_b), Some(scale_out)) = (
+        ChannelScale::new(m[0], s[0]),
+        ChannelScale::new(m[1], s[1]),
+        ChannelScale::new(p.output_multiplier, p.output_shift),
+    ) else {
+        return false;
+    };
+    for ((y, &a), &b) in output.iter_mut().zip(a).zip(b) {
+        let xa = scale_a.scale((i32::from(a) + p.input_offset[0]) << p.left_shift);
+        let xb = scale_b.scale((i32::from(b) + p.input_offset[1]) << p.left_shift);
+        let raw = if p.subtract {
+            xa.wrapping_sub(xb)
+        } else {
+            xa.wrapping_add(xb)
+        };
+        *y = (scale_out.scale(raw) + p.output_zero_point)
+            .max(p.min)
+            .min(p.max) as i8;
+    }
+    true
 }
 
 /// `MUL` with broadcasting (nothing when `min > max`).
@@ -315,6 +349,9 @@ mod tests {
                 "without AVX-512"
             );
             assert_eq!(crate::simd::with_portable(run), expected, "portable");
+            let mut y = std::vec![0i8; n];
+            assert!(add_decoded(&p, &a, &b, &mut y));
+            assert_eq!(y, expected, "decoded, value by value (Cortex-M)");
         }
     }
 }

@@ -129,8 +129,11 @@ pub fn conv2d(
 }
 
 /// The convolution in tiles of `P` pixels by `B` blocks of output channels
-/// (fewer where the patch would not hold `P` windows).
-#[inline(always)]
+/// (fewer where the patch would not hold `P` windows). (On Cortex-M, where
+/// the DSP kernel takes nearly every layer, not inlined: its 8 KiB patch
+/// then stays out of the caller's stack frame.)
+#[cfg_attr(not(cnn_arm_dsp), inline(always))]
+#[cfg_attr(cnn_arm_dsp, inline(never))]
 fn conv_tiles<L: Dot16, const P: usize, const B: usize>(
     l: L,
     g: &ConvGeometry,
@@ -519,9 +522,11 @@ const MAX_TAPS: usize = 64;
 /// Depthwise with one output channel per input channel: per output pixel,
 /// each tap's input offset once, then four blocks of sixteen channels at a
 /// time (four independent chains of multiply-adds), then the rest one
-/// block at a time.
+/// block at a time. (On Cortex-M, where the DSP kernel takes nearly every
+/// layer, not inlined: its stack frame then stays out of the caller's.)
 #[allow(clippy::too_many_arguments)]
-#[inline(always)]
+#[cfg_attr(not(cnn_arm_dsp), inline(always))]
+#[cfg_attr(cnn_arm_dsp, inline(never))]
 fn depthwise_lanes<L: Dot16>(
     l: L,
     g: &ConvGeometry,

@@ -457,6 +457,7 @@ fn gather(g: &ConvGeometry, input: &[i8], zp: i32, pixel: usize, from: usize, ro
 /// read the zero point. As for [`conv2d`], the slices have the lengths the
 /// geometry gives.
 #[allow(clippy::too_many_arguments)]
+#[cfg_attr(cnn_arm_dsp, inline(always))]
 pub fn depthwise_conv2d(
     g: &ConvGeometry,
     multiplier: usize,

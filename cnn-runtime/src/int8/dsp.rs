@@ -397,13 +397,10 @@ fn depthwise_banded(
         let iy0 = (oy * g.stride_h) as isize - g.pad_top as isize;
         for (r, row) in band.chunks_exact_mut(row_words).enumerate() {
             let iy = iy0 + r as isize;
-            let line = (iy >= 0 && (iy as usize) < g.in_h)
-                .then(|| {
-                    words
-                        .get(iy as usize * g.in_w * cw..)
-                        .and_then(|l| l.get(..inner * cw))
-                })
-                .flatten();
+            let line = usize::try_from(iy)
+                .ok()
+                .filter(|&iy| iy < g.in_h)
+                .and_then(|iy| words.get(iy * g.in_w * cw..)?.get(..inner * cw));
             match line {
                 Some(line) => {
                     let (pad, rest) = row.split_at_mut(left * cw);

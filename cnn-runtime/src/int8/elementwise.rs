@@ -117,13 +117,13 @@ pub fn add(p: &AddParams, a: &[i8], b: &[i8], output: &mut [i8]) {
     if p.min > p.max {
         return;
     }
-    #[cfg(cnn_arm_dsp)]
-    if a.len() == output.len() && b.len() == output.len() && add_decoded(p, a, b, output) {
-        return;
-    }
     if a.len() == output.len() && b.len() == output.len() {
-        // Two tensors of the same shape (a residual connection): sixteen
-        // values at a time.
+        // Two tensors of the same shape (a residual connection): on a
+        // microcontroller value by value, elsewhere sixteen at a time.
+        #[cfg(cnn_arm_dsp)]
+        if add_decoded(p, a, b, output) {
+            return;
+        }
         struct Add<'a> {
             p: &'a AddParams,
             a: &'a [i8],

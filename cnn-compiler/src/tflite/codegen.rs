@@ -7,7 +7,7 @@
 use super::codegen_float::generate_float;
 use super::lower::{Kernel, Operand, Program, Requant, Step, Window};
 use super::memory::{place, Loc, Placement};
-use super::pack::{pack_conv, pack_depthwise};
+use super::pack::{pack_conv, pack_depthwise, PackedConv};
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -245,6 +245,19 @@ fn i32s(values: &[i32]) -> TokenStream {
     quote!([i32; #n] = [#(#values),*])
 }
 
+/// [`emit_requant`] with the multipliers and shifts of a packed convolution
+/// (padded to whole blocks of channels, as its kernel reads them).
+fn emit_packed_requant(i: usize, requant: &Requant, packed: &PackedConv) -> (TokenStream, Ident) {
+    emit_requant(
+        i,
+        &Requant {
+            multiplier: packed.multiplier.clone(),
+            shift: packed.shift.clone(),
+            ..requant.clone()
+        },
+    )
+}
+
 /// The statics a requantization reads, and its name.
 fn emit_requant(i: usize, r: &Requant) -> (TokenStream, Ident) {
     let (m, s, rq) = (
@@ -405,12 +418,7 @@ pub(super) fn emit_step(
             requant,
         } => {
             let packed = pack_conv(window, weights, bias, requant);
-            let padded = Requant {
-                multiplier: packed.multiplier,
-                shift: packed.shift,
-                ..requant.clone()
-            };
-            let (rq_statics, rq) = emit_requant(i, &padded);
+            let (rq_statics, rq) = emit_packed_requant(i, requant, &packed);
             // On a cache line: the Cortex-M kernel reads the bytes as words.
             let (wb, bt, geometry) = (
                 aligned_bytes(&w, &packed.weights),
@@ -439,12 +447,7 @@ pub(super) fn emit_step(
             requant,
         } => {
             let packed = pack_depthwise(window, weights, bias, requant);
-            let padded = Requant {
-                multiplier: packed.multiplier,
-                shift: packed.shift,
-                ..requant.clone()
-            };
-            let (rq_statics, rq) = emit_requant(i, &padded);
+            let (rq_statics, rq) = emit_packed_requant(i, requant, &packed);
             let (wb, bt, geometry) = (
                 weight_bytes(&w, &packed.weights),
                 i32s(&packed.bias),

@@ -1190,8 +1190,9 @@ mod tests {
         ];
         for (stride, dilation, pad, in_c, out_c) in cases {
             // The long windows take minutes under Miri; the short ones cover
-            // the same dispatch and every other branch there.
-            if cfg!(miri) && in_c > 100 {
+            // the same dispatch and every other branch there (the padding
+            // wider than the kernel only the gather, which is safe code).
+            if cfg!(miri) && (in_c > 100 || pad > 2) {
                 continue;
             }
             let g = ConvGeometry {

@@ -52,3 +52,25 @@ fn runs_like_the_hand_written_model() {
     );
     assert_eq!(Seed::TENSORS, models::SeedMnist::TENSORS);
 }
+
+mod hostile_names {
+    // A model named `self` (a Rust keyword as a type name: `SelfModel`),
+    // with layer names holding terminal escapes, a Markdown fence, HTML and a
+    // right-to-left override.
+    cnn_runtime::include_keras! { "tests/keras/hostile_names.json" }
+
+    #[test]
+    fn names_from_the_file_cannot_clash_or_reach_a_terminal_raw() {
+        let summary = SelfModel::summary();
+        assert!(summary.starts_with("Model: \"self\""));
+        assert!(
+            !summary.chars().any(|c| c.is_control() && c != '\n'),
+            "{summary}"
+        );
+        assert!(summary.contains("input\\u{1b}]0;title\\u{7}"), "{summary}");
+        assert!(summary.contains("pool\\u{202e}gnp.exe"), "{summary}");
+        // The weights keep Keras' names, as the weights file has them.
+        assert!(SelfModel::TENSORS[0].name.starts_with("evil```\n<img"));
+        assert_eq!(SelfModel::PARAMS, 40);
+    }
+}

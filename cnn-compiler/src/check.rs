@@ -373,7 +373,14 @@ fn elements(dims: &[usize], what: &str) -> Result<u64, ShapeError> {
 fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
     let input = match (class.is_merge(), operands) {
         (false, [one]) => *one,
-        (true, [first, ..]) => *first,
+        (true, [first, _, ..]) => *first,
+        (true, [_]) => {
+            return Err(ShapeError::new(
+                None,
+                format!("{class} merges two or more tensors, but is given one"),
+            )
+            .help("give it the tensors to merge, as a functional model does: `Add(x, y)`; a Sequential model cannot merge"))
+        }
         (false, _) => {
             return Err(ShapeError::new(
                 None,

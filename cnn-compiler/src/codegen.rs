@@ -70,7 +70,8 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
     let n = lit(memory.arena);
     let scratch_bytes = lit(4 * memory.arena);
     let summary = summary::render(plan);
-    let doc_summary = format!("```text\n{summary}```");
+    // Names come from the model file: a block nothing in them can close.
+    let doc_summary = crate::names::markdown_block("text", &summary);
     let embedded = embedded.map(|weights| embedded_fn(plan, weights, pad_values));
     // `forward` returns the output by value: only for outputs that fit the
     // stack comfortably (else `forward_into` is the way, and says so).
@@ -258,20 +259,26 @@ fn embedded_fn(plan: &Plan, weights: &EmbeddedWeights, pad: usize) -> TokenStrea
     all.resize(weights.bytes.len() + 4 * pad, 0);
     let n = lit(all.len());
     let bytes = Literal::byte_string(&all);
-    let path = weights.path.to_string_lossy();
+    // Makes cargo rebuild when the weights file changes.
+    let track = weights.path.as_ref().map(|path| {
+        let path = path.to_string_lossy();
+        quote!(
+            const _: &[u8] = include_bytes!(#path);
+        )
+    });
     let shown = plan
         .weights
         .as_ref()
         .map_or(String::new(), |w| w.value.clone());
     let doc = format!(
-        "The model with the weights of `{shown}`, embedded at compile time: they live in \
-         read-only memory and nothing is copied at start-up."
+        "The model with the weights of {}, embedded at compile time: they live in \
+         read-only memory and nothing is copied at start-up.",
+        crate::names::markdown_code(&shown)
     );
     quote! {
         #[doc = #doc]
         pub fn embedded() -> &'static Self {
-            // Makes cargo rebuild when the weights file changes.
-            const _: &[u8] = include_bytes!(#path);
+            #track
             static WEIGHTS: ::cnn_runtime::memory::Embedded<#n> = ::cnn_runtime::memory::Embedded(*#bytes);
             ::cnn_runtime::memory::embedded::<Self, #n>(&WEIGHTS)
         }

@@ -113,7 +113,20 @@ impl Diagnostics {
         Self::default()
     }
 
-    pub fn push(&mut self, diagnostic: Diagnostic) {
+    /// Adds `diagnostic`; names from the model file in it are made
+    /// [`printable`](crate::names::printable_lines) (line breaks kept), as
+    /// rustc and `cnnc` write messages to terminals as they are.
+    pub fn push(&mut self, mut diagnostic: Diagnostic) {
+        let clean = |text: &mut String| {
+            if let std::borrow::Cow::Owned(shown) = crate::names::printable_lines(text) {
+                *text = shown;
+            }
+        };
+        clean(&mut diagnostic.message);
+        diagnostic.notes.iter_mut().for_each(clean);
+        if let Some(help) = &mut diagnostic.help {
+            clean(help);
+        }
         self.list.push(diagnostic);
     }
 
@@ -129,8 +142,20 @@ impl Diagnostics {
         self.list.len()
     }
 
-    pub fn iter(&self) -> std::slice::Iter<'_, Diagnostic> {
-        self.list.iter()
+    /// Each diagnostic once: the same message about the same place found by
+    /// two checks is reported once.
+    pub fn iter(&self) -> std::vec::IntoIter<&Diagnostic> {
+        let mut seen = std::collections::HashSet::new();
+        self.list
+            .iter()
+            .filter(|d| {
+                seen.insert(format!(
+                    "{:?} {:?} {:?} {} {:?} {:?}",
+                    d.loc.start, d.loc.end, d.layer, d.message, d.notes, d.help
+                ))
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
     }
 
     /// Marks the diagnostics pushed since `since` (a former `len()`) as being
@@ -143,8 +168,7 @@ impl Diagnostics {
 
     /// All diagnostics as `compile_error!` invocations, one per diagnostic.
     pub fn to_compile_errors(&self) -> TokenStream {
-        self.list
-            .iter()
+        self.iter()
             .map(|d| d.to_syn_error().to_compile_error())
             .collect()
     }
@@ -154,21 +178,22 @@ impl IntoIterator for Diagnostics {
     type Item = Diagnostic;
     type IntoIter = std::vec::IntoIter<Diagnostic>;
     fn into_iter(self) -> Self::IntoIter {
-        self.list.into_iter()
+        let unique: Vec<Diagnostic> = self.iter().cloned().collect();
+        unique.into_iter()
     }
 }
 
 impl<'a> IntoIterator for &'a Diagnostics {
     type Item = &'a Diagnostic;
-    type IntoIter = std::slice::Iter<'a, Diagnostic>;
+    type IntoIter = std::vec::IntoIter<&'a Diagnostic>;
     fn into_iter(self) -> Self::IntoIter {
-        self.list.iter()
+        self.iter()
     }
 }
 
 impl fmt::Display for Diagnostics {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for (i, d) in self.list.iter().enumerate() {
+        for (i, d) in self.iter().enumerate() {
             if i > 0 {
                 f.write_str("\n")?;
             }

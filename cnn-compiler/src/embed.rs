@@ -11,8 +11,10 @@ use std::path::{Path, PathBuf};
 
 /// Weights ready to embed.
 pub struct EmbeddedWeights {
-    /// The file, absolute, for `include_bytes!` (so cargo rebuilds when it changes).
-    pub path: PathBuf,
+    /// The file, absolute, for `include_bytes!` (so cargo rebuilds when it
+    /// changes); `None` for code written to a file (`cnnc -o`), which must
+    /// not name a path of the machine that generated it.
+    pub path: Option<PathBuf>,
     /// The generated struct's bytes: for each layer with weights, in order, its
     /// kernel then its bias (zeros without bias), little-endian f32.
     pub bytes: Vec<u8>,
@@ -119,7 +121,7 @@ pub fn load(plan: &Plan, base: &Path, diags: &mut Diagnostics) -> Option<Embedde
         }
     }
     Some(EmbeddedWeights {
-        path: absolute(&path),
+        path: Some(absolute(&path)),
         bytes,
     })
 }

@@ -35,6 +35,7 @@ pub mod front;
 pub mod fuse;
 pub mod graph;
 pub mod memory;
+pub mod model_file;
 pub mod names;
 pub mod plan;
 pub mod plot;

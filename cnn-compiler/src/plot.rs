@@ -196,8 +196,11 @@ pub fn draw(graph: &Graph) -> String {
     out
 }
 
+/// Text for XML: markup escaped, and control characters (which no XML 1.0
+/// document may hold, escaped or not) shown as `\u{..}`.
 fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
+    crate::names::printable(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")

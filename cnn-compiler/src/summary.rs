@@ -1,5 +1,6 @@
 //! The `model.summary()` table, drawn exactly as Keras 3 draws it.
 
+use crate::names::printable;
 use crate::plan::Plan;
 
 /// Content widths of Keras' three columns (each cell adds a space either side).
@@ -14,7 +15,7 @@ pub fn render(plan: &Plan) -> String {
     let mut rows: Vec<[String; 4]> = Vec::new();
     if plan.functional {
         rows.push([
-            format!("{} (InputLayer)", plan.input_name),
+            format!("{} (InputLayer)", printable(&plan.input_name)),
             plan.input.keras(),
             "0".to_string(),
             "-".to_string(),
@@ -24,17 +25,17 @@ pub fn render(plan: &Plan) -> String {
         let connected: Vec<String> = layer
             .inputs
             .iter()
-            .map(|o| format!("{}[0][0]", plan.tensor_name(o.tensor)))
+            .map(|o| format!("{}[0][0]", printable(plan.tensor_name(o.tensor))))
             .collect();
         rows.push([
-            format!("{} ({})", layer.name, layer.class.keras_name()),
+            format!("{} ({})", printable(&layer.name), layer.class.keras_name()),
             layer.output.keras(),
             group_thousands(layer.params),
             connected.join(", "),
         ]);
     }
     let header = ["Layer (type)", "Output Shape", "Param #", "Connected to"];
-    let mut out = format!("Model: \"{}\"\n", plan.model_name);
+    let mut out = format!("Model: \"{}\"\n", printable(&plan.model_name));
     let table = if plan.sequential_like() {
         Table { widths: &WIDTHS }
     } else {

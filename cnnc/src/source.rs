@@ -104,6 +104,41 @@ fn too_deep(text: &str) -> Option<usize> {
     None
 }
 
+/// The weights a `cnn!` model's `weights = "..."` names (relative to the
+/// model file's folder), read and checked as the macro does; `None` when the
+/// model names none. The code written keeps no path of this machine.
+pub fn embedded(
+    path: &std::path::Path,
+    text: &str,
+    plan: &Plan,
+) -> Result<Option<cnn_compiler::embed::EmbeddedWeights>, Vec<Problem>> {
+    let base = path.parent().unwrap_or(std::path::Path::new("."));
+    let mut diags = Diagnostics::new();
+    let embedded = cnn_compiler::embed::load(plan, base, &mut diags);
+    if !diags.is_empty() {
+        return Err(diags
+            .into_iter()
+            .map(|d| Problem {
+                range: span_range(text, &d),
+                // Here paths are relative to the model file, not to a crate.
+                help: d.help.as_ref().map(|help| {
+                    help.replace(
+                        "the crate's Cargo.toml (CARGO_MANIFEST_DIR)",
+                        "the model file's folder",
+                    )
+                }),
+                ..problem(d)
+            })
+            .collect());
+    }
+    Ok(
+        embedded.map(|weights| cnn_compiler::embed::EmbeddedWeights {
+            path: None,
+            ..weights
+        }),
+    )
+}
+
 fn check_dsl(text: &str) -> Result<Plan, Diagnostics> {
     let tokens = text.parse().map_err(|e: proc_macro2::LexError| {
         let mut diags = Diagnostics::new();

@@ -8,7 +8,10 @@ use std::process::ExitCode;
 
 pub fn run(path: &Path, mode: Mode) -> ExitCode {
     let name = path.display().to_string();
-    let bytes = match std::fs::read(path) {
+    let bytes = match cnn_compiler::model_file::read_bytes(
+        path,
+        cnn_compiler::model_file::MAX_TFLITE_BYTES,
+    ) {
         Ok(bytes) => bytes,
         Err(e) => {
             eprintln!("cnnc: cannot read {name}: {e}");
@@ -23,6 +26,7 @@ pub fn run(path: &Path, mode: Mode) -> ExitCode {
         Ok(program) => program,
         Err(problems) => {
             for problem in problems {
+                let problem = cnn_compiler::names::printable_lines(&problem);
                 eprintln!("error: {name}: {problem}");
             }
             return ExitCode::from(1);

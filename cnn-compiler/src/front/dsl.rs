@@ -495,6 +495,9 @@ fn add_layer(spec: &mut ModelSpec, graph: &Tensors, item: Item, diags: &mut Diag
         .map(|g| g.stream().into_iter().collect())
         .unwrap_or_default();
     let mut inputs = None;
+    // A tensor name not found is reported by `lookup`; the layer is then not
+    // checked with the operands that remain (no second error).
+    let before = diags.len();
     if let Some(group) = &item.inputs {
         inputs = Some(input_list(group.stream(), graph, diags));
     } else if class.is_merge() {
@@ -516,7 +519,12 @@ fn add_layer(spec: &mut ModelSpec, graph: &Tensors, item: Item, diags: &mut Diag
         inputs,
         loc,
     };
-    spec.layers.push(layer_spec(call, diags));
+    let unknown_operand = diags.len() > before;
+    let mut layer = layer_spec(call, diags);
+    if unknown_operand {
+        layer.kind = None;
+    }
+    spec.layers.push(layer);
 }
 
 /// A layer as any front-end read it: its class (as written, for messages),

@@ -68,7 +68,7 @@ pub fn read(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Option
         return None;
     };
     let file = base.join(&shown);
-    let text = match std::fs::read_to_string(&file) {
+    let text = match crate::model_file::read_text(&file, crate::model_file::MAX_TEXT_BYTES) {
         Ok(text) => text,
         Err(e) => {
             diags.push(
@@ -129,5 +129,46 @@ impl syn::parse::Parse for PathArg {
             separator(input)?;
         }
         Ok(PathArg(path, weights))
+    }
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+
+    /// What `include_keras!` and `include_tflite!` say about a model path in
+    /// `dir`, as their compile errors.
+    fn errors(dir: &Path, file: &str) -> String {
+        let mut diags = Diagnostics::new();
+        let tokens: TokenStream = format!("pub struct Net; {file:?}").parse().unwrap();
+        if file.ends_with(".tflite") {
+            return crate::tflite::include::expand(tokens, dir).to_string();
+        }
+        assert!(read(tokens, dir, &mut diags).is_none());
+        diags.to_string()
+    }
+
+    #[test]
+    fn the_macros_refuse_model_paths_that_are_not_regular_files() {
+        let dir = std::env::temp_dir().join(format!("cnn-include-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.join("fifo.json"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        for file in ["zero.py", "zero.tflite"] {
+            let _ = std::fs::remove_file(dir.join(file));
+            std::os::unix::fs::symlink("/dev/zero", dir.join(file)).unwrap();
+        }
+        // Opening the FIFO would block rustc; reading /dev/zero never ends.
+        for file in ["fifo.json", "zero.py", "zero.tflite"] {
+            let message = errors(&dir, file);
+            assert!(
+                message.contains("not a regular file (a device, a FIFO or a socket)"),
+                "{file}: {message}"
+            );
+        }
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

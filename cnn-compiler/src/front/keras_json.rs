@@ -107,25 +107,38 @@ fn layer_parts(layer: &Value) -> Result<(&str, &Map<String, Value>, &str), Strin
     Ok((class, config, name))
 }
 
-/// The sizes of a batch shape `[null, dims...]`.
+/// The sizes of a batch shape `[null, dims...]`: each a known positive size.
 fn input_dims(shape: Option<&Value>) -> Result<Vec<usize>, String> {
-    let dims: Vec<usize> = shape
+    let shown = || shape.map_or("(missing)".to_string(), Value::to_string);
+    let dims = shape
         .and_then(Value::as_array)
-        .map(|dims| {
-            dims.iter()
-                .skip(1)
-                .filter_map(Value::as_u64)
-                .filter_map(|d| usize::try_from(d).ok())
-                .collect()
-        })
-        .unwrap_or_default();
-    if dims.len() != 3 && dims.len() != 1 {
+        .map_or(&[][..], Vec::as_slice);
+    let mut sizes = Vec::new();
+    for dim in dims.iter().skip(1) {
+        match dim.as_u64().and_then(|d| usize::try_from(d).ok()) {
+            Some(size) if size > 0 => sizes.push(size),
+            _ if dim.is_null() => {
+                return Err(format!(
+                    "the input shape {}: {}",
+                    shown(),
+                    super::UNKNOWN_SIZE
+                ))
+            }
+            _ => {
+                return Err(format!(
+                    "the input shape {} has the size {dim}: every size must be a positive integer",
+                    shown()
+                ))
+            }
+        }
+    }
+    if sizes.len() != 3 && sizes.len() != 1 {
         return Err(format!(
             "the input shape {} is neither an image (None, height, width, channels) nor a vector (None, n)",
-            shape.map_or("(missing)".to_string(), Value::to_string)
+            shown()
         ));
     }
-    Ok(dims)
+    Ok(sizes)
 }
 
 fn sequential(layers: &[Value]) -> Result<KerasModel, String> {
@@ -188,15 +201,28 @@ fn functional(config: &Value, layers: &[Value]) -> Result<KerasModel, String> {
             known.push(layer_name);
             continue;
         }
-        let nodes = layer["inbound_nodes"]
-            .as_array()
-            .map_or(&[][..], Vec::as_slice);
-        let [node] = nodes else {
+        let Some(nodes) = layer["inbound_nodes"].as_array() else {
             return Err(context(format!(
-                "called {} times: shared layers are not supported",
-                nodes.len()
+                "`inbound_nodes` is {}, not the list of the layer's calls that \
+                 `model.to_json()` writes: the file is not a Keras model",
+                shown_json(&layer["inbound_nodes"])
             )));
         };
+        let node =
+            match nodes.as_slice() {
+                [node] => node,
+                [] => return Err(context(
+                    "`inbound_nodes` is empty: in a functional model every layer but the input \
+                     is called on a tensor; the file is not a Keras model"
+                        .to_string(),
+                )),
+                _ => {
+                    return Err(context(format!(
+                        "called {} times: shared layers are not supported",
+                        nodes.len()
+                    )))
+                }
+            };
         understood_call(node).map_err(context)?;
         let mut sources = Vec::new();
         inbound_layers(node, &mut sources);
@@ -250,11 +276,7 @@ fn understood_call(node: &Value) -> Result<(), String> {
                 .is_some()
     };
     let refuse = |v: &Value| {
-        let mut shown = v.to_string();
-        if shown.len() > 60 {
-            shown.truncate(57);
-            shown.push_str("...");
-        }
+        let shown = shown_json(v);
         Err(format!(
             "an argument `{shown}` that is not a tensor (a constant operand, as Keras 3 writes \
              `x + 3.0`): not supported, and never ignored"
@@ -306,6 +328,16 @@ fn understood_call(node: &Value) -> Result<(), String> {
         }
         other => refuse(other),
     }
+}
+
+/// A JSON value as shown in a message: at most 60 characters.
+fn shown_json(value: &Value) -> String {
+    let mut shown = value.to_string();
+    if shown.chars().count() > 60 {
+        shown = shown.chars().take(57).collect();
+        shown.push_str("...");
+    }
+    shown
 }
 
 /// The layers a call node reads, in order: Keras 3's `keras_history` in the

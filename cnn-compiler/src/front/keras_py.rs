@@ -619,7 +619,14 @@ struct Builder {
     output: Option<(String, Pos)>,
     /// The last layer's result.
     last: Option<Ref>,
+    /// Variables whose assignment was an error: a later use of one is not
+    /// reported again.
+    failed: std::collections::HashSet<String>,
 }
+
+/// The message of an error that only follows from an earlier one (a variable
+/// whose assignment failed): dropped before errors are shown.
+const FOLLOW_ON: &str = "";
 
 /// Reads Keras Python code; the first mistake (see [`parse_all`]).
 pub fn parse(text: &str) -> Result<KerasText, TextError> {
@@ -639,12 +646,19 @@ pub fn parse_all(text: &str) -> Result<KerasText, Vec<TextError>> {
         input_name: None,
         output: None,
         last: None,
+        failed: std::collections::HashSet::new(),
     };
     let (statements, mut errors) = parse_statements(text);
     for stmt in statements {
         let done = match stmt {
             Stmt::Skip => Ok(()),
-            Stmt::Assign(name, name_pos, value) => b.assign(name, name_pos, value),
+            Stmt::Assign(name, name_pos, value) => {
+                let done = b.assign(name.clone(), name_pos, value);
+                if done.is_err() {
+                    b.failed.insert(name);
+                }
+                done
+            }
             Stmt::Expr(node) => b.expression(node),
             Stmt::Unsupported(keyword, at) => Err(err(
                 at,
@@ -658,6 +672,7 @@ pub fn parse_all(text: &str) -> Result<KerasText, Vec<TextError>> {
             errors.push(e);
         }
     }
+    errors.retain(|e| e.message != FOLLOW_ON);
     errors.sort_by_key(|e| (e.pos.line, e.pos.column));
     if !errors.is_empty() {
         return Err(errors);
@@ -869,6 +884,9 @@ impl Builder {
                     let node = single(&a.value);
                     if !matches!(&node.expr, Expr::Name(n) if self.tensors.get(n) == Some(&Ref::Input))
                     {
+                        if matches!(&node.expr, Expr::Name(n) if self.failed.contains(n)) {
+                            return Err(err(node.pos, FOLLOW_ON));
+                        }
                         return Err(err(
                             node.pos,
                             "the model's inputs must be its `keras.Input(...)`",
@@ -918,6 +936,9 @@ impl Builder {
                     return Err(err(item.pos, "expected a tensor: a variable assigned a layer's result or `keras.Input(...)`"));
                 };
                 let Some(tensor) = self.tensors.get(var) else {
+                    if self.failed.contains(var) {
+                        return Err(err(item.pos, FOLLOW_ON));
+                    }
                     return Err(err(item.pos, format!("`{var}` is not a tensor: assign it a layer's result or `keras.Input(...)` first")));
                 };
                 inputs.push(Spanned::new(tensor.clone(), Loc::default()));
@@ -1071,8 +1092,15 @@ impl Builder {
         );
         let dims: Vec<i64> = items[skip..]
             .iter()
-            .map(|n| match n.expr {
-                Expr::Int(v) => Ok(v),
+            .map(|n| match &n.expr {
+                Expr::Int(v) if *v > 0 => Ok(*v),
+                Expr::Int(v) => Err(err(
+                    n.pos,
+                    format!("an input size of {v}: every size must be a positive integer"),
+                )),
+                Expr::Name(none) if none == "None" => {
+                    Err(err(n.pos, super::UNKNOWN_SIZE.to_string()))
+                }
                 _ => Err(err(n.pos, "an input size must be an integer")),
             })
             .collect::<Result<_, _>>()?;

@@ -8,13 +8,10 @@ use super::memory::place;
 use super::read::read;
 use super::summary::render;
 use crate::front::dsl;
+use crate::model_file::MAX_TFLITE_BYTES;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 use std::path::Path;
-
-/// Largest `.tflite` file read: larger than any model this compiler is for,
-/// and a bound on what a hostile path can make the compiler load.
-const MAX_FILE_BYTES: u64 = 512 << 20;
 
 /// What `include_tflite!` expands to.
 pub fn expand(tokens: TokenStream, base: &Path) -> TokenStream {
@@ -53,26 +50,15 @@ pub fn expand(tokens: TokenStream, base: &Path) -> TokenStream {
         }
     };
     let file = base.join(&shown);
-    let bytes = match std::fs::metadata(&file) {
-        Ok(m) if !m.is_file() => {
-            return stub(vec![format!("{} is not a regular file", file.display())])
-        }
-        Ok(m) if m.len() > MAX_FILE_BYTES => {
-            return stub(vec![format!(
-                "{} bytes is larger than the {MAX_FILE_BYTES} bytes a model may have",
-                m.len()
-            )])
-        }
-        Ok(_) => match std::fs::read(&file) {
-            Ok(bytes) => bytes,
-            Err(e) => return stub(vec![format!("cannot read {}: {e}", file.display())]),
-        },
-        Err(e) => {
+    let bytes = match crate::model_file::read_bytes(&file, MAX_TFLITE_BYTES) {
+        Ok(bytes) => bytes,
+        Err(e @ crate::model_file::ModelFileError::Io(_)) => {
             return stub(vec![format!(
                 "cannot read {}: {e} (the path is relative to the crate's Cargo.toml)",
                 file.display()
             )])
         }
+        Err(e) => return stub(vec![format!("{}: {e}", file.display())]),
     };
     let model = match read(&bytes) {
         Ok(model) => model,

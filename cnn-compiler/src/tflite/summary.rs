@@ -36,6 +36,7 @@ pub fn render(program: &Program, file: &str) -> String {
             Some(f) => format!("{} + {f}", step.op),
             None => step.op.clone(),
         };
+        let op = crate::names::printable(&op).into_owned();
         let t = step.output;
         rows.push([
             step.op_index.to_string(),
@@ -51,6 +52,7 @@ pub fn render(program: &Program, file: &str) -> String {
         .collect();
     let mut out = String::new();
     let kind = if program.float { "float32" } else { "int8" };
+    let file = crate::names::printable(file);
     let _ = writeln!(out, "TensorFlow Lite model \"{file}\" ({kind})");
     let rule: String = "-".repeat(widths.iter().sum::<usize>() + 2 * 5);
     for (i, row) in rows.iter().enumerate() {
@@ -98,6 +100,7 @@ pub fn render(program: &Program, file: &str) -> String {
 /// A converter's fused tensor name (`a/Relu;a/BiasAdd;a/conv`) by its first part.
 fn short(name: &str) -> String {
     let first = name.split(';').next().unwrap_or(name);
+    let first = &*crate::names::printable(first);
     if first.chars().count() > 48 {
         let tail: String = first
             .chars()

@@ -17,6 +17,50 @@ pub const MAX_ELEMENTS: u128 = 1 << 32;
 /// a Rust type of that size, which rustc and the binary must hold.
 pub const MAX_WEIGHT_BYTES: u128 = 1 << 30;
 
+/// The most layers a model may have: 100 times the largest keras.applications
+/// network, and a bound on what a hostile model can make the compiler (and
+/// rustc, which compiles code for each layer) spend.
+pub const MAX_LAYERS: usize = 100_000;
+
+/// The most tensors one layer may merge (a Concatenate or an Add): the
+/// generated code names each.
+pub const MAX_MERGED: usize = 10_000;
+
+/// A model within [`MAX_LAYERS`] and [`MAX_MERGED`]: checked before anything
+/// else, so that a hostile model is refused before it costs time or memory.
+fn check_size(spec: &ModelSpec, diags: &mut Diagnostics) -> bool {
+    if spec.layers.len() > MAX_LAYERS {
+        diags.push(
+            Diagnostic::new(
+                spec.loc,
+                format!(
+                    "the model has {} layers, more than the {MAX_LAYERS} a model may have",
+                    spec.layers.len()
+                ),
+            )
+            .help("the generated code has a step per layer: real networks have a few hundred"),
+        );
+        return false;
+    }
+    let mut fits = true;
+    for (i, layer) in spec.layers.iter().enumerate() {
+        let merged = layer.inputs.as_ref().map_or(1, Vec::len);
+        if merged > MAX_MERGED {
+            let before = diags.len();
+            diags.push(Diagnostic::new(
+                layer.loc,
+                format!(
+                    "layer {} merges {merged} tensors, more than the {MAX_MERGED} one layer may read",
+                    i + 1
+                ),
+            ));
+            diags.tag_layer(before, i);
+            fits = false;
+        }
+    }
+    fits
+}
+
 /// The model's totals fit what the generated constants can say: its weights
 /// within [`MAX_WEIGHT_BYTES`], its FLOPs per image within a `u64`.
 fn check_totals(layers: &[PlannedLayer], loc: Loc, diags: &mut Diagnostics) {
@@ -45,6 +89,9 @@ fn check_totals(layers: &[PlannedLayer], loc: Loc, diags: &mut Diagnostics) {
 
 /// Checks `spec`; `None` if anything was reported (here or by the front-end).
 pub fn check(spec: ModelSpec, diags: &mut Diagnostics) -> Option<Plan> {
+    if !check_size(&spec, diags) {
+        return None;
+    }
     let names = layer_names(&spec.layers, diags);
     let input = check_presence(&spec, diags);
     let input_name = spec

@@ -85,13 +85,15 @@ pub fn draw(graph: &Graph) -> String {
     for t in 1..=n {
         row[t] = inputs(t).map(|i| row[i] + 1).max().unwrap_or(1);
     }
-    // As low as the readers allow: a branch just above its merge.
-    for t in (1..n).rev() {
-        let readers = (t + 1..=n)
-            .filter(|&r| inputs(r).any(|i| i == t))
-            .map(|r| row[r]);
-        if let Some(lowest) = readers.min() {
-            row[t] = row[t].max(lowest - 1);
+    // As low as the readers allow: a branch just above its merge. Readers
+    // come later, so each is placed before the nodes it reads.
+    let mut lowest_reader = vec![usize::MAX; n + 1];
+    for t in (1..=n).rev() {
+        if t < n && lowest_reader[t] != usize::MAX {
+            row[t] = row[t].max(lowest_reader[t] - 1);
+        }
+        for i in inputs(t) {
+            lowest_reader[i] = lowest_reader[i].min(row[t]);
         }
     }
     let rows = row.iter().copied().max().unwrap_or(0) + 1;
@@ -133,10 +135,11 @@ pub fn draw(graph: &Graph) -> String {
         "\n"
     ));
     // Arrows first, boxes over them.
-    let right_edge = |r: usize| {
-        let count = members[r].len();
-        (boxes_width + count * BOX_WIDTH + count.saturating_sub(1) * GAP_X) / 2
-    };
+    let right_edges: Vec<usize> = members
+        .iter()
+        .map(|m| (boxes_width + m.len() * BOX_WIDTH + m.len().saturating_sub(1) * GAP_X) / 2)
+        .collect();
+    let widest_between = RangeMax::new(right_edges);
     let mut lane = 0;
     for t in 1..=n {
         let Some(to) = nodes[t].as_ref() else {
@@ -151,7 +154,7 @@ pub fn draw(graph: &Graph) -> String {
             let (r1, r2) = (row[i], row[t]);
             let path = if r2 > r1 + 1 {
                 // Around the rows in between, in a lane of its own.
-                let x = (r1 + 1..r2).map(right_edge).max().unwrap_or(x1) + LANE * (lane + 1);
+                let x = widest_between.max(r1 + 1, r2).unwrap_or(x1) + LANE * (lane + 1);
                 lane += 1;
                 let (top, bottom) = (y1 + GAP_Y / 2, y2 - GAP_Y / 2);
                 format!("M {x1} {y1} C {x1} {top}, {x} {y1}, {x} {top} L {x} {bottom} C {x} {y2}, {x2} {bottom}, {x2} {y2}")
@@ -196,6 +199,40 @@ pub fn draw(graph: &Graph) -> String {
     out
 }
 
+/// The largest of `values[from..to]` for any range, each in constant time
+/// (a sparse table): an arrow's lane clears every row it passes, and a
+/// hostile graph can have as many long arrows as rows.
+struct RangeMax {
+    /// `levels[k][i]`: the largest of `values[i..i + 2^k]`.
+    levels: Vec<Vec<usize>>,
+}
+
+impl RangeMax {
+    fn new(values: Vec<usize>) -> Self {
+        let len = values.len();
+        let mut levels = vec![values];
+        let mut span = 1;
+        while 2 * span <= len {
+            let below = &levels[levels.len() - 1];
+            let level = (0..=len - 2 * span)
+                .map(|i| below[i].max(below[i + span]))
+                .collect();
+            levels.push(level);
+            span *= 2;
+        }
+        RangeMax { levels }
+    }
+
+    fn max(&self, from: usize, to: usize) -> Option<usize> {
+        if from >= to || to > self.levels[0].len() {
+            return None;
+        }
+        let k = (to - from).ilog2() as usize;
+        let level = &self.levels[k];
+        Some(level[from].max(level[to - (1 << k)]))
+    }
+}
+
 /// Text for XML: markup escaped, and control characters (which no XML 1.0
 /// document may hold, escaped or not) shown as `\u{..}`.
 fn escape(text: &str) -> String {
@@ -204,4 +241,23 @@ fn escape(text: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn range_max_is_the_largest_value_of_every_range() {
+        for len in 0..40 {
+            let values: Vec<usize> = (0..len).map(|i| (i * 7919 + 13) % 97).collect();
+            let table = RangeMax::new(values.clone());
+            for from in 0..=len {
+                for to in 0..=len + 1 {
+                    let expected = values.get(from..to).and_then(|r| r.iter().copied().max());
+                    assert_eq!(table.max(from, to), expected, "{from}..{to} of {len}");
+                }
+            }
+        }
+    }
 }

@@ -77,6 +77,13 @@ pub fn parse(text: &str) -> Result<KerasModel, String> {
     let layers = config["layers"]
         .as_array()
         .ok_or("the model config has no `layers` list")?;
+    if layers.len() > crate::check::MAX_LAYERS + 1 {
+        return Err(format!(
+            "the model lists {} layers, more than the {} a model may have",
+            layers.len(),
+            crate::check::MAX_LAYERS
+        ));
+    }
     let mut model = match class {
         "Sequential" => sequential(layers)?,
         "Functional" | "Model" => functional(config, layers)?,
@@ -183,7 +190,9 @@ fn functional(config: &Value, layers: &[Value]) -> Result<KerasModel, String> {
         functional: true,
         layers: Vec::new(),
     };
-    let mut known: Vec<&str> = Vec::new();
+    // The layers read so far, and the last of them.
+    let mut known: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut last: Option<&str> = None;
     for (i, layer) in layers.iter().enumerate() {
         let (class, config, layer_name) = layer_parts(layer)?;
         let context = |e: String| format!("layer {} `{layer_name}` ({class}): {e}", i + 1);
@@ -198,7 +207,8 @@ fn functional(config: &Value, layers: &[Value]) -> Result<KerasModel, String> {
                 .or_else(|| config.get("batch_input_shape"));
             model.input = input_dims(shape).map_err(context)?;
             model.input_name = Some(layer_name.to_string());
-            known.push(layer_name);
+            known.insert(layer_name);
+            last = Some(layer_name);
             continue;
         }
         let Some(nodes) = layer["inbound_nodes"].as_array() else {
@@ -226,7 +236,7 @@ fn functional(config: &Value, layers: &[Value]) -> Result<KerasModel, String> {
         understood_call(node).map_err(context)?;
         let mut sources = Vec::new();
         inbound_layers(node, &mut sources);
-        if let Some(unknown) = sources.iter().find(|s| !known.contains(&s.as_str())) {
+        if let Some(unknown) = sources.iter().find(|s| !known.contains(s.as_str())) {
             return Err(context(format!(
                 "reads `{unknown}`, which is not an earlier layer"
             )));
@@ -240,10 +250,11 @@ fn functional(config: &Value, layers: &[Value]) -> Result<KerasModel, String> {
             .collect();
         let call = layer_call(class, config, Some(inputs)).map_err(context)?;
         model.layers.push(call);
-        known.push(layer_name);
+        known.insert(layer_name);
+        last = Some(layer_name);
     }
     let outputs = flat_names(&config["output_layers"]);
-    match (outputs.as_slice(), known.last()) {
+    match (outputs.as_slice(), last) {
         ([output], Some(last)) if output == last => Ok(model),
         ([output], _) => Err(format!(
             "the output `{output}` is not the last layer: only a model's last layer can be its output"

@@ -191,3 +191,50 @@ fn graph_weights_from_keras_files_are_keras_weights() {
     exported_equals_fixture::<Resnet8>("resnet8");
     exported_equals_fixture::<BnDw>("bn_dw");
 }
+
+/// What the exporter prints for `tests/keras/export_names.json`: Keras'
+/// model name kept (`functional_119` is no type name's snake case), a layer
+/// named like a later automatic name left unnamed only where the compiler
+/// numbers it the same (it counts unnamed layers only, as Keras does), and
+/// `keepdims = True` global pooling.
+const EXPORTED_NAMES: &str = r#"pub struct Functional119;
+model_name = "functional_119";
+input(4, 4, 3, name = "input_layer");
+Conv2D(4, 3x3, padding = same, activation = relu, name = "a")(input)
+Conv2D(4, 3x3, padding = same, activation = relu, name = "conv2d_1")
+Conv2D(4, 3x3, padding = same, activation = relu)
+GlobalAvgPool(keepdims = true)
+"#;
+
+mod exported_names {
+    cnn_runtime::cnn! {
+        pub struct Functional119;
+        model_name = "functional_119";
+        input(4, 4, 3, name = "input_layer");
+        Conv2D(4, 3x3, padding = same, activation = relu, name = "a")(input)
+        Conv2D(4, 3x3, padding = same, activation = relu, name = "conv2d_1")
+        Conv2D(4, 3x3, padding = same, activation = relu)
+        GlobalAvgPool(keepdims = true)
+    }
+    cnn_runtime::include_keras! { pub struct FromJson; "tests/keras/export_names.json" }
+}
+
+#[test]
+fn exported_names_and_options_are_keras_model() {
+    use exported_names::{FromJson, Functional119};
+    // The spec above, compiled, is the model Keras' JSON is.
+    assert_eq!(Functional119::summary(), FromJson::summary());
+    assert!(Functional119::summary().starts_with("Model: \"functional_119\""));
+    assert_eq!(Functional119::TENSORS, FromJson::TENSORS);
+    assert_eq!(Functional119::OUTPUT_SHAPE, &[1, 1, 4]);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keras/export_names.json");
+    let Some(out) = exporter(&[path.to_str().unwrap()]) else {
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), EXPORTED_NAMES);
+}

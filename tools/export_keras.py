@@ -82,11 +82,37 @@ class Counter:
     def __init__(self):
         self.counts = {}
 
-    def next(self, class_name):
+    def peek(self, class_name):
+        """The name the next unnamed layer of this class gets."""
         prefix = snake_case(class_name)
         n = self.counts.get(prefix, 0)
-        self.counts[prefix] = n + 1
         return prefix if n == 0 else f"{prefix}_{n}"
+
+    def next(self, class_name):
+        name = self.peek(class_name)
+        prefix = snake_case(class_name)
+        self.counts[prefix] = self.counts.get(prefix, 0) + 1
+        return name
+
+
+def spec_line(counter, class_name, config):
+    """A layer's line, its name left out where the compiler gives the same one:
+    like Keras, the compiler numbers only the layers that have no name, so a
+    layer named explicitly does not use up a number."""
+    auto = counter.peek(class_name)
+    line = layer_line(class_name, config, auto)
+    if config.get("name", auto) == auto:
+        counter.next(class_name)
+    return line
+
+
+def header(struct_name, model_name):
+    """`pub struct Name;`, and the model's own name where the type's name in
+    snake case is not it (`functional_119` is no type name's snake case)."""
+    lines = [f"pub struct {struct_name};"]
+    if snake_case(struct_name) != model_name:
+        lines.append(f'model_name = "{model_name}";')
+    return lines
 
 
 def window_options(config):
@@ -127,8 +153,9 @@ def layer_line(class_name, config, auto_name):
             args.append(f"padding = {config['padding']}")
         dsl = "MaxPool" if class_name == "MaxPooling2D" else "AvgPool"
     elif class_name in ("GlobalMaxPooling2D", "GlobalAveragePooling2D"):
-        require(config, name, "keepdims", [False])
         require(config, name, "data_format", ["channels_last", None])
+        if config.get("keepdims", False):
+            args.append("keepdims = true")
         dsl = "GlobalMaxPool" if class_name == "GlobalMaxPooling2D" else "GlobalAvgPool"
     elif class_name == "Flatten":
         dsl = "Flatten"
@@ -262,7 +289,7 @@ def variable(name):
     return f"t_{var}" if var in keywords or var[0].isdigit() else var
 
 
-def spec_from_functional(model_config, struct_name):
+def spec_from_functional(model_config, struct_name, model_name):
     """The `cnn!` graph form of a functional model: a layer reads the one before
     it unless it says otherwise; results read elsewhere are named."""
     config = model_config["config"]
@@ -275,7 +302,7 @@ def spec_from_functional(model_config, struct_name):
     if not shape or len(shape) not in (2, 4):
         raise Unsupported(f"input shape {shape}: only (None, H, W, C) images or (None, n) vectors")
     dims = ", ".join(str(d) for d in shape[1:])
-    lines = [f"pub struct {struct_name};", f'input({dims}, name = "{input_name}");']
+    lines = header(struct_name, model_name) + [f'input({dims}, name = "{input_name}");']
     body = [l for l in layers if l["class_name"] != "InputLayer"]
     reads = {l["config"]["name"]: inbound(l) for l in body}
     previous = [input_name] + [l["config"]["name"] for l in body]
@@ -288,7 +315,7 @@ def spec_from_functional(model_config, struct_name):
     counter = Counter()
     for i, layer in enumerate(body):
         name = layer["config"]["name"]
-        line = layer_line(layer["class_name"], layer["config"], counter.next(layer["class_name"]))
+        line = spec_line(counter, layer["class_name"], layer["config"])
         sources = reads[name]
         # The first layer names the input it reads, as `layer(...)(inputs)` does:
         # that makes the model functional (its summary lists the InputLayer).
@@ -310,10 +337,14 @@ def spec_from_config(model_config, struct_name=None):
     """The `cnn!` spec of a Keras config (`model.to_json()`), Sequential or functional."""
     config = model_config["config"]
     class_name = model_config.get("class_name")
-    name = snake_case(config.get("name", "model"))
-    struct_name = struct_name or "".join(p.capitalize() for p in name.split("_"))
+    default = "sequential" if class_name == "Sequential" else "functional"
+    model_name = config.get("name", default)
+    name = snake_case(model_name)
+    struct_name = struct_name or "".join(p.capitalize() for p in name.split("_") if p) or "Model"
+    if not struct_name[0].isalpha():
+        struct_name = "Model" + struct_name
     if class_name in ("Functional", "Model"):
-        return spec_from_functional(model_config, struct_name)
+        return spec_from_functional(model_config, struct_name, model_name)
     if class_name != "Sequential":
         raise Unsupported(f"{class_name} models are not supported: only Sequential and Functional")
     layers = config["layers"]
@@ -326,10 +357,10 @@ def spec_from_config(model_config, struct_name=None):
     if not shape or len(shape) not in (2, 4):
         raise Unsupported(f"input shape {shape}: only (None, H, W, C) images or (None, n) vectors")
     dims = ", ".join(str(d) for d in shape[1:])
-    lines = [f"pub struct {struct_name};", f"input({dims});"]
+    lines = header(struct_name, model_name) + [f"input({dims});"]
     counter = Counter()
     for class_name, layer_config in weight_layers(layers):
-        lines.append(layer_line(class_name, layer_config, counter.next(class_name)))
+        lines.append(spec_line(counter, class_name, layer_config))
     return "\n".join(lines) + "\n"
 
 

@@ -88,7 +88,8 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
     });
     let predict = (by_value && matches!(plan.output(), Shape::Vector(_))).then(|| {
         quote! {
-            /// The index of the largest output (the predicted class).
+            /// The index of the largest output (the predicted class). A NaN
+            /// output is never the largest: with NaN outputs only, 0.
             pub fn predict(&self, input: &#input_ty) -> usize {
                 let output = self.forward(input);
                 let mut best = 0;

@@ -11,8 +11,9 @@ pub trait Activation: Copy {
     const IN_REGISTERS: InRegisters = InRegisters::No;
 }
 
-/// An activation kernels compute on vector registers: `max(x, 0)` on a
-/// vector gives 0 for NaN and -0, exactly as [`Relu`] does.
+/// An activation kernels compute on vector registers: for [`Relu`],
+/// `max(0, x) + 0`, which keeps a NaN and turns -0 into 0, exactly as
+/// [`Relu::apply`] does.
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InRegisters {
@@ -46,12 +47,19 @@ activation!(
     Linear, |x| x, InRegisters::Identity
 );
 activation!(
-    /// `max(x, 0)`.
-    Relu, |x| if x > 0.0 { x } else { 0.0 }, InRegisters::Relu
+    /// `max(x, 0)`; NaN stays NaN and -0 is 0, as in TensorFlow.
+    Relu, |x| relu(x), InRegisters::Relu
 );
 activation!(
-    /// `min(max(x, 0), 6)`.
-    Relu6, |x| x.clamp(0.0, 6.0)
+    /// `min(max(x, 0), 6)`; NaN stays NaN and -0 is 0, as in TensorFlow.
+    Relu6, |x| {
+        let r = relu(x);
+        if r > 6.0 {
+            6.0
+        } else {
+            r
+        }
+    }
 );
 activation!(
     /// `min(max(x, -1), 1)` (TensorFlow Lite's fused `RELU_N1_TO_1`).
@@ -113,29 +121,41 @@ pub struct ReluWith {
 impl Activation for ReluWith {
     #[inline(always)]
     fn apply(self, x: f32) -> f32 {
-        let t = self.threshold;
+        let (t, slope) = (self.threshold, self.negative_slope);
+        if slope != 0.0 && t == 0.0 && !self.max_value.is_finite() {
+            return LeakyRelu(slope).apply(x); // as Keras computes it
+        }
+        // Above a threshold Keras selects `x > t` (a NaN is then 0), else
+        // takes TensorFlow's relu (a NaN stays NaN).
         let above = if t != 0.0 {
             if x > t {
                 x
             } else {
                 0.0
             }
-        } else if x > 0.0 {
-            x
         } else {
-            0.0
+            relu(x)
         };
         let above = if self.max_value.is_finite() {
             above.clamp(0.0, self.max_value)
         } else {
             above
         };
-        if self.negative_slope != 0.0 {
-            let below = if t - x > 0.0 { t - x } else { 0.0 };
-            above - self.negative_slope * below
+        if slope != 0.0 {
+            above - slope * relu(t - x)
         } else {
             above
         }
+    }
+}
+
+/// TensorFlow's relu: `x` above 0 and NaN, else 0 (-0 included).
+#[inline(always)]
+fn relu(x: f32) -> f32 {
+    if x > 0.0 || x.is_nan() {
+        x
+    } else {
+        0.0
     }
 }
 
@@ -197,6 +217,145 @@ mod tests {
         assert_eq!(r.apply(0.5), 0.5);
         assert!((r.apply(-1.8) - (-0.2)).abs() < 1e-7);
         assert_eq!(r.apply(0.2), 0.0);
+    }
+
+    /// What TensorFlow 2.21 (Keras 3.15, `model.predict`) gives for NaN, the
+    /// infinities and -0: `(input, output)` pairs; `None` is NaN. Every
+    /// activation keeps a NaN, except the `x > threshold` selection of a
+    /// `ReLU` layer with a threshold and no negative slope.
+    #[test]
+    fn nan_infinities_and_signed_zero_are_tensorflow_s() {
+        fn check(name: &str, f: impl Activation, cases: &[(f32, Option<f32>)]) {
+            for &(x, expected) in cases {
+                let y = f.apply(x);
+                match expected {
+                    None => assert!(y.is_nan(), "{name}({x}) = {y}, TensorFlow: NaN"),
+                    Some(e) => assert!(
+                        y == e && y.is_sign_negative() == e.is_sign_negative(),
+                        "{name}({x}) = {y}, TensorFlow: {e}"
+                    ),
+                }
+            }
+        }
+        let (nan, inf) = (f32::NAN, f32::INFINITY);
+        check(
+            "relu",
+            Relu,
+            &[
+                (nan, None),
+                (inf, Some(inf)),
+                (-inf, Some(0.0)),
+                (-0.0, Some(0.0)),
+            ],
+        );
+        check(
+            "relu6",
+            Relu6,
+            &[
+                (nan, None),
+                (inf, Some(6.0)),
+                (-inf, Some(0.0)),
+                (-0.0, Some(0.0)),
+            ],
+        );
+        check(
+            "sigmoid",
+            Sigmoid,
+            &[(nan, None), (inf, Some(1.0)), (-inf, Some(0.0))],
+        );
+        check(
+            "tanh",
+            Tanh,
+            &[
+                (nan, None),
+                (inf, Some(1.0)),
+                (-inf, Some(-1.0)),
+                (-0.0, Some(-0.0)),
+            ],
+        );
+        check(
+            "elu",
+            Elu,
+            &[
+                (nan, None),
+                (inf, Some(inf)),
+                (-inf, Some(-1.0)),
+                (-0.0, Some(-0.0)),
+            ],
+        );
+        check(
+            "gelu",
+            Gelu,
+            &[
+                (nan, None),
+                (inf, Some(inf)),
+                (-inf, None),
+                (-0.0, Some(-0.0)),
+            ],
+        );
+        check(
+            "silu",
+            Swish,
+            &[
+                (nan, None),
+                (inf, Some(inf)),
+                (-inf, None),
+                (-0.0, Some(-0.0)),
+            ],
+        );
+        check(
+            "hard_silu",
+            HardSwish,
+            &[
+                (nan, None),
+                (inf, Some(inf)),
+                (-inf, None),
+                (-0.0, Some(-0.0)),
+            ],
+        );
+        check(
+            "leaky_relu",
+            LeakyRelu(0.2),
+            &[
+                (nan, None),
+                (inf, Some(inf)),
+                (-inf, Some(-inf)),
+                (-0.0, Some(-0.0)),
+            ],
+        );
+        // keras.layers.ReLU(max_value, negative_slope, threshold).
+        let layer = |max_value: f32, negative_slope: f32, threshold: f32| ReluWith {
+            max_value,
+            negative_slope,
+            threshold,
+        };
+        // (max_value, negative_slope, threshold): the outputs for NaN, inf,
+        // -inf and -0.
+        type Outputs = [Option<f32>; 4];
+        let cases: [((f32, f32, f32), Outputs); 6] = [
+            (
+                (inf, 0.0, 0.5),
+                [Some(0.0), Some(inf), Some(0.0), Some(0.0)],
+            ),
+            ((inf, 0.1, 0.5), [None, Some(inf), Some(-inf), Some(-0.05)]),
+            ((6.0, 0.1, 0.0), [None, Some(6.0), Some(-inf), Some(0.0)]),
+            (
+                (6.0, 0.0, 0.5),
+                [Some(0.0), Some(6.0), Some(0.0), Some(0.0)],
+            ),
+            ((4.0, 0.0, 0.0), [None, Some(4.0), Some(0.0), Some(0.0)]),
+            ((4.0, 0.1, 0.5), [None, Some(4.0), Some(-inf), Some(-0.05)]),
+        ];
+        for ((max, slope, threshold), outputs) in cases {
+            let inputs = [nan, inf, -inf, -0.0];
+            let pairs: std::vec::Vec<(f32, Option<f32>)> =
+                inputs.into_iter().zip(outputs).collect();
+            check(
+                &std::format!("ReLU({max}, {slope}, {threshold})"),
+                layer(max, slope, threshold),
+                &pairs,
+            );
+        }
     }
 
     #[test]

@@ -51,7 +51,10 @@ pub fn activation(x: &ArrayD<f32>, name: &str, leaky_slope: f32) -> ArrayD<f32> 
         let v = f64::from(v);
         let y = match name {
             "linear" => v,
+            // TensorFlow's: NaN stays NaN, -0 is 0.
+            "relu" if v.is_nan() => v,
             "relu" => v.max(0.0),
+            "relu6" if v.is_nan() => v,
             "relu6" => v.clamp(0.0, 6.0),
             "sigmoid" => 1.0 / (1.0 + (-v).exp()),
             "tanh" => v.tanh(),
@@ -147,7 +150,9 @@ pub fn pool2d(
                     }
                 }
                 let v = if max {
-                    cells.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+                    // TensorFlow's MaxPool: NaN skipped (`f64::max` ignores
+                    // it), from the lowest f32.
+                    cells.iter().copied().fold(f64::from(f32::MIN), f64::max)
                 } else {
                     cells.iter().sum::<f64>() / cells.len() as f64
                 };
@@ -166,7 +171,14 @@ pub fn global_pool(x: &Array3<f32>, max: bool) -> Array1<f32> {
             .flat_map(|y| (0..w).map(move |xx| (y, xx)))
             .map(|(y, xx)| f64::from(x[[y, xx, ch]]));
         let v = if max {
-            values.fold(f64::NEG_INFINITY, f64::max)
+            // TensorFlow's reduce_max: a NaN wins.
+            values.fold(f64::NEG_INFINITY, |m, v| {
+                if m.is_nan() || v.is_nan() {
+                    f64::NAN
+                } else {
+                    m.max(v)
+                }
+            })
         } else {
             values.sum::<f64>() / (h * w) as f64
         };

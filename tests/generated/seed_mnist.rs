@@ -202,7 +202,8 @@ impl SeedMnist {
     ) -> &'s [f32; 10] {
         <Self as ::cnn_runtime::Model>::forward_into(self, input, scratch)
     }
-    /// The index of the largest output (the predicted class).
+    /// The index of the largest output (the predicted class). A NaN
+    /// output is never the largest: with NaN outputs only, 0.
     pub fn predict(&self, input: &[[[f32; 1]; 28]; 28]) -> usize {
         let output = self.forward(input);
         let mut best = 0;

@@ -204,7 +204,7 @@ struct Item {
 }
 
 /// Top-level `name = value` entries; any other `name = ...` names a result.
-const SETTINGS: [&str; 1] = ["weights"];
+const SETTINGS: [&str; 2] = ["weights", "model_name"];
 
 /// Top-level tokens, with the invisible groups `macro_rules!` may add opened up.
 fn flatten(tokens: TokenStream) -> Vec<TokenTree> {
@@ -314,13 +314,15 @@ fn add_item(spec: &mut ModelSpec, graph: &mut Tensors, item: Item, diags: &mut D
             graph.current = Ref::Input;
         }
         ("weights", Some(value)) => add_weights(spec, loc, value, diags),
+        ("model_name", Some(value)) => add_model_name(spec, loc, value, diags),
         ("weights", None) => diags.push(
             Diagnostic::new(loc, "`weights` is a setting, not a layer")
                 .help("write `weights = \"models/model.safetensors\";`"),
         ),
         (_, Some(_)) => diags.push(
-            Diagnostic::new(loc, format!("unknown setting `{word}`"))
-                .help("the only top-level setting is `weights = \"file\";`"),
+            Diagnostic::new(loc, format!("unknown setting `{word}`")).help(
+                "the top-level settings are `weights = \"file\";` and `model_name = \"name\";`",
+            ),
         ),
         _ => {
             add_layer(spec, graph, item, diags);
@@ -451,6 +453,32 @@ fn add_weights(spec: &mut ModelSpec, loc: Loc, value: &[TokenTree], diags: &mut 
             other.loc,
             format!(
                 "`weights` must be a file path in a string, found {}",
+                other.value.describe()
+            ),
+        ),
+        Err(d) => diags.push(d),
+    }
+}
+
+/// `model_name = "functional_1";`: the name Keras' summary prints, when the
+/// type's name in snake_case is not it (Keras' `functional_1` is no type
+/// name's snake case: `Functional1` gives `functional1`).
+fn add_model_name(spec: &mut ModelSpec, loc: Loc, value: &[TokenTree], diags: &mut Diagnostics) {
+    match parse_value(value) {
+        Ok(Spanned {
+            value: Value::Str(name),
+            loc: name_loc,
+        }) => {
+            if spec.model_name.is_some() {
+                diags.error(loc.to(name_loc), "`model_name` is given twice");
+            } else {
+                spec.model_name = Some(name);
+            }
+        }
+        Ok(other) => diags.error(
+            other.loc,
+            format!(
+                "`model_name` must be a string, found {}",
                 other.value.describe()
             ),
         ),

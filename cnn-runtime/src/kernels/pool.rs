@@ -89,10 +89,13 @@ fn pool2d_loops<L: Lanes<N>, const N: usize>(
                         col += N;
                     }
                     for (ch, o) in out.iter_mut().enumerate().skip(col) {
-                        *o = f32::NEG_INFINITY;
+                        *o = f32::MIN;
                         for iy in y0..y1 {
                             for ix in x0..x1 {
-                                *o = max_nan(*o, input[cell(iy, ix) + ch]);
+                                let x = input[cell(iy, ix) + ch];
+                                if x > *o {
+                                    *o = x;
+                                }
                             }
                         }
                     }
@@ -118,7 +121,9 @@ fn pool2d_loops<L: Lanes<N>, const N: usize>(
 }
 
 /// The max over a window of channels `col..col + N NV`; `cell` gives the
-/// input offset of a window cell.
+/// input offset of a window cell. As TensorFlow's `MaxPool`: a NaN is
+/// skipped, and the max starts from `f32::MIN` (a window of -inf and NaN
+/// gives `f32::MIN`); global max pooling, a reduction, keeps NaN instead.
 #[inline(always)]
 fn max_block<L: Lanes<N>, const N: usize, const NV: usize>(
     l: L,
@@ -128,14 +133,15 @@ fn max_block<L: Lanes<N>, const N: usize, const NV: usize>(
     col: usize,
     out: &mut [f32],
 ) {
-    let mut acc = [l.splat(f32::NEG_INFINITY); NV];
+    let mut acc = [l.splat(f32::MIN); NV];
     for iy in rows {
         for ix in cols.clone() {
             let Some(x) = lane_blocks::<N, NV>(input, cell(iy, ix) + col) else {
                 return;
             };
             for (a, x) in acc.iter_mut().zip(x) {
-                *a = l.max_nan(*a, l.load(x));
+                // `x` where greater, so `a` where `x` is NaN.
+                *a = l.max(l.load(x), *a);
             }
         }
     }
@@ -146,7 +152,8 @@ fn max_block<L: Lanes<N>, const N: usize, const NV: usize>(
     }
 }
 
-/// `max` that keeps a NaN, as TensorFlow's max pooling does.
+/// `max` that keeps a NaN, as TensorFlow's `reduce_max` (global max
+/// pooling) does.
 #[inline(always)]
 fn max_nan(a: f32, b: f32) -> f32 {
     if a > b || a.is_nan() {

@@ -64,13 +64,4 @@ impl Lanes for Avx2Fma {
         // first is greater, which is what `Lanes::max` asks for.)
         unsafe { _mm256_max_ps(a, b) }
     }
-
-    #[inline(always)]
-    fn max_nan(self, a: __m256, b: __m256) -> __m256 {
-        // SAFETY: see above. `maxps` gives `b` when `a` is NaN: put `a` back.
-        unsafe {
-            let a_is_nan = _mm256_cmp_ps::<_CMP_UNORD_Q>(a, a);
-            _mm256_blendv_ps(_mm256_max_ps(a, b), a, a_is_nan)
-        }
-    }
 }

@@ -65,15 +65,6 @@ impl Lanes<16> for Avx512 {
         // first is greater, which is what `Lanes::max` asks for.)
         unsafe { _mm512_max_ps(a, b) }
     }
-
-    #[inline(always)]
-    fn max_nan(self, a: __m512, b: __m512) -> __m512 {
-        // SAFETY: see above. `vmaxps` gives `b` when `a` is NaN: put `a` back.
-        unsafe {
-            let a_is_nan = _mm512_cmp_ps_mask::<_CMP_UNORD_Q>(a, a);
-            _mm512_mask_blend_ps(a_is_nan, _mm512_max_ps(a, b), a)
-        }
-    }
 }
 
 #[cfg(test)]

@@ -39,15 +39,4 @@ impl Lanes for Portable {
     fn max(self, a: [f32; 8], b: [f32; 8]) -> [f32; 8] {
         core::array::from_fn(|i| if a[i] > b[i] { a[i] } else { b[i] })
     }
-
-    #[inline(always)]
-    fn max_nan(self, a: [f32; 8], b: [f32; 8]) -> [f32; 8] {
-        core::array::from_fn(|i| {
-            if a[i] > b[i] || a[i].is_nan() {
-                a[i]
-            } else {
-                b[i]
-            }
-        })
-    }
 }

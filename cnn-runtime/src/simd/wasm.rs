@@ -77,13 +77,4 @@ impl Lanes for Simd128 {
     fn max(self, a: [v128; 2], b: [v128; 2]) -> [v128; 2] {
         [f32x4_pmax(b[0], a[0]), f32x4_pmax(b[1], a[1])]
     }
-
-    #[inline(always)]
-    fn max_nan(self, a: [v128; 2], b: [v128; 2]) -> [v128; 2] {
-        let keep = |a: v128, b: v128| {
-            let a_wins = v128_or(f32x4_gt(a, b), f32x4_ne(a, a));
-            v128_bitselect(a, b, a_wins)
-        };
-        [keep(a[0], b[0]), keep(a[1], b[1])]
-    }
 }

@@ -76,7 +76,13 @@ pub extern "C" fn use_int8(int8: u32) {
     page().int8 = int8 != 0;
 }
 
-/// Runs the chosen model on the image; returns the most probable digit.
+/// What `classify` returns when the model has no answer: its probabilities
+/// are NaN, as for an image with NaN pixels (NaN goes through the model as
+/// through TensorFlow's operations).
+pub const NO_DIGIT: u32 = 10;
+
+/// Runs the chosen model on the image; returns the most probable digit, or
+/// [`NO_DIGIT`].
 #[no_mangle]
 pub extern "C" fn classify() -> u32 {
     let mut page = page();
@@ -87,6 +93,9 @@ pub extern "C" fn classify() -> u32 {
         Mnist::embedded().forward(&page.image)
     };
     page.probabilities = probabilities;
+    if probabilities.iter().any(|p| p.is_nan()) {
+        return NO_DIGIT;
+    }
     let mut best = 0;
     for (digit, &p) in probabilities.iter().enumerate() {
         if p > probabilities[best] {
@@ -145,6 +154,13 @@ mod tests {
         }
         set_pixel(28 * 28, 1.0); // past the image: ignored
         assert_eq!(probability(10), 0.0);
+        // NaN pixels: no digit (not the digit a NaN happens to favour).
+        for index in 0..28 * 28 {
+            set_pixel(index, f32::NAN);
+        }
+        assert_eq!(classify(), NO_DIGIT);
+        assert!(probability(1).is_nan());
+        clear();
         assert_eq!(weight_bytes() as usize, 113_386 * 4);
     }
 

@@ -85,7 +85,8 @@ function classifyNow() {
   let digit = 0;
   for (let run = 0; run < runs; run++) digit = model.classify();
   const elapsed = (performance.now() - start) / runs;
-  document.getElementById("digit").textContent = String(digit);
+  // 10: no digit (the model's answer is NaN).
+  document.getElementById("digit").textContent = digit > 9 ? "?" : String(digit);
   document.getElementById("time").textContent =
     elapsed < 1 ? `${(elapsed * 1000).toFixed(0)} µs` : `${elapsed.toFixed(2)} ms`;
   bars.querySelectorAll("li").forEach((li, d) => {

@@ -232,6 +232,11 @@ fn bad(what: &str, e: planus::Error) -> ReadError {
 /// bytes never overflow.
 pub const MAX_ELEMENTS: usize = 1 << 31;
 
+/// The most operators a model may have, as Keras models may have at most
+/// `check::MAX_LAYERS` layers: a bound on what a hostile file can make the
+/// compiler spend (the memory plan compares each tensor with those placed).
+pub const MAX_OPERATORS: usize = crate::check::MAX_LAYERS;
+
 /// Reads a `.tflite` file.
 pub fn read(bytes: &[u8]) -> Result<TfliteModel, ReadError> {
     if bytes.len() < 8 {
@@ -325,14 +330,15 @@ pub fn read(bytes: &[u8]) -> Result<TfliteModel, ReadError> {
     .flatten()
     .collect();
 
+    let operators = graph.operators().map_err(|e| bad("operators", e))?;
+    let count = operators.as_ref().map_or(0, |v| v.len());
+    if count > MAX_OPERATORS {
+        return Err(err(format!(
+            "the model has {count} operators, more than the {MAX_OPERATORS} a model may have"
+        )));
+    }
     let mut ops = Vec::new();
-    for (i, op) in graph
-        .operators()
-        .map_err(|e| bad("operators", e))?
-        .iter()
-        .flat_map(|v| v.iter())
-        .enumerate()
-    {
+    for (i, op) in operators.iter().flat_map(|v| v.iter()).enumerate() {
         let op = op.map_err(|e| bad(&format!("operator {i}"), e))?;
         let code = op.opcode_index().map_err(|e| bad("opcode", e))? as usize;
         let kind = kinds.get(code).cloned().ok_or_else(|| {

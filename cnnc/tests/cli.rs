@@ -1,19 +1,9 @@
 //! The `cnnc` binary: summaries, checks, generated code, error rendering and
 //! exit codes (0 ok, 1 model error, 2 usage).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
-
-fn cnnc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cnnc"))
-        .args(args)
-        .output()
-        .expect("cnnc runs")
-}
+use common::{cnnc, repo};
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()

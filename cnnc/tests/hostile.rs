@@ -2,19 +2,11 @@
 //! structures that are not Keras', sizes that are not known; each a clear
 //! error and an exit code, never a hang, a crash or a changed model.
 
-use std::path::{Path, PathBuf};
+mod common;
+
+use common::{cnnc, repo};
+use std::path::PathBuf;
 use std::process::{Command, Output};
-
-fn repo(path: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
-}
-
-fn cnnc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_cnnc"))
-        .args(args)
-        .output()
-        .expect("cnnc runs")
-}
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()

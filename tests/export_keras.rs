@@ -125,10 +125,10 @@ fn unsupported_constructs_are_named_never_skipped() {
         (
             config.replacen(
                 "\"activation\": \"relu\"",
-                "\"activation\": \"softplus\"",
+                "\"activation\": \"log_softmax\"",
                 1,
             ),
-            "activation `softplus` is not supported yet",
+            "activation `log_softmax` is not supported yet",
         ),
     ];
     for (i, (text, message)) in cases.iter().enumerate() {

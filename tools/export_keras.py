@@ -57,7 +57,10 @@ def stride(value):
 
 
 ACTIVATIONS = {"linear", "relu", "relu6", "sigmoid", "tanh", "softmax", "leaky_relu",
-               "elu", "gelu", "swish", "silu"}
+               "elu", "gelu", "swish", "silu", "hard_sigmoid", "hard_silu", "hard_swish", "mish",
+               "softplus", "softsign", "selu", "exponential", "hard_tanh", "tanh_shrink",
+               "log_sigmoid", "celu", "soft_shrink", "hard_shrink", "squareplus", "sparse_plus",
+               "sparse_sigmoid"}
 
 
 def activation(config, layer):

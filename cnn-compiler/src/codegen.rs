@@ -547,6 +547,22 @@ fn activation_tokens(f: Activation) -> TokenStream {
         Activation::Elu => quote!(::cnn_runtime::activation::Elu),
         Activation::Gelu => quote!(::cnn_runtime::activation::Gelu),
         Activation::Swish => quote!(::cnn_runtime::activation::Swish),
+        Activation::HardSigmoid => quote!(::cnn_runtime::activation::HardSigmoid),
+        Activation::HardSilu => quote!(::cnn_runtime::activation::HardSwish),
+        Activation::Mish => quote!(::cnn_runtime::activation::Mish),
+        Activation::Softplus => quote!(::cnn_runtime::activation::Softplus),
+        Activation::Softsign => quote!(::cnn_runtime::activation::Softsign),
+        Activation::Selu => quote!(::cnn_runtime::activation::Selu),
+        Activation::Exponential => quote!(::cnn_runtime::activation::Exponential),
+        Activation::HardTanh => quote!(::cnn_runtime::activation::ReluN1To1),
+        Activation::TanhShrink => quote!(::cnn_runtime::activation::TanhShrink),
+        Activation::LogSigmoid => quote!(::cnn_runtime::activation::LogSigmoid),
+        Activation::Celu => quote!(::cnn_runtime::activation::Celu),
+        Activation::SoftShrink => quote!(::cnn_runtime::activation::SoftShrink),
+        Activation::HardShrink => quote!(::cnn_runtime::activation::HardShrink),
+        Activation::Squareplus => quote!(::cnn_runtime::activation::Squareplus),
+        Activation::SparsePlus => quote!(::cnn_runtime::activation::SparsePlus),
+        Activation::SparseSigmoid => quote!(::cnn_runtime::activation::SparseSigmoid),
         Activation::LeakyRelu(slope) => {
             let slope = Literal::f32_suffixed(slope);
             quote!(::cnn_runtime::activation::LeakyRelu(#slope))

@@ -358,6 +358,38 @@ pub enum Activation {
     Gelu,
     /// `x * sigmoid(x)`, also called silu.
     Swish,
+    /// Keras 3's: `relu6(x + 3) / 6`.
+    HardSigmoid,
+    /// `x * hard_sigmoid(x)`, also called hard_swish.
+    HardSilu,
+    /// `x * tanh(softplus(x))`.
+    Mish,
+    /// `log(1 + e^x)`.
+    Softplus,
+    /// `x / (1 + |x|)`.
+    Softsign,
+    /// The scaled ELU of self-normalizing networks.
+    Selu,
+    /// `e^x`.
+    Exponential,
+    /// `x` clipped to [-1, 1].
+    HardTanh,
+    /// `x - tanh(x)`.
+    TanhShrink,
+    /// `log(sigmoid(x))`.
+    LogSigmoid,
+    /// `max(x, 0) + expm1(min(x, 0))` (alpha 1).
+    Celu,
+    /// `x - 0.5` above 0.5, `x + 0.5` below -0.5, else 0.
+    SoftShrink,
+    /// `x` where `|x| > 0.5`, else 0.
+    HardShrink,
+    /// `(x + sqrt(x^2 + 4)) / 2`.
+    Squareplus,
+    /// 0 to -1, `(x + 1)^2 / 4` to 1, then `x`.
+    SparsePlus,
+    /// 0 to -1, `(x + 1) / 2` to 1, then 1.
+    SparseSigmoid,
     /// The `ReLU` layer with options: see `cnn_runtime::activation::ReluWith`.
     ReluWith {
         max_value: Option<f32>,
@@ -373,7 +405,7 @@ pub const LEAKY_RELU_LAYER_SLOPE: f32 = 0.3;
 
 impl Activation {
     /// The names accepted for activations, as identifiers or strings.
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 29] = [
         "linear",
         "relu",
         "relu6",
@@ -385,6 +417,23 @@ impl Activation {
         "gelu",
         "swish",
         "silu",
+        "hard_sigmoid",
+        "hard_silu",
+        "hard_swish",
+        "mish",
+        "softplus",
+        "softsign",
+        "selu",
+        "exponential",
+        "hard_tanh",
+        "tanh_shrink",
+        "log_sigmoid",
+        "celu",
+        "soft_shrink",
+        "hard_shrink",
+        "squareplus",
+        "sparse_plus",
+        "sparse_sigmoid",
         "None",
     ];
 
@@ -400,6 +449,22 @@ impl Activation {
             "elu" => Activation::Elu,
             "gelu" => Activation::Gelu,
             "swish" | "silu" => Activation::Swish,
+            "hard_sigmoid" => Activation::HardSigmoid,
+            "hard_silu" | "hard_swish" => Activation::HardSilu,
+            "mish" => Activation::Mish,
+            "softplus" => Activation::Softplus,
+            "softsign" => Activation::Softsign,
+            "selu" => Activation::Selu,
+            "exponential" => Activation::Exponential,
+            "hard_tanh" => Activation::HardTanh,
+            "tanh_shrink" => Activation::TanhShrink,
+            "log_sigmoid" => Activation::LogSigmoid,
+            "celu" => Activation::Celu,
+            "soft_shrink" => Activation::SoftShrink,
+            "hard_shrink" => Activation::HardShrink,
+            "squareplus" => Activation::Squareplus,
+            "sparse_plus" => Activation::SparsePlus,
+            "sparse_sigmoid" => Activation::SparseSigmoid,
             _ => return None,
         })
     }
@@ -418,6 +483,22 @@ impl fmt::Display for Activation {
             Activation::Elu => f.write_str("elu"),
             Activation::Gelu => f.write_str("gelu"),
             Activation::Swish => f.write_str("swish"),
+            Activation::HardSigmoid => f.write_str("hard_sigmoid"),
+            Activation::HardSilu => f.write_str("hard_silu"),
+            Activation::Mish => f.write_str("mish"),
+            Activation::Softplus => f.write_str("softplus"),
+            Activation::Softsign => f.write_str("softsign"),
+            Activation::Selu => f.write_str("selu"),
+            Activation::Exponential => f.write_str("exponential"),
+            Activation::HardTanh => f.write_str("hard_tanh"),
+            Activation::TanhShrink => f.write_str("tanh_shrink"),
+            Activation::LogSigmoid => f.write_str("log_sigmoid"),
+            Activation::Celu => f.write_str("celu"),
+            Activation::SoftShrink => f.write_str("soft_shrink"),
+            Activation::HardShrink => f.write_str("hard_shrink"),
+            Activation::Squareplus => f.write_str("squareplus"),
+            Activation::SparsePlus => f.write_str("sparse_plus"),
+            Activation::SparseSigmoid => f.write_str("sparse_sigmoid"),
             Activation::ReluWith {
                 max_value,
                 negative_slope,

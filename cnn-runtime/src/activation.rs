@@ -90,6 +90,83 @@ activation!(
     Swish, |x| x * sigmoid(x)
 );
 
+activation!(
+    /// Keras 3's hard sigmoid: `relu6(x + 3) / 6`.
+    HardSigmoid, |x| Relu6.apply(x + 3.0) / 6.0
+);
+activation!(
+    /// `x * tanh(softplus(x))`.
+    Mish, |x| x * libm::tanhf(softplus(x))
+);
+activation!(
+    /// `ln(1 + e^x)`, as TensorFlow computes it (see `softplus`).
+    Softplus, |x| softplus(x)
+);
+activation!(
+    /// `x / (1 + |x|)`.
+    Softsign, |x| x / (1.0 + x.abs())
+);
+activation!(
+    /// `scale * x` for `x > 0`, else `scale * alpha * (e^x - 1)`, with
+    /// TensorFlow's constants.
+    Selu, |x| if x > 0.0 { SELU_SCALE * x } else { SELU_SCALE_ALPHA * libm::expm1f(x) }
+);
+activation!(
+    /// `e^x`.
+    Exponential, |x| libm::expf(x)
+);
+activation!(
+    /// `x - tanh(x)`.
+    TanhShrink, |x| x - libm::tanhf(x)
+);
+activation!(
+    /// `log(sigmoid(x))`, as TensorFlow computes it: `-softplus(-x)`.
+    LogSigmoid, |x| -softplus(-x)
+);
+activation!(
+    /// `max(x, 0) + expm1(min(x, 0))` (Keras' alpha 1).
+    Celu, |x| if x > 0.0 { x } else { libm::expm1f(x) }
+);
+activation!(
+    /// `x - 0.5` above 0.5, `x + 0.5` below -0.5, else 0.
+    SoftShrink, |x| if x > 0.5 { x - 0.5 } else if x < -0.5 { x + 0.5 } else { 0.0 }
+);
+activation!(
+    /// `x` where `|x| > 0.5`, else 0.
+    HardShrink, |x| if x.abs() > 0.5 { x } else { 0.0 }
+);
+activation!(
+    /// `(x + sqrt(x^2 + 4)) / 2`.
+    Squareplus, |x| (x + libm::sqrtf(x * x + 4.0)) / 2.0
+);
+activation!(
+    /// 0 to -1, `(x + 1)^2 / 4` below 1, then `x`.
+    SparsePlus, |x| if x <= -1.0 { 0.0 } else if x < 1.0 { 0.25 * (x + 1.0) * (x + 1.0) } else { x }
+);
+activation!(
+    /// 0 to -1, `(x + 1) / 2` below 1, then 1.
+    SparseSigmoid, |x| if x <= -1.0 { 0.0 } else if x >= 1.0 { 1.0 } else { 0.5 * (x + 1.0) }
+);
+
+/// TensorFlow's `selu` scale and scale times alpha.
+const SELU_SCALE: f32 = 1.050_701;
+const SELU_SCALE_ALPHA: f32 = 1.758_099_3;
+
+/// TensorFlow's softplus for f32: `x` above `-(ln(epsilon) + 2)`, `e^x`
+/// below `ln(epsilon) + 2` (where `ln(e^x + 1)` rounds to them in f32),
+/// else `ln(e^x + 1)`.
+#[inline(always)]
+fn softplus(x: f32) -> f32 {
+    const THRESHOLD: f32 = 13.942_385;
+    if x > THRESHOLD {
+        x
+    } else if x < -THRESHOLD {
+        libm::expf(x)
+    } else {
+        libm::logf(libm::expf(x) + 1.0)
+    }
+}
+
 /// `x` for `x >= 0`, else `slope * x`.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LeakyRelu(pub f32);

@@ -4,7 +4,7 @@ cnn! {
     pub struct Mnist;
     input(28, 28, 1);
     Conv2D(32, 3x3, relu)
-    Activation(softplus)
+    Activation(transformer)
     Flatten
     Dense(10, "softmx")
 }

@@ -86,6 +86,11 @@ pub enum Class {
     Flatten,
     Dense,
     Dropout,
+    SpatialDropout2D,
+    AlphaDropout,
+    GaussianDropout,
+    GaussianNoise,
+    ActivityRegularization,
     ReLU,
     LeakyReLU,
     Softmax,
@@ -101,7 +106,7 @@ pub enum Class {
 }
 
 impl Class {
-    pub const ALL: [Class; 20] = [
+    pub const ALL: [Class; 25] = [
         Class::Conv2D,
         Class::MaxPooling2D,
         Class::AveragePooling2D,
@@ -110,6 +115,11 @@ impl Class {
         Class::Flatten,
         Class::Dense,
         Class::Dropout,
+        Class::SpatialDropout2D,
+        Class::AlphaDropout,
+        Class::GaussianDropout,
+        Class::GaussianNoise,
+        Class::ActivityRegularization,
         Class::ReLU,
         Class::LeakyReLU,
         Class::Softmax,
@@ -135,6 +145,11 @@ impl Class {
             Class::Flatten => "Flatten",
             Class::Dense => "Dense",
             Class::Dropout => "Dropout",
+            Class::SpatialDropout2D => "SpatialDropout2D",
+            Class::AlphaDropout => "AlphaDropout",
+            Class::GaussianDropout => "GaussianDropout",
+            Class::GaussianNoise => "GaussianNoise",
+            Class::ActivityRegularization => "ActivityRegularization",
             Class::ReLU => "ReLU",
             Class::LeakyReLU => "LeakyReLU",
             Class::Softmax => "Softmax",
@@ -165,6 +180,11 @@ impl Class {
             Class::Flatten => &["Flatten"],
             Class::Dense => &["Dense"],
             Class::Dropout => &["Dropout"],
+            Class::SpatialDropout2D => &["SpatialDropout2D"],
+            Class::AlphaDropout => &["AlphaDropout"],
+            Class::GaussianDropout => &["GaussianDropout"],
+            Class::GaussianNoise => &["GaussianNoise"],
+            Class::ActivityRegularization => &["ActivityRegularization"],
             Class::ReLU => &["ReLU"],
             Class::LeakyReLU => &["LeakyReLU"],
             Class::Softmax => &["Softmax"],
@@ -215,6 +235,8 @@ pub enum LayerKind {
     },
     Flatten,
     Dense(DenseSpec),
+    /// Dropout and the other layers that only act in training (noise,
+    /// activity regularization): the identity at inference.
     Dropout {
         rate: f32,
     },

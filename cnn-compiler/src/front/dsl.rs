@@ -661,9 +661,21 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             keywords: &["units", "activation", "use_bias", "name"],
             aliases: &[],
         },
-        Class::Dropout => &Schema {
-            positional: &["rate"],
-            keywords: &["rate", "name"],
+        Class::Dropout | Class::SpatialDropout2D | Class::AlphaDropout | Class::GaussianDropout => {
+            &Schema {
+                positional: &["rate"],
+                keywords: &["rate", "noise_shape", "name"],
+                aliases: &[],
+            }
+        }
+        Class::GaussianNoise => &Schema {
+            positional: &["stddev"],
+            keywords: &["stddev", "name"],
+            aliases: &[],
+        },
+        Class::ActivityRegularization => &Schema {
+            positional: &["l1", "l2"],
+            keywords: &["l1", "l2", "name"],
             aliases: &[],
         },
         Class::LeakyReLU => &Schema {
@@ -835,11 +847,29 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 activation,
             })
         }
-        Class::Dropout => {
+        Class::Dropout | Class::SpatialDropout2D | Class::AlphaDropout | Class::GaussianDropout => {
             let rate = a
                 .require("rate", loc, "a rate")
                 .and_then(|v| a.number(v, "rate", 0.0..=1.0));
+            // Which values training drops: nothing at inference.
+            let _noise_shape = a.take("noise_shape");
             LayerKind::Dropout { rate: rate? }
+        }
+        Class::GaussianNoise => {
+            let stddev = a
+                .require("stddev", loc, "a standard deviation")
+                .and_then(|v| a.number(v, "stddev", 0.0..=f64::from(f32::MAX)));
+            stddev?;
+            LayerKind::Dropout { rate: 0.0 }
+        }
+        Class::ActivityRegularization => {
+            // Penalties added to the training loss.
+            for key in ["l1", "l2"] {
+                if let Some(v) = a.take(key) {
+                    a.number(v, key, 0.0..=f64::from(f32::MAX));
+                }
+            }
+            LayerKind::Dropout { rate: 0.0 }
         }
         Class::ReLU => LayerKind::Activation(relu_layer(a)?),
         Class::BatchNormalization => {

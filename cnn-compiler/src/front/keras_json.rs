@@ -426,7 +426,8 @@ fn layer_call(
     let mut args = Vec::new();
     for (key, value) in config {
         let key = key.as_str();
-        if key == "name" || TRAINING_ONLY.contains(&key) {
+        // `noise_shape` only shapes what training drops: nothing at inference.
+        if key == "name" || TRAINING_ONLY.contains(&key) || key == "noise_shape" {
             continue;
         }
         if options.contains(&key) {
@@ -440,7 +441,6 @@ fn layer_call(
             (_, "data_format", Value::String(f)) => f == "channels_last",
             (_, "data_format", Value::Null) => true,
             ("Conv2D", "groups", v) => v.as_u64() == Some(1),
-            ("Dropout", "noise_shape", Value::Null) => true,
             ("Softmax", "axis", v) => v.as_i64() == Some(-1) || v == &serde_json::json!([-1]),
             ("BatchNormalization", "synchronized" | "renorm", v) => v == &Value::Bool(false),
             ("BatchNormalization", "renorm_clipping", Value::Null) => true,

@@ -1040,6 +1040,8 @@ impl Builder {
                 "input_shape" => self.input_shape(&a.value, false)?,
                 "batch_input_shape" => self.input_shape(&a.value, true)?,
                 k if TRAINING_ONLY.contains(&k) => {}
+                // Only shapes what training drops: nothing at inference.
+                "noise_shape" => {}
                 "data_format" => {
                     if self.string(&a.value)? != "channels_last" {
                         return Err(err(
@@ -1312,7 +1314,11 @@ fn keras_positional(class: &str) -> &'static [&'static str] {
         }
         "Flatten" => &["data_format"],
         "Dense" => &["units", "activation", "use_bias"],
-        "Dropout" => &["rate", "noise_shape", "seed"],
+        "Dropout" | "AlphaDropout" => &["rate", "noise_shape", "seed"],
+        "SpatialDropout2D" => &["rate", "data_format", "seed"],
+        "GaussianDropout" => &["rate", "seed"],
+        "GaussianNoise" => &["stddev", "seed"],
+        "ActivityRegularization" => &["l1", "l2"],
         "ReLU" => &["max_value", "negative_slope", "threshold"],
         "LeakyReLU" => &["negative_slope"],
         "Softmax" => &["axis"],

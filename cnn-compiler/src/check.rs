@@ -634,6 +634,58 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
                 Shape::Map { h: oh, w: ow, c },
             ))
         }
+        LayerKind::UpSampling2D { size } => {
+            let help = "upsampling repeats the pixels of a feature map";
+            let (h, w, c) = feature_map(input, class, Some(help))?;
+            let Pair { h: sh, w: sw } = size.value;
+            if sh == 0 || sw == 0 {
+                return Err(ShapeError::new(
+                    Some(size.loc),
+                    "the size must be at least 1".to_string(),
+                ));
+            }
+            let (Some(oh), Some(ow)) = (h.checked_mul(sh), w.checked_mul(sw)) else {
+                return Err(ShapeError::new(
+                    None,
+                    "the upsampled map is too large".to_string(),
+                ));
+            };
+            elements(&[oh, ow, c], "output")?;
+            Ok(Planned::new(
+                Op::UpSampling2D { size: size.value },
+                Shape::Map { h: oh, w: ow, c },
+            ))
+        }
+        LayerKind::Cropping2D {
+            top,
+            bottom,
+            left,
+            right,
+        } => {
+            let help = "cropping cuts rows and columns off a feature map";
+            let (h, w, c) = feature_map(input, class, Some(help))?;
+            let keep =
+                |n: usize, a: usize, b: usize| n.checked_sub(a)?.checked_sub(b).filter(|&k| k > 0);
+            let (Some(oh), Some(ow)) = (keep(h, *top, *bottom), keep(w, *left, *right)) else {
+                return Err(ShapeError::new(
+                    None,
+                    format!(
+                        "cropping ({top}, {bottom}) rows and ({left}, {right}) columns leaves nothing of a {h}x{w} map"
+                    ),
+                )
+                .help("crop fewer rows and columns than the map has"));
+            };
+            let crop = Pad {
+                top: *top,
+                bottom: *bottom,
+                left: *left,
+                right: *right,
+            };
+            Ok(Planned::new(
+                Op::Cropping2D(crop),
+                Shape::Map { h: oh, w: ow, c },
+            ))
+        }
         LayerKind::Rescaling { scale, offset } => Ok(Planned::new(
             Op::Rescaling {
                 scale: *scale,

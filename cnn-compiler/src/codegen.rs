@@ -925,6 +925,14 @@ fn layer_statements(
             let sizes = [h, w, c, pad.top, pad.bottom, pad.left, pad.right, oh, ow].map(lit);
             quote!(::cnn_runtime::kernels::elementwise::zero_pad2d::<#(#sizes),*>(x, y);)
         }
+        (Op::UpSampling2D { size }, Shape::Map { h, w, c }, Shape::Map { h: oh, w: ow, .. }) => {
+            let sizes = [h, w, c, size.h, size.w, oh, ow].map(lit);
+            quote!(::cnn_runtime::kernels::elementwise::upsample_nearest::<#(#sizes),*>(x, y);)
+        }
+        (Op::Cropping2D(crop), Shape::Map { h, w, c }, Shape::Map { h: oh, w: ow, .. }) => {
+            let sizes = [h, w, c, crop.top, crop.left, oh, ow].map(lit);
+            quote!(::cnn_runtime::kernels::elementwise::crop2d::<#(#sizes),*>(x, y);)
+        }
         (Op::Add, _, _) => {
             let mut steps = TokenStream::new();
             for (k, operand) in layer.inputs.iter().enumerate() {

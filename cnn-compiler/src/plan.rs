@@ -120,6 +120,12 @@ pub enum Op {
         activation: Activation,
     },
     ZeroPadding2D(Pad),
+    /// Rows and columns cut off each side.
+    Cropping2D(Pad),
+    /// Nearest-neighbour: each pixel `size.h` times down, `size.w` across.
+    UpSampling2D {
+        size: Pair,
+    },
     Rescaling {
         scale: f32,
         offset: f32,

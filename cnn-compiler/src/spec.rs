@@ -99,6 +99,8 @@ pub enum Class {
     DepthwiseConv2D,
     SeparableConv2D,
     ZeroPadding2D,
+    Cropping2D,
+    UpSampling2D,
     Rescaling,
     Reshape,
     Add,
@@ -106,7 +108,7 @@ pub enum Class {
 }
 
 impl Class {
-    pub const ALL: [Class; 25] = [
+    pub const ALL: [Class; 27] = [
         Class::Conv2D,
         Class::MaxPooling2D,
         Class::AveragePooling2D,
@@ -128,6 +130,8 @@ impl Class {
         Class::DepthwiseConv2D,
         Class::SeparableConv2D,
         Class::ZeroPadding2D,
+        Class::Cropping2D,
+        Class::UpSampling2D,
         Class::Rescaling,
         Class::Reshape,
         Class::Add,
@@ -158,6 +162,8 @@ impl Class {
             Class::DepthwiseConv2D => "DepthwiseConv2D",
             Class::SeparableConv2D => "SeparableConv2D",
             Class::ZeroPadding2D => "ZeroPadding2D",
+            Class::Cropping2D => "Cropping2D",
+            Class::UpSampling2D => "UpSampling2D",
             Class::Rescaling => "Rescaling",
             Class::Reshape => "Reshape",
             Class::Add => "Add",
@@ -193,6 +199,8 @@ impl Class {
             Class::DepthwiseConv2D => &["DepthwiseConv2D"],
             Class::SeparableConv2D => &["SeparableConv2D", "SeparableConvolution2D"],
             Class::ZeroPadding2D => &["ZeroPadding2D"],
+            Class::Cropping2D => &["Cropping2D"],
+            Class::UpSampling2D => &["UpSampling2D"],
             Class::Rescaling => &["Rescaling"],
             Class::Reshape => &["Reshape"],
             Class::Add => &["Add"],
@@ -247,6 +255,18 @@ pub enum LayerKind {
     SeparableConv2D(SeparableSpec),
     /// Rows (top, bottom) and columns (left, right) of zeros.
     ZeroPadding2D {
+        top: usize,
+        bottom: usize,
+        left: usize,
+        right: usize,
+    },
+    /// Each pixel repeated `size.h` times down and `size.w` across
+    /// (nearest-neighbour interpolation).
+    UpSampling2D {
+        size: Spanned<Pair>,
+    },
+    /// Rows (top, bottom) and columns (left, right) cut off.
+    Cropping2D {
         top: usize,
         bottom: usize,
         left: usize,

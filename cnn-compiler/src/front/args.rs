@@ -424,11 +424,13 @@ impl<'d> Args<'d> {
 
     /// ZeroPadding2D's `padding`: `1`, `(1, 2)` (rows, columns) or
     /// `((top, bottom), (left, right))`, as `[top, bottom, left, right]`.
-    pub fn padding_sizes(&mut self, value: Spanned<Value>) -> Option<[usize; 4]> {
+    /// ZeroPadding2D's `padding` or Cropping2D's `cropping` (`name`): rows
+    /// and columns, each side.
+    pub fn padding_sizes(&mut self, value: Spanned<Value>, name: &str) -> Option<[usize; 4]> {
         let size = |args: &mut Self, v: &Spanned<Value>| match v.value {
             Value::Int(i) if (0..=i128::from(MAX_SIZE)).contains(&i) => Some(i as usize),
             _ => {
-                args.wrong_type(v, "padding", "a size of 0 or more");
+                args.wrong_type(v, name, "a size of 0 or more");
                 None
             }
         };
@@ -454,9 +456,24 @@ impl<'d> Args<'d> {
             _ => {
                 self.wrong_type(
                     &value,
-                    "padding",
+                    name,
                     "`1`, `(rows, columns)` or `((top, bottom), (left, right))`",
                 );
+                None
+            }
+        }
+    }
+
+    /// A choice written as an identifier or a string: `nearest` or `"nearest"`.
+    pub fn string_or_ident(
+        &mut self,
+        value: Spanned<Value>,
+        name: &str,
+    ) -> Option<Spanned<String>> {
+        match value.value {
+            Value::Str(s) | Value::Ident(s) => Some(Spanned::new(s, value.loc)),
+            _ => {
+                self.wrong_type(&value, name, "a name");
                 None
             }
         }

@@ -740,6 +740,16 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             keywords: &["padding", "name"],
             aliases: &[],
         },
+        Class::Cropping2D => &Schema {
+            positional: &["cropping"],
+            keywords: &["cropping", "name"],
+            aliases: &[],
+        },
+        Class::UpSampling2D => &Schema {
+            positional: &["size", "interpolation"],
+            keywords: &["size", "interpolation", "name"],
+            aliases: &[],
+        },
         Class::Rescaling => &Schema {
             positional: &["scale", "offset"],
             keywords: &["scale", "offset", "name"],
@@ -913,10 +923,47 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
         }
         Class::ZeroPadding2D => {
             let [top, bottom, left, right] = match a.take("padding") {
-                Some(v) => a.padding_sizes(v)?,
+                Some(v) => a.padding_sizes(v, "padding")?,
                 None => [1; 4],
             };
             LayerKind::ZeroPadding2D {
+                top,
+                bottom,
+                left,
+                right,
+            }
+        }
+        Class::UpSampling2D => {
+            let size = match a.take("size") {
+                Some(v) => a.pair(v, "size")?,
+                None => Spanned::new(Pair { h: 2, w: 2 }, loc),
+            };
+            if let Some(v) = a.take("interpolation") {
+                let way = a.string_or_ident(v, "interpolation")?;
+                if way.value != "nearest" {
+                    a.diags().push(
+                        Diagnostic::new(
+                            way.loc,
+                            format!(
+                                "UpSampling2D's `{}` interpolation is not supported yet",
+                                way.value
+                            ),
+                        )
+                        .help(
+                            "only `interpolation = nearest` (Keras' default) is supported so far",
+                        ),
+                    );
+                    return None;
+                }
+            }
+            LayerKind::UpSampling2D { size }
+        }
+        Class::Cropping2D => {
+            let [top, bottom, left, right] = match a.take("cropping") {
+                Some(v) => a.padding_sizes(v, "cropping")?,
+                None => [0; 4],
+            };
+            LayerKind::Cropping2D {
                 top,
                 bottom,
                 left,

@@ -1325,6 +1325,8 @@ fn keras_positional(class: &str) -> &'static [&'static str] {
         "Activation" => &["activation"],
         "BatchNormalization" => &["axis", "momentum", "epsilon", "center", "scale"],
         "ZeroPadding2D" => &["padding", "data_format"],
+        "Cropping2D" => &["cropping", "data_format"],
+        "UpSampling2D" => &["size", "data_format", "interpolation"],
         "Rescaling" => &["scale", "offset"],
         "Reshape" => &["target_shape"],
         "Concatenate" => &["axis"],

@@ -90,6 +90,59 @@ pub fn zero_pad2d<
     }
 }
 
+/// Keras' UpSampling2D with nearest-neighbour interpolation: each pixel of
+/// `input` repeated `SH` times down and `SW` times across.
+#[inline]
+pub fn upsample_nearest<
+    const H: usize,
+    const W: usize,
+    const C: usize,
+    const SH: usize,
+    const SW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    input: &[[[f32; C]; W]; H],
+    output: &mut [[[f32; C]; OW]; OH],
+) {
+    const {
+        assert!(
+            OH == H * SH && OW == W * SW,
+            "the output is the input times the size"
+        );
+    }
+    for (y, out_row) in output.iter_mut().enumerate() {
+        let in_row = &input[y / SH];
+        for (x, pixel) in out_row.iter_mut().enumerate() {
+            *pixel = in_row[x / SW];
+        }
+    }
+}
+
+/// Keras' Cropping2D: the `OH x OW` window of `input` from row `CT` and
+/// column `CL` (what the bottom and right crops leave is the rest).
+#[inline]
+pub fn crop2d<
+    const H: usize,
+    const W: usize,
+    const C: usize,
+    const CT: usize,
+    const CL: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    input: &[[[f32; C]; W]; H],
+    output: &mut [[[f32; C]; OW]; OH],
+) {
+    const {
+        assert!(CT + OH <= H, "the window's rows are in the input");
+        assert!(CL + OW <= W, "the window's columns are in the input");
+    }
+    for (out_row, in_row) in output.iter_mut().zip(&input[CT..]) {
+        out_row.copy_from_slice(&in_row[CL..CL + OW]);
+    }
+}
+
 /// One input of Keras' Concatenate on the channel axis: its `C` channels of
 /// every pixel go to channels `AT..AT + C` of the `CO`-channel output.
 #[inline]

@@ -707,6 +707,19 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
             }
             Ok(Planned::new(Op::Add, input))
         }
+        LayerKind::Multiply => {
+            let output = broadcast(operands).ok_or_else(|| {
+                ShapeError::new(
+                    None,
+                    format!(
+                        "Multiply needs tensors whose every size is the same or 1 (broadcast as in Keras), but receives {}",
+                        listed(operands)
+                    ),
+                )
+                .help("a feature map times per-channel weights is `(H, W, C)` times `(1, 1, C)`: keep the channels equal")
+            })?;
+            Ok(Planned::new(Op::Multiply, output))
+        }
         LayerKind::Concatenate { axis } => {
             let rank = input.dims().len() as i64;
             if axis.value != -1 && axis.value != rank {
@@ -748,6 +761,38 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
             elements(&output.dims(), "output")?;
             Ok(Planned::new(Op::Concatenate, output))
         }
+    }
+}
+
+/// The shape operands broadcast to, as Keras (NumPy) does: sizes aligned
+/// from the last, each the largest of its column where the others are it
+/// or 1; a vector `(n)` is a map `(1, 1, n)` beside maps. `None` if they do
+/// not broadcast.
+pub(crate) fn broadcast(operands: &[Shape]) -> Option<Shape> {
+    let maps = operands.iter().any(|s| matches!(s, Shape::Map { .. }));
+    let mut out = [1usize; 3];
+    for shape in operands {
+        for (o, d) in out.iter_mut().zip(dims3(*shape)) {
+            match (*o, d) {
+                (a, b) if a == b || b == 1 => {}
+                (1, b) => *o = b,
+                _ => return None,
+            }
+        }
+    }
+    let [h, w, c] = out;
+    Some(if maps {
+        Shape::Map { h, w, c }
+    } else {
+        Shape::Vector(c)
+    })
+}
+
+/// A shape as (height, width, channels): a vector `(n)` is `(1, 1, n)`.
+pub(crate) fn dims3(shape: Shape) -> [usize; 3] {
+    match shape {
+        Shape::Map { h, w, c } => [h, w, c],
+        Shape::Vector(n) => [1, 1, n],
     }
 }
 

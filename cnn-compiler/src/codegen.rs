@@ -946,6 +946,28 @@ fn layer_statements(
             }
             return steps;
         }
+        (Op::Multiply, _, _) => {
+            let [oh, ow, c] = crate::check::dims3(layer.output);
+            let out_map = array_type(Shape::Map { h: oh, w: ow, c });
+            let mut steps = TokenStream::new();
+            for (k, operand) in layer.inputs.iter().enumerate() {
+                let [xh, xw, xc] = crate::check::dims3(operand.shape);
+                let in_map = array_type(Shape::Map {
+                    h: xh,
+                    w: xw,
+                    c: xc,
+                });
+                let bind = arena.read_write(memory.tensors[operand.tensor], &in_map, out, &out_map);
+                let sizes = [oh, ow, c, xh, xw, xc].map(lit);
+                let op = if k == 0 {
+                    quote!(::cnn_runtime::kernels::elementwise::broadcast_copy::<#(#sizes),*>(x, y);)
+                } else {
+                    quote!(::cnn_runtime::kernels::elementwise::mul_assign_broadcast::<#(#sizes),*>(y, x);)
+                };
+                steps.extend(quote!({ #bind #op }));
+            }
+            return steps;
+        }
         (Op::Concatenate, _, _) => {
             let (h, w, co) = as_map(layer.output);
             let out_map = array_type(Shape::Map { h, w, c: co });

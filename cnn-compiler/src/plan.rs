@@ -134,6 +134,9 @@ pub enum Op {
     Reshape,
     /// Element-wise sum of the inputs, in order.
     Add,
+    /// Element-wise product of the inputs, in order, broadcast to the
+    /// output's shape.
+    Multiply,
     /// On the channel (last) axis, in input order.
     Concatenate,
 }

@@ -104,11 +104,12 @@ pub enum Class {
     Rescaling,
     Reshape,
     Add,
+    Multiply,
     Concatenate,
 }
 
 impl Class {
-    pub const ALL: [Class; 27] = [
+    pub const ALL: [Class; 28] = [
         Class::Conv2D,
         Class::MaxPooling2D,
         Class::AveragePooling2D,
@@ -135,6 +136,7 @@ impl Class {
         Class::Rescaling,
         Class::Reshape,
         Class::Add,
+        Class::Multiply,
         Class::Concatenate,
     ];
 
@@ -167,6 +169,7 @@ impl Class {
             Class::Rescaling => "Rescaling",
             Class::Reshape => "Reshape",
             Class::Add => "Add",
+            Class::Multiply => "Multiply",
             Class::Concatenate => "Concatenate",
         }
     }
@@ -204,6 +207,7 @@ impl Class {
             Class::Rescaling => &["Rescaling"],
             Class::Reshape => &["Reshape"],
             Class::Add => &["Add"],
+            Class::Multiply => &["Multiply"],
             Class::Concatenate => &["Concatenate"],
         }
     }
@@ -216,7 +220,7 @@ impl Class {
 
     /// Merge layers read two or more tensors; every other layer reads one.
     pub fn is_merge(self) -> bool {
-        matches!(self, Class::Add | Class::Concatenate)
+        matches!(self, Class::Add | Class::Multiply | Class::Concatenate)
     }
 
     /// The prefix of Keras' automatic layer names (`conv2d`, `max_pooling2d`, ...).
@@ -280,6 +284,10 @@ pub enum LayerKind {
     /// The target shape, `-1` for the one size to infer.
     Reshape(Spanned<Vec<i64>>),
     Add,
+    /// Element-wise product, with Keras' (NumPy's) broadcasting: each size
+    /// of each operand is the output's or 1 (a squeeze-and-excite block's
+    /// `(H, W, C) x (1, 1, C)`).
+    Multiply,
     /// The axis as written (only the last one is supported; checked later).
     Concatenate {
         axis: Spanned<i64>,

@@ -770,7 +770,7 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             keywords: &["keepdims", "name"],
             aliases: &[],
         },
-        Class::Flatten | Class::Add | Class::Softmax => &Schema {
+        Class::Flatten | Class::Add | Class::Multiply | Class::Softmax => &Schema {
             positional: &[],
             keywords: &["name"],
             aliases: &[],
@@ -991,6 +991,7 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
             LayerKind::Reshape(target?)
         }
         Class::Add => LayerKind::Add,
+        Class::Multiply => LayerKind::Multiply,
         Class::Concatenate => {
             let axis = a
                 .take("axis")

@@ -90,6 +90,80 @@ pub fn zero_pad2d<
     }
 }
 
+/// The value of `x`, an `XH x XW x XC` tensor broadcast to `OH x OW x C`
+/// (each of its sizes is the output's or 1), at output position `(i, j, k)`.
+#[inline(always)]
+fn broadcast_at<const XH: usize, const XW: usize, const XC: usize>(
+    x: &[[[f32; XC]; XW]; XH],
+    i: usize,
+    j: usize,
+    k: usize,
+) -> f32 {
+    let pick = |n: usize, at: usize| if n == 1 { 0 } else { at };
+    x[pick(XH, i)][pick(XW, j)][pick(XC, k)]
+}
+
+/// `y = x`, `x` broadcast to `y`'s shape as Keras broadcasts: each of its
+/// sizes is `y`'s or 1.
+#[inline]
+pub fn broadcast_copy<
+    const OH: usize,
+    const OW: usize,
+    const C: usize,
+    const XH: usize,
+    const XW: usize,
+    const XC: usize,
+>(
+    x: &[[[f32; XC]; XW]; XH],
+    y: &mut [[[f32; C]; OW]; OH],
+) {
+    const { assert!(broadcasts(XH, OH) && broadcasts(XW, OW) && broadcasts(XC, C)) }
+    for (i, row) in y.iter_mut().enumerate() {
+        for (j, pixel) in row.iter_mut().enumerate() {
+            for (k, v) in pixel.iter_mut().enumerate() {
+                *v = broadcast_at(x, i, j, k);
+            }
+        }
+    }
+}
+
+/// `y *= x`, `x` broadcast to `y`'s shape (see [`broadcast_copy`]): a
+/// squeeze-and-excite block's per-channel scale is `XH = XW = 1`.
+#[inline]
+pub fn mul_assign_broadcast<
+    const OH: usize,
+    const OW: usize,
+    const C: usize,
+    const XH: usize,
+    const XW: usize,
+    const XC: usize,
+>(
+    y: &mut [[[f32; C]; OW]; OH],
+    x: &[[[f32; XC]; XW]; XH],
+) {
+    const { assert!(broadcasts(XH, OH) && broadcasts(XW, OW) && broadcasts(XC, C)) }
+    for (i, row) in y.iter_mut().enumerate() {
+        for (j, pixel) in row.iter_mut().enumerate() {
+            if XC == C {
+                // One pixel (or the one broadcast) of channels at a time.
+                let from = &x[if XH == 1 { 0 } else { i }][if XW == 1 { 0 } else { j }];
+                for (v, s) in pixel.iter_mut().zip(from.iter()) {
+                    *v *= s;
+                }
+            } else {
+                for (k, v) in pixel.iter_mut().enumerate() {
+                    *v *= broadcast_at(x, i, j, k);
+                }
+            }
+        }
+    }
+}
+
+/// A size `n` broadcasts to `to`: the same, or 1.
+const fn broadcasts(n: usize, to: usize) -> bool {
+    n == to || n == 1
+}
+
 /// Keras' UpSampling2D with nearest-neighbour interpolation: each pixel of
 /// `input` repeated `SH` times down and `SW` times across.
 #[inline]

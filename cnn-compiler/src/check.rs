@@ -707,6 +707,18 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
             }
             Ok(Planned::new(Op::Add, input))
         }
+        LayerKind::Constant {
+            op,
+            constant,
+            constant_first,
+        } => Ok(Planned::new(
+            Op::Constant {
+                op: *op,
+                constant: *constant,
+                constant_first: *constant_first,
+            },
+            input,
+        )),
         LayerKind::Multiply => {
             let output = broadcast(operands).ok_or_else(|| {
                 ShapeError::new(

@@ -8,7 +8,7 @@ use crate::embed::EmbeddedWeights;
 use crate::fuse::{self, Fusion};
 use crate::memory::{plan_memory, Location, MemoryPlan};
 use crate::plan::{Op, OpMemory, Pad, ParamSlot, Plan, PlannedLayer, Shape};
-use crate::spec::{Activation, Pair, PoolOp};
+use crate::spec::{Activation, ConstantOp, Pair, PoolOp};
 use crate::summary;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::{format_ident, quote};
@@ -712,6 +712,22 @@ fn layer_statements(
                         Literal::f32_suffixed(*offset),
                     );
                     quote!(::cnn_runtime::kernels::elementwise::rescale(y, #scale, #offset);)
+                }
+                Op::Constant {
+                    op,
+                    constant,
+                    constant_first,
+                } => {
+                    let c = Literal::f32_suffixed(*constant);
+                    let op = match (op, constant_first) {
+                        (ConstantOp::Add, _) => quote!(Add),
+                        (ConstantOp::Multiply, _) => quote!(Multiply),
+                        (ConstantOp::Subtract, false) => quote!(Subtract),
+                        (ConstantOp::Subtract, true) => quote!(SubtractFrom),
+                        (ConstantOp::TrueDivide, false) => quote!(DivideBy),
+                        (ConstantOp::TrueDivide, true) => quote!(Divide),
+                    };
+                    quote!(::cnn_runtime::kernels::elementwise::constant_op(y, ::cnn_runtime::kernels::elementwise::ConstantOp::#op, #c);)
                 }
                 _ => unreachable!("element-wise ops"),
             };

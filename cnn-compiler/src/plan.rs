@@ -137,6 +137,12 @@ pub enum Op {
     /// Element-wise product of the inputs, in order, broadcast to the
     /// output's shape.
     Multiply,
+    /// `x op constant`, or `constant op x`.
+    Constant {
+        op: crate::spec::ConstantOp,
+        constant: f32,
+        constant_first: bool,
+    },
     /// On the channel (last) axis, in input order.
     Concatenate,
 }
@@ -148,9 +154,10 @@ impl Op {
     pub fn memory(&self) -> OpMemory {
         match self {
             Op::Flatten | Op::Dropout { .. } | Op::Reshape => OpMemory::Alias,
-            Op::Activation(_) | Op::BatchNorm { .. } | Op::Rescaling { .. } => {
-                OpMemory::Elementwise
-            }
+            Op::Activation(_)
+            | Op::BatchNorm { .. }
+            | Op::Rescaling { .. }
+            | Op::Constant { .. } => OpMemory::Elementwise,
             _ => OpMemory::Compute,
         }
     }

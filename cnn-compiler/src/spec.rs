@@ -106,10 +106,17 @@ pub enum Class {
     Add,
     Multiply,
     Concatenate,
+    /// Keras 3's arithmetic on a tensor and a number (`x + 3.0`, `x / 6`,
+    /// `2 - x`), which `model.to_json()` writes as op nodes: Keras' class
+    /// names `Add`, `Subtract`, `Multiply`, `TrueDivide`.
+    AddConstant,
+    SubtractConstant,
+    MultiplyConstant,
+    TrueDivideConstant,
 }
 
 impl Class {
-    pub const ALL: [Class; 28] = [
+    pub const ALL: [Class; 32] = [
         Class::Conv2D,
         Class::MaxPooling2D,
         Class::AveragePooling2D,
@@ -138,6 +145,10 @@ impl Class {
         Class::Add,
         Class::Multiply,
         Class::Concatenate,
+        Class::AddConstant,
+        Class::SubtractConstant,
+        Class::MultiplyConstant,
+        Class::TrueDivideConstant,
     ];
 
     /// Keras' class name, as `model.summary()` prints it.
@@ -169,7 +180,10 @@ impl Class {
             Class::Rescaling => "Rescaling",
             Class::Reshape => "Reshape",
             Class::Add => "Add",
-            Class::Multiply => "Multiply",
+            Class::Multiply | Class::MultiplyConstant => "Multiply",
+            Class::AddConstant => "Add",
+            Class::SubtractConstant => "Subtract",
+            Class::TrueDivideConstant => "TrueDivide",
             Class::Concatenate => "Concatenate",
         }
     }
@@ -208,6 +222,10 @@ impl Class {
             Class::Reshape => &["Reshape"],
             Class::Add => &["Add"],
             Class::Multiply => &["Multiply"],
+            Class::AddConstant => &["AddConstant"],
+            Class::SubtractConstant => &["SubtractConstant"],
+            Class::MultiplyConstant => &["MultiplyConstant"],
+            Class::TrueDivideConstant => &["TrueDivideConstant"],
             Class::Concatenate => &["Concatenate"],
         }
     }
@@ -288,6 +306,13 @@ pub enum LayerKind {
     /// of each operand is the output's or 1 (a squeeze-and-excite block's
     /// `(H, W, C) x (1, 1, C)`).
     Multiply,
+    /// A tensor and a number: `x op constant`, or `constant op x` when
+    /// `constant_first` (Keras' `2 - x`).
+    Constant {
+        op: ConstantOp,
+        constant: f32,
+        constant_first: bool,
+    },
     /// The axis as written (only the last one is supported; checked later).
     Concatenate {
         axis: Spanned<i64>,
@@ -388,6 +413,15 @@ pub struct DenseSpec {
     pub units: Spanned<usize>,
     pub use_bias: bool,
     pub activation: Activation,
+}
+
+/// The arithmetic of [`LayerKind::Constant`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstantOp {
+    Add,
+    Subtract,
+    Multiply,
+    TrueDivide,
 }
 
 /// Element-wise (or, for softmax, per-vector) functions, with Keras' definitions.

@@ -18,8 +18,8 @@ use super::value::{loc_of, parse_value, split_commas, Value};
 use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::names::closest;
 use crate::spec::{
-    Activation, BatchNormSpec, Class, Conv2DSpec, DenseSpec, DepthwiseSpec, LayerKind, LayerSpec,
-    ModelSpec, Padding, Pair, PoolOp, PoolSpec, Ref, SeparableSpec, Spanned,
+    Activation, BatchNormSpec, Class, ConstantOp, Conv2DSpec, DenseSpec, DepthwiseSpec, LayerKind,
+    LayerSpec, ModelSpec, Padding, Pair, PoolOp, PoolSpec, Ref, SeparableSpec, Spanned,
     LEAKY_RELU_LAYER_SLOPE,
 };
 use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
@@ -770,6 +770,16 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             keywords: &["keepdims", "name"],
             aliases: &[],
         },
+        Class::AddConstant | Class::MultiplyConstant => &Schema {
+            positional: &["constant"],
+            keywords: &["constant", "name"],
+            aliases: &[],
+        },
+        Class::SubtractConstant | Class::TrueDivideConstant => &Schema {
+            positional: &["constant"],
+            keywords: &["constant", "constant_first", "name"],
+            aliases: &[],
+        },
         Class::Flatten | Class::Add | Class::Multiply | Class::Softmax => &Schema {
             positional: &[],
             keywords: &["name"],
@@ -992,6 +1002,30 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
         }
         Class::Add => LayerKind::Add,
         Class::Multiply => LayerKind::Multiply,
+        Class::AddConstant
+        | Class::SubtractConstant
+        | Class::MultiplyConstant
+        | Class::TrueDivideConstant => {
+            let any = -f64::from(f32::MAX)..=f64::from(f32::MAX);
+            let constant = a
+                .require("constant", loc, "a number")
+                .and_then(|v| a.number(v, "constant", any));
+            let constant_first = match a.take("constant_first") {
+                Some(v) => a.boolean(v, "constant_first")?,
+                None => false,
+            };
+            let op = match class {
+                Class::AddConstant => ConstantOp::Add,
+                Class::SubtractConstant => ConstantOp::Subtract,
+                Class::MultiplyConstant => ConstantOp::Multiply,
+                _ => ConstantOp::TrueDivide,
+            };
+            LayerKind::Constant {
+                op,
+                constant: constant?,
+                constant_first,
+            }
+        }
         Class::Concatenate => {
             let axis = a
                 .take("axis")

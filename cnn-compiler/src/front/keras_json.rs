@@ -233,6 +233,22 @@ fn functional(config: &Value, layers: &[Value]) -> Result<KerasModel, String> {
                     )))
                 }
             };
+        if let Some(call) = constant_op_call(layer, class, layer_name, node) {
+            let call = call.map_err(context)?;
+            let reads = call.inputs.iter().flatten().map(|r| match &r.value {
+                Ref::Name(n) => n.as_str(),
+                _ => "",
+            });
+            if let Some(unknown) = reads.clone().find(|s| !known.contains(s)) {
+                return Err(context(format!(
+                    "reads `{unknown}`, which is not an earlier layer"
+                )));
+            }
+            model.layers.push(call);
+            known.insert(layer_name);
+            last = Some(layer_name);
+            continue;
+        }
         understood_call(node).map_err(context)?;
         let mut sources = Vec::new();
         inbound_layers(node, &mut sources);
@@ -469,6 +485,83 @@ fn layer_call(
     })
 }
 
+/// Keras 3's arithmetic on a tensor and a number (`x + 3.0`, `2 - x`): an op
+/// node of `keras.src.ops` whose call holds one tensor and one number.
+/// `None` for any other layer (which [`understood_call`] then checks, and
+/// refuses if it holds a constant it cannot carry over).
+fn constant_op_call(
+    layer: &Value,
+    class: &str,
+    name: &str,
+    node: &Value,
+) -> Option<Result<LayerCall, String>> {
+    let is_op = layer["module"]
+        .as_str()
+        .is_some_and(|m| m.starts_with("keras.src.ops"));
+    let constant_class = match class {
+        "Add" => Class::AddConstant,
+        "Subtract" => Class::SubtractConstant,
+        "Multiply" => Class::MultiplyConstant,
+        "TrueDivide" => Class::TrueDivideConstant,
+        _ => return None,
+    };
+    let args = node.get("args")?.as_array()?;
+    let [a, b] = args.as_slice() else {
+        return None;
+    };
+    let (tensor, constant, constant_first) = match (a.as_f64(), b.as_f64()) {
+        (None, Some(c)) => (a, c, false),
+        (Some(c), None) => (b, c, true),
+        _ => return None,
+    };
+    if !is_op {
+        return None;
+    }
+    let mut sources = Vec::new();
+    inbound_layers(tensor, &mut sources);
+    let [source] = sources.as_slice() else {
+        return Some(Err(format!(
+            "{class} of {} and a number: expected one tensor",
+            shown_json(tensor)
+        )));
+    };
+    if node
+        .get("kwargs")
+        .and_then(Value::as_object)
+        .is_some_and(|k| !k.is_empty())
+    {
+        return Some(Err(format!(
+            "{class} with keyword arguments {}: not supported, and never ignored",
+            shown_json(&node["kwargs"])
+        )));
+    }
+    let constant = constant as f32;
+    if !constant.is_finite() {
+        return Some(Err(format!("{class} of a number too large for f32")));
+    }
+    let mut args = vec![Arg::keyword(
+        "constant",
+        located(Dsl::Float(f64::from(constant))),
+    )];
+    if constant_first && matches!(class, "Subtract" | "TrueDivide") {
+        args.push(Arg::keyword(
+            "constant_first",
+            located(Dsl::Ident("true".to_string())),
+        ));
+    }
+    args.push(Arg::keyword("name", located(Dsl::Str(name.to_string()))));
+    Some(Ok(LayerCall {
+        class: constant_class,
+        word: constant_class.dsl_names()[0].to_string(),
+        args,
+        inputs: Some(vec![Spanned::new(
+            Ref::Name(source.clone()),
+            Loc::default(),
+        )]),
+        loc: Loc::default(),
+    }))
+}
+
 fn located(value: Dsl) -> Spanned<Dsl> {
     Spanned::new(value, Loc::default())
 }
@@ -516,6 +609,11 @@ mod tests {
     /// Keras 3's JSON for `Conv2D -> x + 3.0 -> Flatten` (the constant is the
     /// op node's second argument), as `model.to_json()` writes it.
     fn plus_constant_model(constant: &str) -> String {
+        op_with_constant_model("Add", constant)
+    }
+
+    /// The same with the op `class` (`Add`, `Power`, ...).
+    fn op_with_constant_model(class: &str, constant: &str) -> String {
         let tensor = |from: &str| {
             format!(
                 r#"{{"class_name": "__keras_tensor__", "config": {{"shape": [null, 2, 2, 2], "dtype": "float32", "keras_history": ["{from}", 0, 0]}}}}"#
@@ -525,7 +623,7 @@ mod tests {
             r#"{{"class_name": "Functional", "config": {{"name": "f", "layers": [
               {{"module": "keras.layers", "class_name": "InputLayer", "name": "input_layer", "config": {{"batch_shape": [null, 4, 4, 1], "name": "input_layer"}}, "inbound_nodes": []}},
               {{"module": "keras.layers", "class_name": "Conv2D", "name": "conv2d", "config": {{"name": "conv2d", "filters": 2, "kernel_size": [3, 3]}}, "inbound_nodes": [{{"args": [{}], "kwargs": {{}}}}]}},
-              {{"module": "keras.src.ops.numpy", "class_name": "Add", "name": "add", "config": {{"name": "add"}}, "inbound_nodes": [{{"args": [{}, {constant}], "kwargs": {{}}}}]}},
+              {{"module": "keras.src.ops.numpy", "class_name": "{class}", "name": "add", "config": {{"name": "add"}}, "inbound_nodes": [{{"args": [{}, {constant}], "kwargs": {{}}}}]}},
               {{"module": "keras.layers", "class_name": "Flatten", "name": "flatten", "config": {{"name": "flatten"}}, "inbound_nodes": [{{"args": [{}], "kwargs": {{}}}}]}}
             ], "input_layers": [["input_layer", 0, 0]], "output_layers": [["flatten", 0, 0]]}}}}"#,
             tensor("input_layer"),
@@ -535,17 +633,35 @@ mod tests {
     }
 
     #[test]
-    fn a_constant_operand_is_refused_not_dropped() {
-        let error = parse(&plus_constant_model("3.0")).map(|_| ()).unwrap_err();
-        assert!(error.contains("layer 3 `add` (Add)"), "{error}");
+    fn a_number_operand_is_carried_over() {
+        let model = parse(&plus_constant_model("3.0")).unwrap();
+        let add = &model.layers[1];
+        assert_eq!(add.class, Class::AddConstant);
+        let constant = add
+            .args
+            .iter()
+            .find(|a| a.keyword.as_ref().is_some_and(|k| k.value == "constant"))
+            .and_then(|a| a.value.as_ref())
+            .map(|v| &v.value);
         assert!(
-            error.contains("an argument `3.0` that is not a tensor"),
-            "{error}"
+            matches!(constant, Some(Dsl::Float(c)) if *c == 3.0),
+            "{constant:?}"
         );
-        let error = parse(&plus_constant_model("[[1.0, 2.0]]"))
-            .map(|_| ())
-            .unwrap_err();
-        assert!(error.contains("not a tensor"), "{error}");
+    }
+
+    #[test]
+    fn a_constant_operand_it_cannot_carry_is_refused_not_dropped() {
+        // A constant tensor, and an op it does not know with a number.
+        for (class, constant) in [("Add", "[[1.0, 2.0]]"), ("Power", "3.0")] {
+            let error = parse(&op_with_constant_model(class, constant))
+                .map(|_| ())
+                .unwrap_err();
+            assert!(
+                error.contains(&format!("layer 3 `add` ({class})")),
+                "{error}"
+            );
+            assert!(error.contains("that is not a tensor"), "{error}");
+        }
     }
 
     #[test]

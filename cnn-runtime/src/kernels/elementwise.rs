@@ -41,6 +41,38 @@ pub fn rescale<T: Plain>(values: &mut T, scale: f32, offset: f32) {
     }
 }
 
+/// Arithmetic on a tensor `x` and a number `c` (Keras 3's `x + 3.0`, ...).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConstantOp {
+    /// `x + c`
+    Add,
+    /// `x - c`
+    Subtract,
+    /// `c - x`
+    SubtractFrom,
+    /// `x * c`
+    Multiply,
+    /// `x / c`
+    DivideBy,
+    /// `c / x`
+    Divide,
+}
+
+/// Every value `x` of `values` becomes `x op c`, in place.
+#[inline]
+pub fn constant_op<T: Plain>(values: &mut T, op: ConstantOp, c: f32) {
+    let values = flat_mut(values);
+    match op {
+        ConstantOp::Add => values.iter_mut().for_each(|x| *x += c),
+        ConstantOp::Subtract => values.iter_mut().for_each(|x| *x -= c),
+        ConstantOp::SubtractFrom => values.iter_mut().for_each(|x| *x = c - *x),
+        ConstantOp::Multiply => values.iter_mut().for_each(|x| *x *= c),
+        // A division, not a product with `1 / c`: the same rounding as Keras.
+        ConstantOp::DivideBy => values.iter_mut().for_each(|x| *x /= c),
+        ConstantOp::Divide => values.iter_mut().for_each(|x| *x = c / *x),
+    }
+}
+
 /// `output = input`.
 #[inline]
 pub fn copy<T: Plain + Copy>(input: &T, output: &mut T) {

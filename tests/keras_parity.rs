@@ -203,11 +203,13 @@ parity! {
 mod applications {
     cnn_runtime::include_keras! { pub struct MobileNet; "fixtures/applications/mobilenet/config.json" }
     cnn_runtime::include_keras! { pub struct MobileNetV2; "fixtures/applications/mobilenet_v2/config.json" }
+    cnn_runtime::include_keras! { pub struct MobileNetV3Small; "fixtures/applications/mobilenet_v3_small/config.json" }
 }
 
 parity! {
     mobilenet_application in "applications/mobilenet": applications::MobileNet,
     mobilenet_v2_application in "applications/mobilenet_v2": applications::MobileNetV2,
+    mobilenet_v3_small_application in "applications/mobilenet_v3_small": applications::MobileNetV3Small,
 }
 
 /// Keras' weight files load by name into the models with Keras' layer names:

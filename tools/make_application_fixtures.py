@@ -39,24 +39,36 @@ MODELS = [
      dict(input_shape=(75, 75, 3), classes=10, weights=None), False),
     ("xception", keras.applications.Xception,
      dict(input_shape=(71, 71, 3), classes=10, weights=None), False),
+    ("mobilenet_v3_small", keras.applications.MobileNetV3Small,
+     dict(input_shape=(64, 64, 3), alpha=0.75, classes=10, weights=None), True),
+    ("mobilenet_v3_large", keras.applications.MobileNetV3Large,
+     dict(input_shape=(64, 64, 3), classes=10, weights=None), False),
+    ("nasnet_mobile", keras.applications.NASNetMobile,
+     dict(input_shape=(64, 64, 3), classes=10, weights=None), False),
 ]
 
 
 def main():
+    """Every network is built, in order, so that each gets the random
+    numbers it always got; only those named on the command line (all by
+    default) are written."""
+    only = set(sys.argv[1:])
     rng = np.random.default_rng(0)
     keras.utils.set_random_seed(0)
     for name, make, kwargs, with_outputs in MODELS:
         keras.backend.clear_session()
         model = make(**kwargs)
         out = os.path.join(ROOT, name)
-        os.makedirs(out, exist_ok=True)
-        with open(os.path.join(out, "config.json"), "w") as f:
-            f.write(model.to_json())
-        text = io.StringIO()
-        with redirect_stdout(text):
-            model.summary()
-        with open(os.path.join(out, "summary.txt"), "w") as f:
-            f.write(text.getvalue())
+        write = not only or name in only
+        if write:
+            os.makedirs(out, exist_ok=True)
+            with open(os.path.join(out, "config.json"), "w") as f:
+                f.write(model.to_json())
+            text = io.StringIO()
+            with redirect_stdout(text):
+                model.summary()
+            with open(os.path.join(out, "summary.txt"), "w") as f:
+                f.write(text.getvalue())
         if not with_outputs:
             continue
         # Statistics that do something: means near 0, variances near 1.
@@ -67,14 +79,15 @@ def main():
                 layer.moving_variance.assign(rng.uniform(0.5, 1.5, c).astype("float32"))
                 layer.gamma.assign(rng.uniform(0.5, 1.5, c).astype("float32"))
                 layer.beta.assign(rng.normal(0, 0.2, c).astype("float32"))
+        inputs = rng.uniform(-1, 1, (4,) + kwargs["input_shape"]).astype("float32")
+        if not write:
+            continue
         tensors = {w.path.replace("/", "."): w.numpy() for w in model.weights}
         write_safetensors(os.path.join(out, "weights.safetensors"), tensors)
-        inputs = rng.uniform(-1, 1, (4,) + kwargs["input_shape"]).astype("float32")
         outputs = np.asarray(model(inputs, training=False))
         write_safetensors(os.path.join(out, "io.safetensors"),
                           {"inputs": inputs, "outputs": outputs})
         print(name, model.count_params(), "params", file=sys.stderr)
-
 
 if __name__ == "__main__":
     main()

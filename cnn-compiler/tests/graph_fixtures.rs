@@ -268,6 +268,9 @@ fn keras_applications_give_keras_summaries() {
             "inception_v3",
             "mobilenet",
             "mobilenet_v2",
+            "mobilenet_v3_large",
+            "mobilenet_v3_small",
+            "nasnet_mobile",
             "resnet50",
             "xception"
         ]

@@ -1,6 +1,7 @@
 //! Shared by the examples and end-to-end tests: the Keras fixture models, where
 //! their files are, and a minimal reader for their inputs and outputs.
 
+pub mod keras_case;
 pub mod models;
 pub mod safetensors;
 

@@ -6,10 +6,7 @@
 //! every instruction-set path. A constant the compiler cannot carry over is
 //! an error (`cnn-compiler`'s keras_json tests), never dropped.
 
-use cnn_examples::safetensors;
-use cnn_runtime::memory::{flat, flat_mut};
-use cnn_runtime::{simd, WeightFiles};
-use std::path::{Path, PathBuf};
+use cnn_examples::keras_case::KerasCase;
 
 cnn_runtime::include_keras! { pub struct FromJson; "tests/keras/constant_ops/config.json" }
 
@@ -30,37 +27,11 @@ cnn_runtime::cnn! {
     Dense(3)
 }
 
-fn fixture(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/keras/constant_ops")
-        .join(file)
-}
-
 #[test]
 fn arithmetic_with_numbers_keeps_keras_summary_and_outputs() {
-    let summary = std::fs::read_to_string(fixture("summary.txt")).unwrap();
-    assert_eq!(FromJson::summary(), summary);
-    assert_eq!(ConstantOps::summary(), summary);
-    let io = safetensors::read(&fixture("io.safetensors")).unwrap();
-    let (inputs, outputs) = (io["inputs"].to_f32(), io["outputs"].to_f32());
-    let json = FromJson::from_safetensors_file(fixture("weights.safetensors")).unwrap();
-    let dsl = ConstantOps::from_safetensors_file(fixture("weights.safetensors")).unwrap();
-    let run = || {
-        for (x, keras) in inputs.chunks_exact(5 * 5 * 3).zip(outputs.chunks_exact(3)) {
-            let mut image = [[[0.0f32; 3]; 5]; 5];
-            flat_mut(&mut image).copy_from_slice(x);
-            let (a, b) = (json.forward(&image), dsl.forward(&image));
-            assert_eq!(a, b);
-            for (o, k) in flat(&a).iter().zip(keras) {
-                assert!(
-                    (o - k).abs() <= 1e-5,
-                    "{o} vs Keras {k} ({:?})",
-                    simd::isa()
-                );
-            }
-        }
-    };
-    run();
-    simd::without_avx512(run);
-    simd::with_portable(run);
+    let case = KerasCase::new("constant_ops");
+    assert_eq!(FromJson::summary(), case.summary());
+    assert_eq!(ConstantOps::summary(), case.summary());
+    case.assert_outputs::<FromJson>(1e-5);
+    case.assert_outputs::<ConstantOps>(1e-5);
 }

@@ -4,10 +4,7 @@
 //! Keras' summary, and are the identity at inference: Keras' outputs
 //! (`tests/keras/identity_layers.py`).
 
-use cnn_examples::safetensors;
-use cnn_runtime::memory::{flat, flat_mut};
-use cnn_runtime::WeightFiles;
-use std::path::{Path, PathBuf};
+use cnn_examples::keras_case::KerasCase;
 
 cnn_runtime::include_keras! { pub struct FromJson; "tests/keras/identity_layers/config.json" }
 cnn_runtime::include_keras! { pub struct FromPython; "tests/keras/identity_layers/keras_source.py" }
@@ -26,29 +23,13 @@ cnn_runtime::cnn! {
     Dense(4, softmax)
 }
 
-fn fixture(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/keras/identity_layers")
-        .join(file)
-}
-
 #[test]
 fn training_only_layers_keep_keras_summary_and_outputs() {
-    let summary = std::fs::read_to_string(fixture("summary.txt")).unwrap();
-    assert_eq!(FromJson::summary(), summary);
-    assert_eq!(IdentityLayers::summary(), summary);
-    assert_eq!(FromPython::summary(), summary);
-    let io = safetensors::read(&fixture("io.safetensors")).unwrap();
-    let (inputs, outputs) = (io["inputs"].to_f32(), io["outputs"].to_f32());
-    let json = FromJson::from_safetensors_file(fixture("weights.safetensors")).unwrap();
-    let dsl = IdentityLayers::from_safetensors_file(fixture("weights.safetensors")).unwrap();
-    for (x, keras) in inputs.chunks_exact(8 * 8 * 3).zip(outputs.chunks_exact(4)) {
-        let mut image = [[[0.0f32; 3]; 8]; 8];
-        flat_mut(&mut image).copy_from_slice(x);
-        let (a, b) = (json.forward(&image), dsl.forward(&image));
-        assert_eq!(a, b);
-        for (o, k) in flat(&a).iter().zip(keras) {
-            assert!((o - k).abs() <= 1e-5, "{o} vs Keras {k}");
-        }
-    }
+    let case = KerasCase::new("identity_layers");
+    assert_eq!(FromJson::summary(), case.summary());
+    assert_eq!(FromPython::summary(), case.summary());
+    assert_eq!(IdentityLayers::summary(), case.summary());
+    case.assert_outputs::<FromJson>(1e-5);
+    case.assert_outputs::<FromPython>(1e-5);
+    case.assert_outputs::<IdentityLayers>(1e-5);
 }

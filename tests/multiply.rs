@@ -4,10 +4,7 @@
 //! from the DSL: Keras' summary and outputs (`tests/keras/multiply.py`) on
 //! every instruction-set path.
 
-use cnn_examples::safetensors;
-use cnn_runtime::memory::{flat, flat_mut};
-use cnn_runtime::{simd, WeightFiles};
-use std::path::{Path, PathBuf};
+use cnn_examples::keras_case::KerasCase;
 
 cnn_runtime::include_keras! { pub struct FromJson; "tests/keras/multiply/config.json" }
 
@@ -25,37 +22,11 @@ cnn_runtime::cnn! {
     Dense(3)
 }
 
-fn fixture(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/keras/multiply")
-        .join(file)
-}
-
 #[test]
 fn multiply_broadcasts_as_keras_does() {
-    let summary = std::fs::read_to_string(fixture("summary.txt")).unwrap();
-    assert_eq!(FromJson::summary(), summary);
-    assert_eq!(Multiply::summary(), summary);
-    let io = safetensors::read(&fixture("io.safetensors")).unwrap();
-    let (inputs, outputs) = (io["inputs"].to_f32(), io["outputs"].to_f32());
-    let json = FromJson::from_safetensors_file(fixture("weights.safetensors")).unwrap();
-    let dsl = Multiply::from_safetensors_file(fixture("weights.safetensors")).unwrap();
-    let run = || {
-        for (x, keras) in inputs.chunks_exact(6 * 5 * 4).zip(outputs.chunks_exact(3)) {
-            let mut image = [[[0.0f32; 4]; 5]; 6];
-            flat_mut(&mut image).copy_from_slice(x);
-            let (a, b) = (json.forward(&image), dsl.forward(&image));
-            assert_eq!(a, b);
-            for (o, k) in flat(&a).iter().zip(keras) {
-                assert!(
-                    (o - k).abs() <= 1e-5,
-                    "{o} vs Keras {k} ({:?})",
-                    simd::isa()
-                );
-            }
-        }
-    };
-    run();
-    simd::without_avx512(run);
-    simd::with_portable(run);
+    let case = KerasCase::new("multiply");
+    assert_eq!(FromJson::summary(), case.summary());
+    assert_eq!(Multiply::summary(), case.summary());
+    case.assert_outputs::<FromJson>(1e-5);
+    case.assert_outputs::<Multiply>(1e-5);
 }

@@ -4,11 +4,10 @@ on 64 values from -20 to 20 (the ground truth of `tests/activations.rs`).
 
     target/peers-venv/bin/python tests/keras/activations.py
 """
-import json
-import struct
 
 import keras
 import numpy as np
+from safetensors.numpy import save_file
 
 NAMES = ["linear", "relu", "relu6", "sigmoid", "tanh", "leaky_relu", "elu", "gelu", "silu",
          "hard_sigmoid", "hard_silu", "mish", "softplus", "softsign", "selu", "exponential",
@@ -20,13 +19,4 @@ for name in NAMES:
     inputs = keras.Input((64,))
     model = keras.Model(inputs, keras.layers.Activation(name)(inputs))
     tensors[name] = np.asarray(model(x[None, :]), dtype=np.float32)[0]
-header, data, offset = {}, b"", 0
-for name, array in tensors.items():
-    raw = np.ascontiguousarray(array, dtype="<f4").tobytes()
-    header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
-    data += raw
-    offset += len(raw)
-text = json.dumps(header).encode()
-text += b" " * (-len(text) % 8)
-with open("tests/keras/activations.safetensors", "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text + data)
+save_file(tensors, "tests/keras/activations.safetensors")

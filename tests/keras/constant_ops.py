@@ -7,15 +7,12 @@ summary, weights and Keras' outputs: the ground truth of
 
     target/peers-venv/bin/python tests/keras/constant_ops.py
 """
-import os
 
 import keras
 import numpy as np
 from keras import layers
-from safetensors.numpy import save_file
+from case import save
 
-out = os.path.join(os.path.dirname(__file__), "constant_ops")
-os.makedirs(out, exist_ok=True)
 
 
 def hard_sigmoid(x):
@@ -35,18 +32,4 @@ outputs = layers.Dense(3)(x)
 model = keras.Model(inputs, outputs, name="constant_ops")
 rng = np.random.default_rng(3)
 model.set_weights([rng.normal(0, 0.5, w.shape).astype(np.float32) for w in model.get_weights()])
-with open(os.path.join(out, "config.json"), "w") as f:
-    f.write(model.to_json())
-lines = []
-model.summary(print_fn=lambda text, **_: lines.append(text))
-text = "\n".join(lines)
-with open(os.path.join(out, "summary.txt"), "w") as f:
-    f.write(text if text.endswith("\n") else text + "\n")
-tensors = {}
-for layer in model.layers:
-    for name, value in zip(["kernel", "bias"], layer.get_weights()):
-        tensors[f"{layer.name}.{name}"] = value
-save_file(tensors, os.path.join(out, "weights.safetensors"))
-x = rng.normal(0, 2, (3, 5, 5, 3)).astype(np.float32)
-save_file({"inputs": x, "outputs": model.predict(x, verbose=0).astype(np.float32)},
-          os.path.join(out, "io.safetensors"))
+save(model, "constant_ops", rng.normal(0, 2, (3, 5, 5, 3)).astype(np.float32))

@@ -10,12 +10,11 @@ NaN. The compiler follows the operations, not that fusion (README, "NaN").
 
     target/peers-venv/bin/python tests/keras/seed_nan.py ../shared/fixtures/seed_mnist/model.keras
 """
-import json
-import struct
 import sys
 
 import keras
 import numpy as np
+from safetensors.numpy import save_file
 
 model = keras.saving.load_model(sys.argv[1])
 digit = np.linspace(0.0, 1.0, 28 * 28, dtype=np.float32).reshape(28, 28, 1)
@@ -26,15 +25,6 @@ inputs[2, 0, 0, 0] = np.nan  # a corner: one NaN in a pooling window, skipped
 outputs = np.asarray(model(inputs)).astype(np.float32)
 
 tensors = {"input": inputs, "output": outputs}
-header, data, offset = {}, b"", 0
-for name, array in tensors.items():
-    raw = np.ascontiguousarray(array, dtype="<f4").tobytes()
-    header[name] = {"dtype": "F32", "shape": list(array.shape), "data_offsets": [offset, offset + len(raw)]}
-    data += raw
-    offset += len(raw)
-text = json.dumps(header).encode()
-text += b" " * (-len(text) % 8)
-with open("tests/keras/seed_nan.safetensors", "wb") as f:
-    f.write(struct.pack("<Q", len(text)) + text + data)
+save_file(tensors, "tests/keras/seed_nan.safetensors")
 for row in outputs:
     print(row)

@@ -1,0 +1,34 @@
+"""Writes a Keras model as a case of the layer tests (`tests/keras/NAME/`):
+`config.json` (`model.to_json()`), `summary.txt` (`model.summary()`),
+`weights.safetensors` (every variable as `{layer}.{variable}`) and
+`io.safetensors` (the inputs and Keras' own outputs for them), read by
+`cnn_examples::keras_case::KerasCase`.
+"""
+import os
+import sys
+
+import numpy as np
+from safetensors.numpy import save_file
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tools"))
+from export_keras import variables  # noqa: E402
+
+
+def save(model, name, inputs):
+    out = os.path.join(os.path.dirname(__file__), name)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "config.json"), "w") as f:
+        f.write(model.to_json())
+    lines = []
+    model.summary(print_fn=lambda text, **_: lines.append(text))
+    text = "\n".join(lines)
+    with open(os.path.join(out, "summary.txt"), "w") as f:
+        f.write(text if text.endswith("\n") else text + "\n")
+    tensors = {}
+    for layer in model.layers:
+        names = variables(type(layer).__name__, layer.get_config())
+        for variable, value in zip(names, layer.get_weights()):
+            tensors[f"{layer.name}.{variable}"] = np.ascontiguousarray(value, dtype="<f4")
+    save_file(tensors, os.path.join(out, "weights.safetensors"))
+    outputs = model.predict(inputs, verbose=0).astype(np.float32)
+    save_file({"inputs": inputs, "outputs": outputs}, os.path.join(out, "io.safetensors"))

@@ -45,6 +45,8 @@ MODELS = [
      dict(input_shape=(64, 64, 3), classes=10, weights=None), False),
     ("nasnet_mobile", keras.applications.NASNetMobile,
      dict(input_shape=(64, 64, 3), classes=10, weights=None), False),
+    ("efficientnet_v2_b0", keras.applications.EfficientNetV2B0,
+     dict(input_shape=(64, 64, 3), classes=10, weights=None), False),
 ]
 
 

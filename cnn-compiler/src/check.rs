@@ -686,6 +686,48 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
                 Shape::Map { h: oh, w: ow, c },
             ))
         }
+        LayerKind::Normalization {
+            axis,
+            mean,
+            variance,
+            invert,
+        } => {
+            let c = *input.dims().last().unwrap_or(&1);
+            let rank = input.dims().len() as i64 + 1; // Keras counts the batch
+            if axis.value != -1 && axis.value != rank - 1 {
+                return Err(ShapeError::new(
+                    Some(axis.loc),
+                    format!(
+                        "only normalization over the channel (last) axis is supported, not axis {}",
+                        axis.value
+                    ),
+                )
+                .help("write `axis = -1` (Keras' default)"));
+            }
+            let per_channel = |values: &[f32], what: &str| match values.len() {
+                1 => Ok(vec![values[0]; c]),
+                n if n == c => Ok(values.to_vec()),
+                n => Err(ShapeError::new(
+                    None,
+                    format!("the {what} has {n} values, but the input has {c} channels"),
+                )
+                .help("give one value, or one per channel")),
+            };
+            let mean = per_channel(mean, "mean")?;
+            // Keras' divisor: the standard deviation, at least its epsilon.
+            let std = per_channel(variance, "variance")?
+                .into_iter()
+                .map(|v| v.sqrt().max(1e-7))
+                .collect();
+            Ok(Planned::new(
+                Op::Normalization {
+                    mean,
+                    std,
+                    invert: *invert,
+                },
+                input,
+            ))
+        }
         LayerKind::Rescaling { scale, offset } => Ok(Planned::new(
             Op::Rescaling {
                 scale: *scale,

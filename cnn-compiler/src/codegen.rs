@@ -713,6 +713,13 @@ fn layer_statements(
                     );
                     quote!(::cnn_runtime::kernels::elementwise::rescale(y, #scale, #offset);)
                 }
+                Op::Normalization { mean, std, invert } => {
+                    let [mean, std] = [mean, std].map(|values| {
+                        let values = values.iter().map(|&v| Literal::f32_suffixed(v));
+                        quote!(&[#(#values),*])
+                    });
+                    quote!(::cnn_runtime::kernels::elementwise::normalize(y, #mean, #std, #invert);)
+                }
                 Op::Constant {
                     op,
                     constant,

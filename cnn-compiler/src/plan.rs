@@ -130,6 +130,13 @@ pub enum Op {
         scale: f32,
         offset: f32,
     },
+    /// Per channel: `(x - mean) / std`, or `mean + x * std` when `invert`
+    /// (`std` is Keras' `max(sqrt(variance), 1e-7)`).
+    Normalization {
+        mean: Vec<f32>,
+        std: Vec<f32>,
+        invert: bool,
+    },
     /// Row-major: the same values seen with another shape.
     Reshape,
     /// Element-wise sum of the inputs, in order.
@@ -157,6 +164,7 @@ impl Op {
             Op::Activation(_)
             | Op::BatchNorm { .. }
             | Op::Rescaling { .. }
+            | Op::Normalization { .. }
             | Op::Constant { .. } => OpMemory::Elementwise,
             _ => OpMemory::Compute,
         }

@@ -102,6 +102,7 @@ pub enum Class {
     Cropping2D,
     UpSampling2D,
     Rescaling,
+    Normalization,
     Reshape,
     Add,
     Multiply,
@@ -116,7 +117,7 @@ pub enum Class {
 }
 
 impl Class {
-    pub const ALL: [Class; 32] = [
+    pub const ALL: [Class; 33] = [
         Class::Conv2D,
         Class::MaxPooling2D,
         Class::AveragePooling2D,
@@ -141,6 +142,7 @@ impl Class {
         Class::Cropping2D,
         Class::UpSampling2D,
         Class::Rescaling,
+        Class::Normalization,
         Class::Reshape,
         Class::Add,
         Class::Multiply,
@@ -178,6 +180,7 @@ impl Class {
             Class::Cropping2D => "Cropping2D",
             Class::UpSampling2D => "UpSampling2D",
             Class::Rescaling => "Rescaling",
+            Class::Normalization => "Normalization",
             Class::Reshape => "Reshape",
             Class::Add => "Add",
             Class::Multiply | Class::MultiplyConstant => "Multiply",
@@ -219,6 +222,7 @@ impl Class {
             Class::Cropping2D => &["Cropping2D"],
             Class::UpSampling2D => &["UpSampling2D"],
             Class::Rescaling => &["Rescaling"],
+            Class::Normalization => &["Normalization"],
             Class::Reshape => &["Reshape"],
             Class::Add => &["Add"],
             Class::Multiply => &["Multiply"],
@@ -293,6 +297,15 @@ pub enum LayerKind {
         bottom: usize,
         left: usize,
         right: usize,
+    },
+    /// Keras' Normalization with its `mean` and `variance` given (one value,
+    /// or one per channel): `(x - mean) / max(sqrt(variance), 1e-7)`, or
+    /// with `invert`, `mean + x * max(sqrt(variance), 1e-7)`.
+    Normalization {
+        axis: Spanned<i64>,
+        mean: Vec<f32>,
+        variance: Vec<f32>,
+        invert: bool,
     },
     /// `x * scale + offset`.
     Rescaling {

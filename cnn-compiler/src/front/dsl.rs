@@ -740,6 +740,11 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             keywords: &["padding", "name"],
             aliases: &[],
         },
+        Class::Normalization => &Schema {
+            positional: &["axis", "mean", "variance", "invert"],
+            keywords: &["axis", "mean", "variance", "invert", "name"],
+            aliases: &[],
+        },
         Class::Cropping2D => &Schema {
             positional: &["cropping"],
             keywords: &["cropping", "name"],
@@ -941,6 +946,53 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 bottom,
                 left,
                 right,
+            }
+        }
+        Class::Normalization => {
+            let axis = match a.take("axis") {
+                // Keras writes `axis` as a list: `[3]`.
+                Some(Spanned {
+                    value: Value::Tuple(items),
+                    loc,
+                }) if items.len() == 1 => {
+                    let item = items.into_iter().next()?;
+                    a.integer(item, "axis").map(|i| Spanned::new(i.value, loc))
+                }
+                Some(v) => a.integer(v, "axis"),
+                None => Some(Spanned::new(-1, loc)),
+            };
+            let mut numbers = |key: &str| -> Option<Vec<f32>> {
+                let v = a.take(key)?;
+                let items = match v.value {
+                    Value::Tuple(items) => items,
+                    _ => vec![v],
+                };
+                let any = -f64::from(f32::MAX)..=f64::from(f32::MAX);
+                items
+                    .into_iter()
+                    .map(|item| a.number(item, key, any.clone()))
+                    .collect()
+            };
+            let (mean, variance) = (numbers("mean"), numbers("variance"));
+            let invert = match a.take("invert") {
+                Some(v) => a.boolean(v, "invert")?,
+                None => false,
+            };
+            let (Some(mean), Some(variance)) = (mean, variance) else {
+                a.diags().push(
+                    Diagnostic::new(
+                        loc,
+                        "Normalization without `mean` and `variance` (statistics adapted to data, held as weights) is not supported yet",
+                    )
+                    .help("give them in the layer: `Normalization(mean = (0.485, 0.456, 0.406), variance = (0.052, 0.050, 0.051))`"),
+                );
+                return None;
+            };
+            LayerKind::Normalization {
+                axis: axis?,
+                mean,
+                variance,
+                invert,
             }
         }
         Class::UpSampling2D => {

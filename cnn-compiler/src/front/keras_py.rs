@@ -1328,6 +1328,7 @@ fn keras_positional(class: &str) -> &'static [&'static str] {
         "Cropping2D" => &["cropping", "data_format"],
         "UpSampling2D" => &["size", "data_format", "interpolation"],
         "Rescaling" => &["scale", "offset"],
+        "Normalization" => &["axis", "mean", "variance", "invert"],
         "Reshape" => &["target_shape"],
         "Concatenate" => &["axis"],
         _ => &[],

@@ -73,6 +73,23 @@ pub fn constant_op<T: Plain>(values: &mut T, op: ConstantOp, c: f32) {
     }
 }
 
+/// Keras' Normalization, in place: each value `x` of channel `k` (the last
+/// axis, `C` values per pixel) becomes `(x - mean[k]) / std[k]`, or with
+/// `invert`, `mean[k] + x * std[k]`, in Keras' order of operations.
+#[inline]
+pub fn normalize<T: Plain, const C: usize>(
+    values: &mut T,
+    mean: &[f32; C],
+    std: &[f32; C],
+    invert: bool,
+) {
+    for pixel in flat_mut(values).chunks_exact_mut(C) {
+        for ((x, m), s) in pixel.iter_mut().zip(mean).zip(std) {
+            *x = if invert { m + *x * s } else { (*x - m) / s };
+        }
+    }
+}
+
 /// `output = input`.
 #[inline]
 pub fn copy<T: Plain + Copy>(input: &T, output: &mut T) {

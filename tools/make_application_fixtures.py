@@ -47,6 +47,8 @@ MODELS = [
      dict(input_shape=(64, 64, 3), classes=10, weights=None), False),
     ("efficientnet_v2_b0", keras.applications.EfficientNetV2B0,
      dict(input_shape=(64, 64, 3), classes=10, weights=None), False),
+    ("inception_resnet_v2", keras.applications.InceptionResNetV2,
+     dict(input_shape=(75, 75, 3), classes=10, weights=None), False),
 ]
 
 

@@ -761,6 +761,18 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
             },
             input,
         )),
+        LayerKind::CustomScale { scale } => {
+            if operands.len() != 2 || operands[1] != input {
+                return Err(ShapeError::new(
+                    None,
+                    format!(
+                        "CustomScaleLayer adds two tensors of one shape (the second scaled), but receives {}",
+                        listed(operands)
+                    ),
+                ));
+            }
+            Ok(Planned::new(Op::CustomScale { scale: *scale }, input))
+        }
         LayerKind::Multiply => {
             let output = broadcast(operands).ok_or_else(|| {
                 ShapeError::new(

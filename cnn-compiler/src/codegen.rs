@@ -969,6 +969,23 @@ fn layer_statements(
             }
             return steps;
         }
+        (Op::CustomScale { scale }, _, _) => {
+            // `inputs[1] * scale`, then `+ inputs[0]`: Keras' two roundings.
+            let scale = Literal::f32_suffixed(*scale);
+            let [first, second] = [&layer.inputs[0], &layer.inputs[1]]
+                .map(|o| arena.read_write(memory.tensors[o.tensor], &out_ty, out, &out_ty));
+            return quote! {
+                {
+                    #second
+                    ::cnn_runtime::kernels::elementwise::copy(x, y);
+                    ::cnn_runtime::kernels::elementwise::constant_op(y, ::cnn_runtime::kernels::elementwise::ConstantOp::Multiply, #scale);
+                }
+                {
+                    #first
+                    ::cnn_runtime::kernels::elementwise::add_assign(y, x);
+                }
+            };
+        }
         (Op::Multiply, _, _) => {
             let [oh, ow, c] = crate::check::dims3(layer.output);
             let out_map = array_type(Shape::Map { h: oh, w: ow, c });

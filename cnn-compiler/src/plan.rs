@@ -141,6 +141,10 @@ pub enum Op {
     Reshape,
     /// Element-wise sum of the inputs, in order.
     Add,
+    /// `inputs[0] + inputs[1] * scale`.
+    CustomScale {
+        scale: f32,
+    },
     /// Element-wise product of the inputs, in order, broadcast to the
     /// output's shape.
     Multiply,

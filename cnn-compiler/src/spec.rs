@@ -107,6 +107,8 @@ pub enum Class {
     Add,
     Multiply,
     Concatenate,
+    /// InceptionResNetV2's `inputs[0] + inputs[1] * scale`.
+    CustomScaleLayer,
     /// Keras 3's arithmetic on a tensor and a number (`x + 3.0`, `x / 6`,
     /// `2 - x`), which `model.to_json()` writes as op nodes: Keras' class
     /// names `Add`, `Subtract`, `Multiply`, `TrueDivide`.
@@ -117,7 +119,7 @@ pub enum Class {
 }
 
 impl Class {
-    pub const ALL: [Class; 33] = [
+    pub const ALL: [Class; 34] = [
         Class::Conv2D,
         Class::MaxPooling2D,
         Class::AveragePooling2D,
@@ -147,6 +149,7 @@ impl Class {
         Class::Add,
         Class::Multiply,
         Class::Concatenate,
+        Class::CustomScaleLayer,
         Class::AddConstant,
         Class::SubtractConstant,
         Class::MultiplyConstant,
@@ -188,6 +191,7 @@ impl Class {
             Class::SubtractConstant => "Subtract",
             Class::TrueDivideConstant => "TrueDivide",
             Class::Concatenate => "Concatenate",
+            Class::CustomScaleLayer => "CustomScaleLayer",
         }
     }
 
@@ -231,6 +235,7 @@ impl Class {
             Class::MultiplyConstant => &["MultiplyConstant"],
             Class::TrueDivideConstant => &["TrueDivideConstant"],
             Class::Concatenate => &["Concatenate"],
+            Class::CustomScaleLayer => &["CustomScaleLayer"],
         }
     }
 
@@ -242,7 +247,10 @@ impl Class {
 
     /// Merge layers read two or more tensors; every other layer reads one.
     pub fn is_merge(self) -> bool {
-        matches!(self, Class::Add | Class::Multiply | Class::Concatenate)
+        matches!(
+            self,
+            Class::Add | Class::Multiply | Class::Concatenate | Class::CustomScaleLayer
+        )
     }
 
     /// The prefix of Keras' automatic layer names (`conv2d`, `max_pooling2d`, ...).
@@ -318,6 +326,10 @@ pub enum LayerKind {
     /// Element-wise product, with Keras' (NumPy's) broadcasting: each size
     /// of each operand is the output's or 1 (a squeeze-and-excite block's
     /// `(H, W, C) x (1, 1, C)`).
+    /// InceptionResNetV2's `inputs[0] + inputs[1] * scale`.
+    CustomScale {
+        scale: f32,
+    },
     Multiply,
     /// A tensor and a number: `x op constant`, or `constant op x` when
     /// `constant_first` (Keras' `2 - x`).

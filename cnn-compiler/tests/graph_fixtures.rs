@@ -266,6 +266,7 @@ fn keras_applications_give_keras_summaries() {
         [
             "densenet121",
             "efficientnet_v2_b0",
+            "inception_resnet_v2",
             "inception_v3",
             "mobilenet",
             "mobilenet_v2",

@@ -740,6 +740,11 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             keywords: &["padding", "name"],
             aliases: &[],
         },
+        Class::CustomScaleLayer => &Schema {
+            positional: &["scale"],
+            keywords: &["scale", "name"],
+            aliases: &[],
+        },
         Class::Normalization => &Schema {
             positional: &["axis", "mean", "variance", "invert"],
             keywords: &["axis", "mean", "variance", "invert", "name"],
@@ -1054,6 +1059,13 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
         }
         Class::Add => LayerKind::Add,
         Class::Multiply => LayerKind::Multiply,
+        Class::CustomScaleLayer => {
+            let any = -f64::from(f32::MAX)..=f64::from(f32::MAX);
+            let scale = a
+                .require("scale", loc, "a scale")
+                .and_then(|v| a.number(v, "scale", any));
+            LayerKind::CustomScale { scale: scale? }
+        }
         Class::AddConstant
         | Class::SubtractConstant
         | Class::MultiplyConstant

@@ -1331,6 +1331,7 @@ fn keras_positional(class: &str) -> &'static [&'static str] {
         "Normalization" => &["axis", "mean", "variance", "invert"],
         "Reshape" => &["target_shape"],
         "Concatenate" => &["axis"],
+        "CustomScaleLayer" => &["scale"],
         _ => &[],
     }
 }

@@ -737,17 +737,18 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
         )),
         LayerKind::Reshape(target) => reshape(input, target),
         LayerKind::Add => {
-            if operands.iter().any(|s| *s != input) {
-                return Err(ShapeError::new(
+            // Keras 3 broadcasts, as for Multiply: `(H, W, C) + (1, 1, C)`.
+            let output = broadcast(operands).ok_or_else(|| {
+                ShapeError::new(
                     None,
                     format!(
-                        "Add needs tensors of one shape, but receives {}",
+                        "Add needs tensors of one shape (or sizes of 1, broadcast as in Keras), but receives {}",
                         listed(operands)
                     ),
                 )
-                .help("project the smaller one first, e.g. with a strided 1x1 `Conv2D` to the same channels"));
-            }
-            Ok(Planned::new(Op::Add, input))
+                .help("project the smaller one first, e.g. with a strided 1x1 `Conv2D` to the same channels")
+            })?;
+            Ok(Planned::new(Op::Add, output))
         }
         LayerKind::Constant {
             op,

@@ -286,6 +286,37 @@ fn embedded_fn(plan: &Plan, weights: &EmbeddedWeights, pad: usize) -> TokenStrea
     }
 }
 
+/// A merge with Keras' broadcasting: the first operand copied to the
+/// output's shape, then `combine` (`add_assign_broadcast`, ...) with each
+/// other one.
+fn broadcast_steps(
+    layer: &PlannedLayer,
+    arena: &Arena<'_>,
+    out: usize,
+    combine: TokenStream,
+) -> TokenStream {
+    let [oh, ow, c] = crate::check::dims3(layer.output);
+    let out_map = array_type(Shape::Map { h: oh, w: ow, c });
+    let mut steps = TokenStream::new();
+    for (k, operand) in layer.inputs.iter().enumerate() {
+        let [xh, xw, xc] = crate::check::dims3(operand.shape);
+        let in_map = array_type(Shape::Map {
+            h: xh,
+            w: xw,
+            c: xc,
+        });
+        let bind = arena.read_write(arena.memory.tensors[operand.tensor], &in_map, out, &out_map);
+        let sizes = [oh, ow, c, xh, xw, xc].map(lit);
+        let op = if k == 0 {
+            quote!(::cnn_runtime::kernels::elementwise::broadcast_copy::<#(#sizes),*>(x, y);)
+        } else {
+            quote!(::cnn_runtime::kernels::elementwise::#combine::<#(#sizes),*>(y, x);)
+        };
+        steps.extend(quote!({ #bind #op }));
+    }
+    steps
+}
+
 fn lit(n: usize) -> Literal {
     Literal::usize_unsuffixed(n)
 }
@@ -956,6 +987,9 @@ fn layer_statements(
             let sizes = [h, w, c, crop.top, crop.left, oh, ow].map(lit);
             quote!(::cnn_runtime::kernels::elementwise::crop2d::<#(#sizes),*>(x, y);)
         }
+        (Op::Add, _, _) if layer.inputs.iter().any(|o| o.shape != layer.output) => {
+            broadcast_steps(layer, arena, out, quote!(add_assign_broadcast))
+        }
         (Op::Add, _, _) => {
             let mut steps = TokenStream::new();
             for (k, operand) in layer.inputs.iter().enumerate() {
@@ -987,26 +1021,7 @@ fn layer_statements(
             };
         }
         (Op::Multiply, _, _) => {
-            let [oh, ow, c] = crate::check::dims3(layer.output);
-            let out_map = array_type(Shape::Map { h: oh, w: ow, c });
-            let mut steps = TokenStream::new();
-            for (k, operand) in layer.inputs.iter().enumerate() {
-                let [xh, xw, xc] = crate::check::dims3(operand.shape);
-                let in_map = array_type(Shape::Map {
-                    h: xh,
-                    w: xw,
-                    c: xc,
-                });
-                let bind = arena.read_write(memory.tensors[operand.tensor], &in_map, out, &out_map);
-                let sizes = [oh, ow, c, xh, xw, xc].map(lit);
-                let op = if k == 0 {
-                    quote!(::cnn_runtime::kernels::elementwise::broadcast_copy::<#(#sizes),*>(x, y);)
-                } else {
-                    quote!(::cnn_runtime::kernels::elementwise::mul_assign_broadcast::<#(#sizes),*>(y, x);)
-                };
-                steps.extend(quote!({ #bind #op }));
-            }
-            return steps;
+            return broadcast_steps(layer, arena, out, quote!(mul_assign_broadcast));
         }
         (Op::Concatenate, _, _) => {
             let (h, w, co) = as_map(layer.output);

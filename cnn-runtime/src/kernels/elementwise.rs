@@ -190,18 +190,51 @@ pub fn mul_assign_broadcast<
     y: &mut [[[f32; C]; OW]; OH],
     x: &[[[f32; XC]; XW]; XH],
 ) {
+    combine_broadcast(y, x, |v, s| *v *= s);
+}
+
+/// `y += x`, `x` broadcast to `y`'s shape (see [`broadcast_copy`]).
+#[inline]
+pub fn add_assign_broadcast<
+    const OH: usize,
+    const OW: usize,
+    const C: usize,
+    const XH: usize,
+    const XW: usize,
+    const XC: usize,
+>(
+    y: &mut [[[f32; C]; OW]; OH],
+    x: &[[[f32; XC]; XW]; XH],
+) {
+    combine_broadcast(y, x, |v, s| *v += s);
+}
+
+/// `f(y, x)` for every value of `y` and the value of `x` broadcast to it.
+#[inline(always)]
+fn combine_broadcast<
+    const OH: usize,
+    const OW: usize,
+    const C: usize,
+    const XH: usize,
+    const XW: usize,
+    const XC: usize,
+>(
+    y: &mut [[[f32; C]; OW]; OH],
+    x: &[[[f32; XC]; XW]; XH],
+    f: impl Fn(&mut f32, f32),
+) {
     const { assert!(broadcasts(XH, OH) && broadcasts(XW, OW) && broadcasts(XC, C)) }
     for (i, row) in y.iter_mut().enumerate() {
         for (j, pixel) in row.iter_mut().enumerate() {
             if XC == C {
                 // One pixel (or the one broadcast) of channels at a time.
                 let from = &x[if XH == 1 { 0 } else { i }][if XW == 1 { 0 } else { j }];
-                for (v, s) in pixel.iter_mut().zip(from.iter()) {
-                    *v *= s;
+                for (v, &s) in pixel.iter_mut().zip(from.iter()) {
+                    f(v, s);
                 }
             } else {
                 for (k, v) in pixel.iter_mut().enumerate() {
-                    *v *= broadcast_at(x, i, j, k);
+                    f(v, broadcast_at(x, i, j, k));
                 }
             }
         }

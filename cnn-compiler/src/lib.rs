@@ -138,7 +138,7 @@ pub fn expand_include_keras(tokens: TokenStream) -> TokenStream {
             loc,
             &mut diags,
         ),
-        front::include::FileKind::Json => match front::keras_json::parse(&file.text) {
+        front::include::FileKind::Json => match front::keras_json::parse_all(&file.text) {
             Ok(model) => {
                 let Header {
                     attrs, vis, ident, ..
@@ -153,8 +153,10 @@ pub fn expand_include_keras(tokens: TokenStream) -> TokenStream {
                 }
                 plan.and_then(|plan| generate_with_weights(&plan, &mut diags))
             }
-            Err(e) => {
-                diags.push(diag::Diagnostic::new(loc, format!("`{shown}`: {e}")));
+            Err(errors) => {
+                for e in errors {
+                    diags.push(diag::Diagnostic::new(loc, format!("`{shown}`: {e}")));
+                }
                 None
             }
         },

@@ -39,13 +39,16 @@ pub fn compile(name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
                 .collect()
         })
     } else if name.ends_with(".json") {
-        let keras = keras_json::parse(text).map_err(|message| {
-            vec![Problem {
-                message,
-                notes: Vec::new(),
-                help: None,
-                range: None,
-            }]
+        let keras = keras_json::parse_all(text).map_err(|messages| {
+            messages
+                .into_iter()
+                .map(|message| Problem {
+                    message,
+                    notes: Vec::new(),
+                    help: None,
+                    range: None,
+                })
+                .collect::<Vec<_>>()
         })?;
         cnn_compiler::compile_keras(keras).map_err(|diags| diags.into_iter().map(problem).collect())
     } else {

@@ -267,3 +267,28 @@ fn quoted_lines_of_keras_code_reach_the_terminal_without_control_characters() {
         "{err}"
     );
 }
+
+#[test]
+fn every_layer_it_cannot_read_is_reported_at_once() {
+    let dir = scratch("unsupported");
+    let config = std::fs::read_to_string(repo("fixtures/seed_mnist/config.json")).unwrap();
+    // Both pooling layers, and an option of a convolution.
+    let config = config
+        .replace("\"MaxPooling2D\"", "\"MaxPooling3D\"")
+        .replacen("\"groups\": 1", "\"groups\": 2", 1);
+    let path = dir.join("model.json");
+    std::fs::write(&path, config).unwrap();
+    let out = cnnc(&["--summary", path.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.matches("error:").count(), 3, "{err}");
+    assert!(
+        err.contains("`max_pooling2d` (MaxPooling3D): MaxPooling3D is not supported yet"),
+        "{err}"
+    );
+    assert!(err.contains("`max_pooling2d_1` (MaxPooling3D)"), "{err}");
+    assert!(
+        err.contains("option `groups` = 2 is not supported yet"),
+        "{err}"
+    );
+}

@@ -71,6 +71,24 @@ impl KerasModel {
 
 /// Reads `model.to_json()` text.
 pub fn parse(text: &str) -> Result<KerasModel, String> {
+    parse_all(text).map_err(|mut errors| errors.remove(0))
+}
+
+/// Reads `model.to_json()` text; every layer it cannot read, each named (a
+/// file's structure that is not Keras' stops at the first problem).
+pub fn parse_all(text: &str) -> Result<KerasModel, Vec<String>> {
+    let mut unsupported = Vec::new();
+    let model = read(text, &mut unsupported).map_err(|e| vec![e])?;
+    if unsupported.is_empty() {
+        Ok(model)
+    } else {
+        Err(unsupported)
+    }
+}
+
+/// The model; what a layer cannot be read for goes to `unsupported`, and
+/// reading goes on.
+fn read(text: &str, unsupported: &mut Vec<String>) -> Result<KerasModel, String> {
     let root: Value = serde_json::from_str(text).map_err(|e| format!("not valid JSON: {e}"))?;
     let class = root["class_name"].as_str().unwrap_or("?");
     let config = &root["config"];
@@ -85,8 +103,8 @@ pub fn parse(text: &str) -> Result<KerasModel, String> {
         ));
     }
     let mut model = match class {
-        "Sequential" => sequential(layers)?,
-        "Functional" | "Model" => functional(config, layers)?,
+        "Sequential" => sequential(layers, unsupported)?,
+        "Functional" | "Model" => functional(config, layers, unsupported)?,
         other => {
             return Err(format!(
                 "{other} models are not supported: only Sequential and Functional"
@@ -148,7 +166,7 @@ fn input_dims(shape: Option<&Value>) -> Result<Vec<usize>, String> {
     Ok(sizes)
 }
 
-fn sequential(layers: &[Value]) -> Result<KerasModel, String> {
+fn sequential(layers: &[Value], unsupported: &mut Vec<String>) -> Result<KerasModel, String> {
     let mut model = KerasModel {
         name: String::new(),
         input: Vec::new(),
@@ -174,15 +192,20 @@ fn sequential(layers: &[Value]) -> Result<KerasModel, String> {
                 continue;
             }
         }
-        let call = layer_call(class, config, None)
-            .map_err(|e| format!("layer {} `{layer_name}` ({class}): {e}", i + 1))?;
-        model.layers.push(call);
+        match layer_call(class, config, None) {
+            Ok(call) => model.layers.push(call),
+            Err(e) => unsupported.push(format!("layer {} `{layer_name}` ({class}): {e}", i + 1)),
+        }
     }
     Ok(model)
 }
 
 /// A functional model: one input, one output, every other layer called once.
-fn functional(config: &Value, layers: &[Value]) -> Result<KerasModel, String> {
+fn functional(
+    config: &Value,
+    layers: &[Value],
+    unsupported: &mut Vec<String>,
+) -> Result<KerasModel, String> {
     let mut model = KerasModel {
         name: String::new(),
         input: Vec::new(),
@@ -264,8 +287,12 @@ fn functional(config: &Value, layers: &[Value]) -> Result<KerasModel, String> {
             .into_iter()
             .map(|s| Spanned::new(Ref::Name(s), Loc::default()))
             .collect();
-        let call = layer_call(class, config, Some(inputs)).map_err(context)?;
-        model.layers.push(call);
+        // A layer it cannot read is reported and stands as read, so that
+        // every other one is reported too.
+        match layer_call(class, config, Some(inputs)) {
+            Ok(call) => model.layers.push(call),
+            Err(e) => unsupported.push(context(e)),
+        }
         known.insert(layer_name);
         last = Some(layer_name);
     }

@@ -966,17 +966,20 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 Some(v) => a.integer(v, "axis"),
                 None => Some(Spanned::new(-1, loc)),
             };
-            let mut numbers = |key: &str| -> Option<Vec<f32>> {
+            // `None` when not given; `Some(None)` when not numbers (reported).
+            let mut numbers = |key: &str| -> Option<Option<Vec<f32>>> {
                 let v = a.take(key)?;
                 let items = match v.value {
                     Value::Tuple(items) => items,
                     _ => vec![v],
                 };
                 let any = -f64::from(f32::MAX)..=f64::from(f32::MAX);
-                items
-                    .into_iter()
-                    .map(|item| a.number(item, key, any.clone()))
-                    .collect()
+                Some(
+                    items
+                        .into_iter()
+                        .map(|item| a.number(item, key, any.clone()))
+                        .collect(),
+                )
             };
             let (mean, variance) = (numbers("mean"), numbers("variance"));
             let invert = match a.take("invert") {
@@ -995,8 +998,8 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
             };
             LayerKind::Normalization {
                 axis: axis?,
-                mean,
-                variance,
+                mean: mean?,
+                variance: variance?,
                 invert,
             }
         }

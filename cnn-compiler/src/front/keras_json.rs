@@ -256,23 +256,14 @@ fn functional(
                     )))
                 }
             };
-        if let Some(call) = constant_op_call(layer, class, layer_name, node) {
-            let call = call.map_err(context)?;
-            let reads = call.inputs.iter().flatten().map(|r| match &r.value {
-                Ref::Name(n) => n.as_str(),
-                _ => "",
-            });
-            if let Some(unknown) = reads.clone().find(|s| !known.contains(s)) {
-                return Err(context(format!(
-                    "reads `{unknown}`, which is not an earlier layer"
-                )));
-            }
-            model.layers.push(call);
-            known.insert(layer_name);
-            last = Some(layer_name);
-            continue;
+        // Keras 3's arithmetic with a number is read as such; any other
+        // call must hold nothing but tensors.
+        let constant = constant_op_call(layer, class, layer_name, node)
+            .transpose()
+            .map_err(context)?;
+        if constant.is_none() {
+            understood_call(node).map_err(context)?;
         }
-        understood_call(node).map_err(context)?;
         let mut sources = Vec::new();
         inbound_layers(node, &mut sources);
         if let Some(unknown) = sources.iter().find(|s| !known.contains(s.as_str())) {
@@ -283,13 +274,19 @@ fn functional(
         if sources.is_empty() {
             return Err(context("reads no tensor".to_string()));
         }
-        let inputs = sources
-            .into_iter()
-            .map(|s| Spanned::new(Ref::Name(s), Loc::default()))
-            .collect();
+        let call = match constant {
+            Some(call) => Ok(call),
+            None => {
+                let inputs = sources
+                    .into_iter()
+                    .map(|s| Spanned::new(Ref::Name(s), Loc::default()))
+                    .collect();
+                layer_call(class, config, Some(inputs))
+            }
+        };
         // A layer it cannot read is reported and stands as read, so that
         // every other one is reported too.
-        match layer_call(class, config, Some(inputs)) {
+        match call {
             Ok(call) => model.layers.push(call),
             Err(e) => unsupported.push(context(e)),
         }

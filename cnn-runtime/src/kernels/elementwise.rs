@@ -166,14 +166,7 @@ pub fn broadcast_copy<
     x: &[[[f32; XC]; XW]; XH],
     y: &mut [[[f32; C]; OW]; OH],
 ) {
-    const { assert!(broadcasts(XH, OH) && broadcasts(XW, OW) && broadcasts(XC, C)) }
-    for (i, row) in y.iter_mut().enumerate() {
-        for (j, pixel) in row.iter_mut().enumerate() {
-            for (k, v) in pixel.iter_mut().enumerate() {
-                *v = broadcast_at(x, i, j, k);
-            }
-        }
-    }
+    combine_broadcast(y, x, |v, s| *v = s);
 }
 
 /// `y *= x`, `x` broadcast to `y`'s shape (see [`broadcast_copy`]): a

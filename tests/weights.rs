@@ -195,19 +195,31 @@ fn bad_safetensors_files_say_what_is_wrong() {
         "tensor `conv2d.kernel` has shape [3, 3, 1, 32], the model expects [3, 3, 2, 6]"
     );
 
+    // Integers load, to the nearest f32 (Keras keeps some counts as int64).
     let i32_file = rewrite(
         Dtype::I32,
-        |v| (v as i32).to_le_bytes().to_vec(),
+        |v| ((v * 100.0).round() as i32).to_le_bytes().to_vec(),
         None,
         None,
     );
-    let (k, message) = kind(FeaturesB::from_safetensors(&i32_file));
+    let from_i32 = FeaturesB::from_safetensors(&i32_file).expect("integers load");
+    let f32_model = FeaturesB::from_safetensors(&fixture_bytes("weights.safetensors")).unwrap();
+    for i in 0..FeaturesB::TENSORS.len() {
+        let (ints, floats) = (from_i32.tensor(i).unwrap(), f32_model.tensor(i).unwrap());
+        assert!(ints
+            .iter()
+            .zip(floats)
+            .all(|(a, b)| *a == (b * 100.0).round()));
+    }
+
+    let bool_file = rewrite(Dtype::BOOL, |v| vec![u8::from(v > 0.0)], None, None);
+    let (k, message) = kind(FeaturesB::from_safetensors(&bool_file));
     assert!(
         matches!(k, WeightsErrorKind::UnsupportedDtype { .. }),
         "{message}"
     );
     assert!(
-        message.contains("I32") && message.contains("supported: f32, f16, bf16, f64"),
+        message.contains("BOOL") && message.contains("supported: f32, f16, bf16, f64 and integers"),
         "{message}"
     );
 
@@ -286,6 +298,24 @@ fn npy(shape: &[usize], values: &[f32], wide: bool, fortran: bool) -> Vec<u8> {
             out.extend(v.to_le_bytes());
         }
     }
+    out
+}
+
+/// An npy file of int64 values, C order.
+fn npy_i64(shape: &[usize], values: &[i64]) -> Vec<u8> {
+    let dims: Vec<String> = shape.iter().map(ToString::to_string).collect();
+    let mut header = format!(
+        "{{'descr': '<i8', 'fortran_order': False, 'shape': ({}), }}",
+        dims.join(", ")
+    );
+    while (10 + header.len() + 1) % 64 != 0 {
+        header.push(' ');
+    }
+    header.push('\n');
+    let mut out = b"\x93NUMPY\x01\x00".to_vec();
+    out.extend((header.len() as u16).to_le_bytes());
+    out.extend(header.as_bytes());
+    out.extend(values.iter().flat_map(|v| v.to_le_bytes()));
     out
 }
 
@@ -373,6 +403,14 @@ fn npz_archives_stored_compressed_or_f64_load_and_bad_ones_are_rejected() {
     let mut fortran = fixture_members(false);
     fortran[0].1 = npy(&[3, 3, 2, 6], &[0.0; 108], false, true);
     assert!(kind(load_npz(&fortran, false)).1.contains("Fortran order"));
+
+    // Integers load, to the nearest f32 (numpy's default int64 here).
+    let mut integers = fixture_members(false);
+    let counts: Vec<i64> = (0..108).map(|i| i - 54).collect();
+    integers[0].1 = npy_i64(&[3, 3, 2, 6], &counts);
+    let model = load_npz(&integers, false).expect("an int64 member loads");
+    let expected: Vec<f32> = counts.iter().map(|&i| i as f32).collect();
+    assert_eq!(model.tensor(0).unwrap(), &expected[..]);
 
     let mut truncated = fixture_members(false);
     truncated[2].1.truncate(100);

@@ -106,7 +106,7 @@ impl fmt::Display for Problem {
             ),
             Problem::UnsupportedDtype { name, dtype, .. } => write!(
                 f,
-                "tensor `{name}` has element type {dtype}; supported: f32, f16, bf16, f64"
+                "tensor `{name}` has element type {dtype}; supported: f32, f16, bf16, f64 and integers"
             ),
             Problem::Unexpected { name } => write!(
                 f,
@@ -309,11 +309,11 @@ mod tests {
             ]
         );
         let mut integer = stored("dense.kernel", &[3, 2]);
-        integer.values = Values::Unsupported("I64".into());
+        integer.values = Values::Unsupported("BOOL".into());
         let problems = check(&WANTED, &[integer, stored("dense.bias", &[2])]).unwrap_err();
         assert_eq!(
             problems[0].to_string(),
-            "tensor `dense.kernel` has element type I64; supported: f32, f16, bf16, f64"
+            "tensor `dense.kernel` has element type BOOL; supported: f32, f16, bf16, f64 and integers"
         );
         assert_eq!(problems[0].wanted(), Some(0));
     }

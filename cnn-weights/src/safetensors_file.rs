@@ -46,6 +46,16 @@ pub fn read(bytes: &[u8]) -> Result<Vec<Stored<'_>>, FormatError> {
                 Dtype::F64 => Values::F64Le(data),
                 Dtype::F16 => Values::F16Le(data),
                 Dtype::BF16 => Values::Bf16Le(data),
+                Dtype::I8 | Dtype::I16 | Dtype::I32 | Dtype::I64 => Values::IntLe {
+                    bytes: data,
+                    width: view.dtype().bitsize() / 8,
+                    signed: true,
+                },
+                Dtype::U8 | Dtype::U16 | Dtype::U32 | Dtype::U64 => Values::IntLe {
+                    bytes: data,
+                    width: view.dtype().bitsize() / 8,
+                    signed: false,
+                },
                 other => Values::Unsupported(format!("{other:?}")),
             };
             Stored {

@@ -11,7 +11,15 @@ pub enum Values<'a> {
     Bf16Le(&'a [u8]),
     /// Already f32 (a reader that decodes on its own, as npy does).
     F32(Cow<'a, [f32]>),
-    /// An element type no model can use (integers, booleans, ...), by name.
+    /// Little-endian integers of `width` bytes (1, 2, 4 or 8), converted to
+    /// the nearest f32: Keras keeps some variables as integers (the `count`
+    /// of an adapted Normalization is an int64).
+    IntLe {
+        bytes: &'a [u8],
+        width: usize,
+        signed: bool,
+    },
+    /// An element type no model can use (booleans, 8-bit floats, ...), by name.
     Unsupported(String),
 }
 
@@ -23,6 +31,7 @@ impl Values<'_> {
             Values::F64Le(b) => b.len() / 8,
             Values::F16Le(b) | Values::Bf16Le(b) => b.len() / 2,
             Values::F32(v) => v.len(),
+            Values::IntLe { bytes, width, .. } => bytes.len() / width,
             Values::Unsupported(_) => 0,
         }
     }
@@ -38,6 +47,16 @@ impl Values<'_> {
             Values::F64Le(_) => "f64",
             Values::F16Le(_) => "f16",
             Values::Bf16Le(_) => "bf16",
+            Values::IntLe { width, signed, .. } => match (width, signed) {
+                (1, true) => "i8",
+                (2, true) => "i16",
+                (4, true) => "i32",
+                (8, true) => "i64",
+                (1, false) => "u8",
+                (2, false) => "u16",
+                (4, false) => "u32",
+                _ => "u64",
+            },
             Values::Unsupported(name) => name,
         }
     }
@@ -69,6 +88,23 @@ impl Values<'_> {
             Values::F32(v) => {
                 let n = out.len().min(v.len());
                 out[..n].copy_from_slice(&v[..n]);
+            }
+            &Values::IntLe {
+                bytes,
+                width,
+                signed,
+            } => {
+                for (o, c) in out.iter_mut().zip(bytes.chunks_exact(width)) {
+                    // Sign- or zero-extended to 16 bytes, then rounded once.
+                    let fill = if signed && c[width - 1] & 0x80 != 0 {
+                        0xff
+                    } else {
+                        0
+                    };
+                    let mut wide = [fill; 16];
+                    wide[..width].copy_from_slice(c);
+                    *o = i128::from_le_bytes(wide) as f32;
+                }
             }
             Values::Unsupported(_) => {}
         }
@@ -117,7 +153,69 @@ mod tests {
             values.append_f32_le(&mut bytes);
             assert_eq!(bytes, f32s, "{}", values.dtype());
         }
-        let unsupported = Values::Unsupported("I64".into());
-        assert_eq!((unsupported.len(), unsupported.dtype()), (0, "I64"));
+        let unsupported = Values::Unsupported("BOOL".into());
+        assert_eq!((unsupported.len(), unsupported.dtype()), (0, "BOOL"));
+    }
+
+    #[test]
+    fn integers_of_every_width_convert_to_the_nearest_f32() {
+        let expected = [0.0f32, 1.0, -1.0, 100.0];
+        let cases: [(Vec<u8>, usize, bool); 4] = [
+            (
+                [0i8, 1, -1, 100]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect(),
+                1,
+                true,
+            ),
+            (
+                [0i16, 1, -1, 100]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect(),
+                2,
+                true,
+            ),
+            (
+                [0i32, 1, -1, 100]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect(),
+                4,
+                true,
+            ),
+            (
+                [0i64, 1, -1, 100]
+                    .iter()
+                    .flat_map(|v| v.to_le_bytes())
+                    .collect(),
+                8,
+                true,
+            ),
+        ];
+        for (bytes, width, signed) in &cases {
+            let values = Values::IntLe {
+                bytes,
+                width: *width,
+                signed: *signed,
+            };
+            let mut out = [0.0f32; 4];
+            values.copy_to(&mut out);
+            assert_eq!((values.len(), out), (4, expected), "{}", values.dtype());
+        }
+        let unsigned: Vec<u8> = [0u64, 1, u64::MAX, 1 << 40]
+            .iter()
+            .flat_map(|v| v.to_le_bytes())
+            .collect();
+        let values = Values::IntLe {
+            bytes: &unsigned,
+            width: 8,
+            signed: false,
+        };
+        let mut out = [0.0f32; 4];
+        values.copy_to(&mut out);
+        assert_eq!(out, [0.0, 1.0, u64::MAX as f32, (1u64 << 40) as f32]);
+        assert_eq!(values.dtype(), "u64");
     }
 }

@@ -144,7 +144,7 @@ impl fmt::Display for WeightsError {
             ),
             WeightsErrorKind::UnsupportedDtype { name, dtype } => write!(
                 f,
-                "tensor `{name}` has element type {dtype}; supported: f32, f16, bf16, f64"
+                "tensor `{name}` has element type {dtype}; supported: f32, f16, bf16, f64 and integers"
             ),
             WeightsErrorKind::NotAFile { what } => {
                 write!(

@@ -1,6 +1,6 @@
 //! Trained weights in and out: safetensors and numpy `.npz`, with Keras' tensor
 //! names (`{layer}.kernel`, `{layer}.bias`) and layouts. f32 is native; f16,
-//! bf16 and f64 tensors are converted on load. A file either fills every tensor
+//! bf16, f64 and integer tensors are converted on load. A file either fills every tensor
 //! of the model or is rejected with a [`WeightsError`]: never a partial model.
 
 mod error;

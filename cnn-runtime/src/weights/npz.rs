@@ -170,6 +170,26 @@ fn read_values<R: Read>(npy: npyz::NpyFile<R>, name: &str) -> Result<Vec<f32>, W
             .into_iter()
             .map(f32::from)
             .collect()),
+        // Integers (Keras keeps a Normalization's `count` as int64), to the
+        // nearest f32.
+        (npyz::TypeChar::Int, 1) => integers::<i8, _>(npy).map_err(corrupt),
+        (npyz::TypeChar::Int, 2) => integers::<i16, _>(npy).map_err(corrupt),
+        (npyz::TypeChar::Int, 4) => integers::<i32, _>(npy).map_err(corrupt),
+        (npyz::TypeChar::Int, 8) => integers::<i64, _>(npy).map_err(corrupt),
+        (npyz::TypeChar::Uint, 1) => integers::<u8, _>(npy).map_err(corrupt),
+        (npyz::TypeChar::Uint, 2) => integers::<u16, _>(npy).map_err(corrupt),
+        (npyz::TypeChar::Uint, 4) => integers::<u32, _>(npy).map_err(corrupt),
+        (npyz::TypeChar::Uint, 8) => integers::<u64, _>(npy).map_err(corrupt),
         _ => Err(unsupported(ty.to_string())),
     }
+}
+
+fn integers<T: npyz::Deserialize + Into<i128>, R: Read>(
+    npy: npyz::NpyFile<R>,
+) -> std::io::Result<Vec<f32>> {
+    Ok(npy
+        .into_vec::<T>()?
+        .into_iter()
+        .map(|v| v.into() as f32)
+        .collect())
 }

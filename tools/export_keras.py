@@ -399,6 +399,8 @@ def variables(class_name, config):
         return ["kernel"] + bias
     if class_name == "SeparableConv2D":
         return ["depthwise_kernel", "pointwise_kernel"] + bias
+    if class_name == "Normalization" and config.get("mean") is None:
+        return ["mean", "variance", "count"]
     if class_name == "BatchNormalization":
         return (["gamma"] if config.get("scale", True) else []) \
             + (["beta"] if config.get("center", True) else []) + ["moving_mean", "moving_variance"]
@@ -436,7 +438,8 @@ def write_safetensors(path, tensors):
     import numpy as np  # noqa: PLC0415
     from safetensors.numpy import save_file  # noqa: PLC0415
 
-    save_file({name: np.ascontiguousarray(v, dtype="<f4") for name, v in tensors.items()}, path)
+    # np.array keeps a scalar a scalar (Normalization's count); ascontiguousarray would not.
+    save_file({name: np.array(v, dtype="<f4", order="C") for name, v in tensors.items()}, path)
 
 
 def write_npz(path, tensors):

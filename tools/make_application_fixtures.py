@@ -49,6 +49,10 @@ MODELS = [
      dict(input_shape=(64, 64, 3), classes=10, weights=None), False),
     ("inception_resnet_v2", keras.applications.InceptionResNetV2,
      dict(input_shape=(75, 75, 3), classes=10, weights=None), False),
+    ("efficientnet_b0", keras.applications.EfficientNetB0,
+     dict(input_shape=(64, 64, 3), classes=10, weights=None), False),
+    ("convnext_tiny", keras.applications.ConvNeXtTiny,
+     dict(input_shape=(32, 32, 3), classes=10, weights=None), False),
 ]
 
 

@@ -688,8 +688,7 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
         }
         LayerKind::Normalization {
             axis,
-            mean,
-            variance,
+            statistics,
             invert,
         } => {
             let c = *input.dims().last().unwrap_or(&1);
@@ -704,6 +703,13 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
                 )
                 .help("write `axis = -1` (Keras' default)"));
             }
+            let Some((mean, variance)) = statistics else {
+                let mut planned = Planned::new(Op::AdaptedNormalization { invert: *invert }, input);
+                // Keras counts `mean`, `variance` and `count`, none trainable.
+                planned.params = 2 * c as u64 + 1;
+                planned.non_trainable = planned.params;
+                return Ok(planned);
+            };
             let per_channel = |values: &[f32], what: &str| match values.len() {
                 1 => Ok(vec![values[0]; c]),
                 n if n == c => Ok(values.to_vec()),

@@ -409,6 +409,10 @@ fn param_fields(plan: &Plan) -> Vec<ParamField> {
                 let c = lit(c_in);
                 quote!(::cnn_runtime::BatchNormParams<#c>)
             }
+            Op::AdaptedNormalization { .. } => {
+                let c = lit(c_in);
+                quote!(::cnn_runtime::NormalizationParams<#c>)
+            }
             _ => continue,
         };
         fields.push(ParamField {
@@ -750,6 +754,10 @@ fn layer_statements(
                         quote!(&[#(#values),*])
                     });
                     quote!(::cnn_runtime::kernels::elementwise::normalize(y, #mean, #std, #invert);)
+                }
+                Op::AdaptedNormalization { invert } => {
+                    let name = &field.expect("Normalization has parameters").ident;
+                    quote!(::cnn_runtime::kernels::elementwise::normalize(y, &self.#name.mean, &self.#name.std(), #invert);)
                 }
                 Op::Constant {
                     op,

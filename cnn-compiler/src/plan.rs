@@ -137,6 +137,11 @@ pub enum Op {
         std: Vec<f32>,
         invert: bool,
     },
+    /// [`Op::Normalization`] with the statistics adapted to data, held as
+    /// weights: `mean`, `variance` and Keras' `count` (unused at inference).
+    AdaptedNormalization {
+        invert: bool,
+    },
     /// Row-major: the same values seen with another shape.
     Reshape,
     /// Element-wise sum of the inputs, in order.
@@ -169,6 +174,7 @@ impl Op {
             | Op::BatchNorm { .. }
             | Op::Rescaling { .. }
             | Op::Normalization { .. }
+            | Op::AdaptedNormalization { .. }
             | Op::Constant { .. } => OpMemory::Elementwise,
             _ => OpMemory::Compute,
         }
@@ -288,6 +294,12 @@ impl PlannedLayer {
                 slot("moving_mean", vec![c_in], true),
                 slot("moving_variance", vec![c_in], true),
             ],
+            Op::AdaptedNormalization { .. } => vec![
+                slot("mean", vec![c_in], true),
+                slot("variance", vec![c_in], true),
+                // A scalar: one value.
+                slot("count", Vec::new(), true),
+            ],
             _ => Vec::new(),
         }
     }
@@ -378,6 +390,16 @@ impl Plan {
 
     pub fn non_trainable_params(&self) -> u64 {
         self.layers.iter().map(|l| l.non_trainable).sum()
+    }
+
+    /// Of the non-trainable parameters, those Keras keeps as int64 (an
+    /// adapted Normalization's `count`): its summary counts 8 bytes for each.
+    pub fn int64_params(&self) -> u64 {
+        let counts = self
+            .layers
+            .iter()
+            .filter(|l| matches!(l.op, Op::AdaptedNormalization { .. }));
+        counts.count() as u64
     }
 
     /// Multiply-accumulates per image (the checker has made sure they fit).

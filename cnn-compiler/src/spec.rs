@@ -306,13 +306,13 @@ pub enum LayerKind {
         left: usize,
         right: usize,
     },
-    /// Keras' Normalization with its `mean` and `variance` given (one value,
-    /// or one per channel): `(x - mean) / max(sqrt(variance), 1e-7)`, or
-    /// with `invert`, `mean + x * max(sqrt(variance), 1e-7)`.
+    /// Keras' Normalization: `(x - mean) / max(sqrt(variance), 1e-7)`, or
+    /// with `invert`, `mean + x * max(sqrt(variance), 1e-7)`; `mean` and
+    /// `variance` given (one value, or one per channel), or `None`: adapted
+    /// to data and held as weights (`mean`, `variance`, `count`).
     Normalization {
         axis: Spanned<i64>,
-        mean: Vec<f32>,
-        variance: Vec<f32>,
+        statistics: Option<(Vec<f32>, Vec<f32>)>,
         invert: bool,
     },
     /// `x * scale + offset`.

@@ -56,15 +56,17 @@ pub fn render(plan: &Plan) -> String {
     out.push_str(&table.rule('└', '─', '┴', '┘'));
     let total = plan.params();
     let frozen = plan.non_trainable_params();
-    for (label, n) in [
-        ("Total", total),
-        ("Trainable", total - frozen),
-        ("Non-trainable", frozen),
+    // Keras sizes each variable by its type: a few are int64 (not trainable).
+    let wide = plan.int64_params();
+    for (label, n, extra) in [
+        ("Total", total, wide),
+        ("Trainable", total - frozen, 0),
+        ("Non-trainable", frozen, wide),
     ] {
         out.push_str(&format!(
             " {label} params: {} ({})\n",
             group_thousands(n),
-            readable_size(n * 4)
+            readable_size(n * 4 + extra * 4)
         ));
     }
     out

@@ -265,6 +265,7 @@ fn keras_applications_give_keras_summaries() {
         names,
         [
             "densenet121",
+            "efficientnet_b0",
             "efficientnet_v2_b0",
             "inception_resnet_v2",
             "inception_v3",

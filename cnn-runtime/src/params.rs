@@ -151,6 +151,40 @@ impl<const C: usize> BatchNormParams<C> {
     };
 }
 
+/// Normalization's statistics adapted to data (Keras' `adapt`), per channel:
+/// `mean`, `variance`, and the number of samples they came from (`count`,
+/// kept so that a file round-trips; inference does not read it).
+#[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
+pub struct NormalizationParams<const C: usize> {
+    pub mean: [f32; C],
+    pub variance: [f32; C],
+    pub count: [f32; 1],
+}
+
+impl<const C: usize> NormalizationParams<C> {
+    pub const ZERO: Self = NormalizationParams {
+        mean: [0.0; C],
+        variance: [0.0; C],
+        count: [0.0],
+    };
+
+    /// Keras' divisor per channel: the standard deviation, at least 1e-7
+    /// (Keras' epsilon), computed at each call as Keras does.
+    ///
+    /// ```
+    /// let params = cnn_runtime::NormalizationParams::<2> {
+    ///     mean: [0.0; 2],
+    ///     variance: [4.0, 0.0],
+    ///     count: [10.0],
+    /// };
+    /// assert_eq!(params.std(), [2.0, 1e-7]);
+    /// ```
+    pub fn std(&self) -> [f32; C] {
+        self.variance.map(|v| v.sqrt().max(1e-7))
+    }
+}
+
 // SAFETY: f32 arrays only.
 unsafe impl<const KH: usize, const KW: usize, const CI: usize, const M: usize> Zeroable
     for DepthwiseConv2DParams<KH, KW, CI, M>
@@ -187,3 +221,7 @@ unsafe impl<
 unsafe impl<const C: usize> Zeroable for BatchNormParams<C> {}
 // SAFETY: repr(C) with f32 arrays only.
 unsafe impl<const C: usize> Plain for BatchNormParams<C> {}
+// SAFETY: f32 arrays only.
+unsafe impl<const C: usize> Zeroable for NormalizationParams<C> {}
+// SAFETY: repr(C) with f32 arrays only.
+unsafe impl<const C: usize> Plain for NormalizationParams<C> {}

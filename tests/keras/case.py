@@ -28,7 +28,9 @@ def save(model, name, inputs):
     for layer in model.layers:
         names = variables(type(layer).__name__, layer.get_config())
         for variable, value in zip(names, layer.get_weights()):
-            tensors[f"{layer.name}.{variable}"] = np.ascontiguousarray(value, dtype="<f4")
+            # Integers stay integers, as Keras keeps them (Normalization's count).
+            dtype = value.dtype.newbyteorder("<") if value.dtype.kind in "iu" else "<f4"
+            tensors[f"{layer.name}.{variable}"] = np.array(value, dtype=dtype, order="C")
     save_file(tensors, os.path.join(out, "weights.safetensors"))
     outputs = model.predict(inputs, verbose=0).astype(np.float32)
     save_file({"inputs": inputs, "outputs": outputs}, os.path.join(out, "io.safetensors"))

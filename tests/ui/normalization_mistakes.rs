@@ -7,11 +7,11 @@ cnn! {
     Normalization(mean = (0.5, 0.5), variance = 0.25)
 }
 
-// Adapted statistics (weights) are not there yet: said, not assumed.
+// A mean without a variance: Keras asks for both or neither (adapted).
 cnn! {
-    pub struct Adapted;
+    pub struct MeanOnly;
     input(4, 4, 3);
-    Normalization
+    Normalization(mean = 0.5)
 }
 
 fn main() {}

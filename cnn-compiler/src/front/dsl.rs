@@ -986,20 +986,29 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 Some(v) => a.boolean(v, "invert")?,
                 None => false,
             };
-            let (Some(mean), Some(variance)) = (mean, variance) else {
-                a.diags().push(
-                    Diagnostic::new(
-                        loc,
-                        "Normalization without `mean` and `variance` (statistics adapted to data, held as weights) is not supported yet",
-                    )
-                    .help("give them in the layer: `Normalization(mean = (0.485, 0.456, 0.406), variance = (0.052, 0.050, 0.051))`"),
-                );
-                return None;
+            // Both given, or neither (adapted to data: weights), as Keras asks.
+            let statistics = match (mean, variance) {
+                (Some(mean), Some(variance)) => Some((mean?, variance?)),
+                (None, None) => None,
+                (mean, _) => {
+                    let (given, missing) = if mean.is_some() {
+                        ("mean", "variance")
+                    } else {
+                        ("variance", "mean")
+                    };
+                    a.diags().push(
+                        Diagnostic::new(
+                            loc,
+                            format!("Normalization has a `{given}` but no `{missing}`: give both, or neither"),
+                        )
+                        .help("with neither, the statistics are weights (`mean`, `variance`, `count`), adapted to data as Keras' `adapt` does"),
+                    );
+                    return None;
+                }
             };
             LayerKind::Normalization {
                 axis: axis?,
-                mean: mean?,
-                variance: variance?,
+                statistics,
                 invert,
             }
         }

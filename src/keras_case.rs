@@ -31,6 +31,12 @@ impl KerasCase {
     pub fn assert_outputs<M: Model + WeightFiles>(&self, tolerance: f32) {
         let model = M::from_safetensors_file(self.dir.join("weights.safetensors"))
             .expect("the case's weights load by name");
+        self.assert_model_outputs(&*model, tolerance);
+    }
+
+    /// [`KerasCase::assert_outputs`] for a model already loaded (with the
+    /// case's weights, by some other route).
+    pub fn assert_model_outputs<M: Model>(&self, model: &M, tolerance: f32) {
         let io = safetensors::read(&self.dir.join("io.safetensors")).expect("the case has io");
         let (inputs, outputs) = (io["inputs"].to_f32(), io["outputs"].to_f32());
         let n = io["inputs"].shape[0];

@@ -401,6 +401,12 @@ def variables(class_name, config):
         return ["depthwise_kernel", "pointwise_kernel"] + bias
     if class_name == "Normalization" and config.get("mean") is None:
         return ["mean", "variance", "count"]
+    if class_name == "LayerNormalization":
+        rms = config.get("rms_scaling", False)
+        return (["gamma"] if config.get("scale", True) or rms else []) \
+            + (["beta"] if config.get("center", True) and not rms else [])
+    if class_name == "LayerScale":
+        return ["gamma"]
     if class_name == "BatchNormalization":
         return (["gamma"] if config.get("scale", True) else []) \
             + (["beta"] if config.get("center", True) else []) + ["moving_mean", "moving_variance"]

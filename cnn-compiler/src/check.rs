@@ -218,12 +218,14 @@ fn layer_names(layers: &[LayerSpec], diags: &mut Diagnostics) -> Vec<String> {
         };
         names.push(name);
     }
-    let mut first_use: HashMap<&str, usize> = HashMap::new();
+    // A nested model's layers are named within it.
+    let mut first_use: HashMap<(Option<&str>, &str), usize> = HashMap::new();
     for (i, name) in names.iter().enumerate() {
         if name.is_empty() {
             continue;
         }
-        if let Some(&first) = first_use.get(name.as_str()) {
+        let scope = layers[i].scope.as_ref().map(|s| s.name.as_str());
+        if let Some(&first) = first_use.get(&(scope, name.as_str())) {
             let layer = &layers[i];
             let loc = layer.name.as_ref().map_or(layer.loc, |n| n.loc);
             let class = |l: &LayerSpec| l.class.map_or("?", Class::keras_name);
@@ -241,7 +243,7 @@ fn layer_names(layers: &[LayerSpec], diags: &mut Diagnostics) -> Vec<String> {
             );
             diags.tag_layer(before, i);
         } else {
-            first_use.insert(name, i);
+            first_use.insert((scope, name), i);
         }
     }
     names
@@ -291,6 +293,7 @@ fn infer_shapes(
                     non_trainable: step.non_trainable,
                     macs: step.macs,
                     loc: layer.loc,
+                    scope: layer.scope.clone(),
                 });
             }
             Err(error) => {
@@ -443,6 +446,7 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
         }
     };
     match kind {
+        LayerKind::Conv2D(conv) if conv.groups.value != 1 => grouped_conv2d(conv, class, input),
         LayerKind::Conv2D(conv) => {
             let (h, w, c) = feature_map(input, class, None)?;
             let k = conv.kernel.value;
@@ -487,6 +491,7 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
                 pad: win.pad,
                 use_bias: dw.use_bias,
                 activation: dw.activation,
+                conv2d_kernel: false,
             };
             let output = Shape::Map {
                 h: win.oh,
@@ -691,18 +696,7 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
             statistics,
             invert,
         } => {
-            let c = *input.dims().last().unwrap_or(&1);
-            let rank = input.dims().len() as i64 + 1; // Keras counts the batch
-            if axis.value != -1 && axis.value != rank - 1 {
-                return Err(ShapeError::new(
-                    Some(axis.loc),
-                    format!(
-                        "only normalization over the channel (last) axis is supported, not axis {}",
-                        axis.value
-                    ),
-                )
-                .help("write `axis = -1` (Keras' default)"));
-            }
+            let c = last_axis(input, axis)?;
             let Some((mean, variance)) = statistics else {
                 let mut planned = Planned::new(Op::AdaptedNormalization { invert: *invert }, input);
                 // Keras counts `mean`, `variance` and `count`, none trainable.
@@ -733,6 +727,38 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
                 },
                 input,
             ))
+        }
+        LayerKind::LayerNorm {
+            axis,
+            epsilon,
+            center,
+            scale,
+            rms_scaling,
+        } => {
+            let c = last_axis(input, axis)? as u64;
+            // Keras: with `rms_scaling` there is always a gamma and no beta.
+            let (scale, center) = (*scale || *rms_scaling, *center && !*rms_scaling);
+            let op = Op::LayerNorm {
+                epsilon: *epsilon,
+                center,
+                scale,
+                rms_scaling: *rms_scaling,
+            };
+            let params = c * (u64::from(scale) + u64::from(center));
+            Ok(Planned::new(op, input).weights(params, 0))
+        }
+        LayerKind::LayerScale { projection_dim } => {
+            let c = *input.dims().last().unwrap_or(&0);
+            if projection_dim.value != c {
+                return Err(ShapeError::new(
+                    Some(projection_dim.loc),
+                    format!(
+                        "`projection_dim` = {} must be the input's number of channels, {c}",
+                        projection_dim.value
+                    ),
+                ));
+            }
+            Ok(Planned::new(Op::LayerScale, input).weights(c as u64, 0))
         }
         LayerKind::Rescaling { scale, offset } => Ok(Planned::new(
             Op::Rescaling {
@@ -883,6 +909,69 @@ struct Window {
     oh: usize,
     ow: usize,
     pad: Pad,
+}
+
+/// The number of channels of a normalization over `axis`, which must be
+/// the last one (-1, or the rank counted as Keras does, with the batch).
+fn last_axis(input: Shape, axis: &Spanned<i64>) -> Result<usize, ShapeError> {
+    let c = *input.dims().last().unwrap_or(&1);
+    let rank = input.dims().len() as i64 + 1;
+    if axis.value != -1 && axis.value != rank - 1 {
+        return Err(ShapeError::new(
+            Some(axis.loc),
+            format!(
+                "only normalization over the channel (last) axis is supported, not axis {}",
+                axis.value
+            ),
+        )
+        .help("write `axis = -1` (Keras' default)"));
+    }
+    Ok(c)
+}
+
+/// A Conv2D with `groups` > 1: each of the groups of input channels is
+/// convolved with its own filters. With one input channel per group it is a
+/// depthwise convolution (ConvNeXt's 7x7), whose Conv2D kernel
+/// `(kh, kw, 1, filters)` holds its values in the depthwise kernel's order.
+fn grouped_conv2d(conv: &crate::spec::Conv2DSpec, class: Class, input: Shape) -> Step {
+    let (h, w, c) = feature_map(input, class, None)?;
+    let (g, f) = (conv.groups.value, conv.filters.value);
+    if c % g != 0 || f % g != 0 {
+        return Err(ShapeError::new(
+            Some(conv.groups.loc),
+            format!("`groups` = {g} must divide both the input's {c} channels and the {f} filters"),
+        )
+        .help("Keras asks the same: each group reads c/groups channels and makes filters/groups"));
+    }
+    if g != c {
+        return Err(ShapeError::new(
+            Some(conv.groups.loc),
+            format!("`groups` = {g} with {} input channels per group is not supported yet", c / g),
+        )
+        .help(format!("`groups` = 1 (a plain convolution) and `groups` = {c} (one channel per group, a depthwise convolution) are")));
+    }
+    let (k, s, m) = (conv.kernel.value, conv.strides.value, f / c);
+    let win = sliding(input, (h, w), &conv.kernel, &conv.dilation, s, conv.padding)?;
+    let weights = elements(&[k.h, k.w, f], "kernel")?;
+    elements(&[win.oh, win.ow, f], "output")?;
+    let bias = if conv.use_bias { f as u64 } else { 0 };
+    let macs = (win.oh as u128) * (win.ow as u128) * (weights as u128);
+    let op = Op::DepthwiseConv2D {
+        multiplier: m,
+        kernel: k,
+        strides: s,
+        dilation: conv.dilation.value,
+        pad: win.pad,
+        use_bias: conv.use_bias,
+        activation: conv.activation,
+        conv2d_kernel: true,
+    };
+    let output = Shape::Map {
+        h: win.oh,
+        w: win.ow,
+        c: f,
+    };
+    Ok(Planned::new(op, output).weights(weights + bias, clamp_macs(macs)?))
 }
 
 /// The output of a (possibly dilated) kernel sliding over a map, or the error.
@@ -1059,6 +1148,7 @@ mod tests {
             non_trainable: 0,
             macs: u64::MAX / 1024,
             loc: Loc::default(),
+            scope: None,
         };
         let mut diags = Diagnostics::new();
         check_totals(&vec![layer; 600], Loc::default(), &mut diags);

@@ -413,6 +413,14 @@ fn param_fields(plan: &Plan) -> Vec<ParamField> {
                 let c = lit(c_in);
                 quote!(::cnn_runtime::NormalizationParams<#c>)
             }
+            Op::LayerNorm { .. } => {
+                let c = lit(c_in);
+                quote!(::cnn_runtime::LayerNormParams<#c>)
+            }
+            Op::LayerScale => {
+                let c = lit(c_in);
+                quote!(::cnn_runtime::LayerScaleParams<#c>)
+            }
             _ => continue,
         };
         fields.push(ParamField {
@@ -755,6 +763,20 @@ fn layer_statements(
                     });
                     quote!(::cnn_runtime::kernels::elementwise::normalize(y, #mean, #std, #invert);)
                 }
+                Op::LayerNorm {
+                    epsilon,
+                    center,
+                    scale,
+                    rms_scaling,
+                } => {
+                    let name = &field.expect("LayerNormalization has parameters").ident;
+                    let epsilon = Literal::f32_suffixed(*epsilon);
+                    quote!(::cnn_runtime::kernels::elementwise::layer_norm(y, &self.#name, #epsilon, #scale, #center, #rms_scaling);)
+                }
+                Op::LayerScale => {
+                    let name = &field.expect("LayerScale has parameters").ident;
+                    quote!(::cnn_runtime::kernels::elementwise::layer_scale(y, &self.#name);)
+                }
                 Op::AdaptedNormalization { invert } => {
                     let name = &field.expect("Normalization has parameters").ident;
                     quote!(::cnn_runtime::kernels::elementwise::normalize(y, &self.#name.mean, &self.#name.std(), #invert);)
@@ -848,6 +870,7 @@ fn layer_statements(
                 pad,
                 use_bias,
                 activation,
+                ..
             },
             Shape::Map { h, w, c },
             Shape::Map { h: oh, w: ow, .. },

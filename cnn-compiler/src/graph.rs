@@ -25,8 +25,16 @@ pub fn resolve(
 ) -> Option<Wiring> {
     let mut by_name: HashMap<&str, usize> = HashMap::new();
     by_name.insert(input_name, 0);
-    for (i, name) in names.iter().enumerate() {
-        by_name.entry(name.as_str()).or_insert(i + 1);
+    for (i, (name, layer)) in names.iter().zip(&spec.layers).enumerate() {
+        match &layer.scope {
+            // A nested model is read by its name: its last layer's output.
+            Some(scope) => {
+                by_name.insert(scope.name.as_str(), i + 1);
+            }
+            None => {
+                by_name.entry(name.as_str()).or_insert(i + 1);
+            }
+        }
     }
     let before = diags.len();
     let mut inputs = Vec::with_capacity(spec.layers.len());
@@ -121,9 +129,20 @@ pub fn check_all_used(
 /// tensor's new number. Keras lists a functional model's layers by depth
 /// (the longest path to the output), deepest first, and layers of one depth
 /// in the order a depth-first walk from the output, inputs in order, first
-/// reaches them. A chain keeps its order.
+/// reaches them. A chain keeps its order. A nested model is one node there,
+/// as Keras sees it: its layers stay together, in their order.
 pub fn keras_order(mut layers: Vec<PlannedLayer>, output: usize) -> (Vec<PlannedLayer>, usize) {
     let n = layers.len();
+    // Each tensor's node: itself, or the last layer of its nested model
+    // (which only that model's own layers read inside it).
+    let mut node: Vec<usize> = (0..=n).collect();
+    for t in (1..n).rev() {
+        if let (Some(a), Some(b)) = (&layers[t - 1].scope, &layers[t].scope) {
+            if a == b && layers[t].inputs.iter().any(|o| o.tensor == t) {
+                node[t] = node[t + 1];
+            }
+        }
+    }
     // Depth-first pre-order from the output.
     let mut first_seen = vec![usize::MAX; n + 1];
     let mut seen = 0;
@@ -142,11 +161,14 @@ pub fn keras_order(mut layers: Vec<PlannedLayer>, output: usize) -> (Vec<Planned
     let mut depth = vec![0usize; n + 1];
     for t in (1..=n).rev() {
         for operand in &layers[t - 1].inputs {
-            depth[operand.tensor] = depth[operand.tensor].max(depth[t] + 1);
+            let (from, to) = (node[operand.tensor], node[t]);
+            if from != to {
+                depth[from] = depth[from].max(depth[to] + 1);
+            }
         }
     }
     let mut order: Vec<usize> = (1..=n).collect();
-    order.sort_by_key(|&t| (std::cmp::Reverse(depth[t]), first_seen[t]));
+    order.sort_by_key(|&t| (std::cmp::Reverse(depth[node[t]]), first_seen[node[t]], t));
     let mut renumber = vec![0usize; n + 1];
     for (position, &t) in order.iter().enumerate() {
         renumber[t] = position + 1;

@@ -3,7 +3,7 @@
 //! summary read only this.
 
 use crate::diag::Loc;
-use crate::spec::{Activation, Class, Pair, PoolOp, Spanned};
+use crate::spec::{Activation, Class, Pair, PoolOp, Scope, Spanned};
 use proc_macro2::{Ident, TokenStream};
 use std::fmt;
 
@@ -106,6 +106,10 @@ pub enum Op {
         pad: Pad,
         use_bias: bool,
         activation: Activation,
+        /// A Conv2D with one input channel per group: its kernel is stored
+        /// as Conv2D's `(kh, kw, 1, c * multiplier)`, the same values in the
+        /// same order as the depthwise `(kh, kw, c, multiplier)`.
+        conv2d_kernel: bool,
     },
     /// Depthwise (no bias, linear), then a 1x1 convolution to `filters` with
     /// the bias and the activation.
@@ -137,6 +141,17 @@ pub enum Op {
         std: Vec<f32>,
         invert: bool,
     },
+    /// Per pixel over the channels: `x * inv + (beta - mean * inv)`, `inv =
+    /// gamma / sqrt(variance + epsilon)` (`scale` and `center` resolved:
+    /// with `rms_scaling` there is no `beta` and no centering).
+    LayerNorm {
+        epsilon: f32,
+        center: bool,
+        scale: bool,
+        rms_scaling: bool,
+    },
+    /// `x * gamma`, per channel.
+    LayerScale,
     /// [`Op::Normalization`] with the statistics adapted to data, held as
     /// weights: `mean`, `variance` and Keras' `count` (unused at inference).
     AdaptedNormalization {
@@ -175,6 +190,8 @@ impl Op {
             | Op::Rescaling { .. }
             | Op::Normalization { .. }
             | Op::AdaptedNormalization { .. }
+            | Op::LayerNorm { .. }
+            | Op::LayerScale
             | Op::Constant { .. } => OpMemory::Elementwise,
             _ => OpMemory::Compute,
         }
@@ -229,6 +246,8 @@ pub struct PlannedLayer {
     /// Multiply-accumulates per image.
     pub macs: u64,
     pub loc: Loc,
+    /// The nested model the layer belongs to, if any.
+    pub scope: Option<Scope>,
 }
 
 impl PlannedLayer {
@@ -238,8 +257,13 @@ impl PlannedLayer {
             Shape::Map { c, .. } => c,
             Shape::Vector(n) => n,
         };
+        // Keras' variable path: a nested model's layers are under its name.
+        let layer = match &self.scope {
+            Some(scope) => format!("{}.{}", scope.name, self.name),
+            None => self.name.clone(),
+        };
         let slot = |variable: &'static str, shape: Vec<usize>, present: bool| ParamSlot {
-            name: format!("{}.{variable}", self.name),
+            name: format!("{layer}.{variable}"),
             variable,
             shape,
             present,
@@ -264,11 +288,19 @@ impl PlannedLayer {
                 multiplier,
                 kernel,
                 use_bias,
+                conv2d_kernel,
                 ..
-            } => vec![
-                slot("kernel", vec![kernel.h, kernel.w, c_in, multiplier], true),
-                slot("bias", vec![c_in * multiplier], use_bias),
-            ],
+            } => {
+                let shape = if conv2d_kernel {
+                    vec![kernel.h, kernel.w, 1, c_in * multiplier]
+                } else {
+                    vec![kernel.h, kernel.w, c_in, multiplier]
+                };
+                vec![
+                    slot("kernel", shape, true),
+                    slot("bias", vec![c_in * multiplier], use_bias),
+                ]
+            }
             Op::SeparableConv2D {
                 filters,
                 multiplier,
@@ -294,6 +326,11 @@ impl PlannedLayer {
                 slot("moving_mean", vec![c_in], true),
                 slot("moving_variance", vec![c_in], true),
             ],
+            Op::LayerNorm { center, scale, .. } => vec![
+                slot("gamma", vec![c_in], scale),
+                slot("beta", vec![c_in], center),
+            ],
+            Op::LayerScale => vec![slot("gamma", vec![c_in], true)],
             Op::AdaptedNormalization { .. } => vec![
                 slot("mean", vec![c_in], true),
                 slot("variance", vec![c_in], true),
@@ -361,11 +398,15 @@ impl Plan {
         }
     }
 
-    /// The name `Connected to` prints for tensor `t`.
+    /// The name `Connected to` prints for tensor `t`: a nested model's
+    /// output is the model's.
     pub fn tensor_name(&self, t: usize) -> &str {
         match t {
             0 => &self.input_name,
-            t => &self.layers[t - 1].name,
+            t => match &self.layers[t - 1].scope {
+                Some(scope) => &scope.name,
+                None => &self.layers[t - 1].name,
+            },
         }
     }
 

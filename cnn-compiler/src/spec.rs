@@ -62,6 +62,21 @@ pub struct LayerSpec {
     pub inputs: Option<Vec<Spanned<Ref>>>,
     /// The layer's identifier (`Conv2D`), where shape errors about the layer point.
     pub loc: Loc,
+    /// The model this layer belongs to when that model is a layer of this
+    /// one (`None` for the model's own layers).
+    pub scope: Option<Scope>,
+}
+
+/// A model used as a layer of another (ConvNeXt's stem is a `Sequential`
+/// called inside a functional model): its layers run as the outer model's
+/// layers, Keras' summary shows it as one row, and their weights are named
+/// as Keras' variable paths: `{model}.{layer}.{variable}`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Scope {
+    /// The nested model's name (`convnext_tiny_stem`).
+    pub name: String,
+    /// Its class as Keras' summary prints it (`Sequential`).
+    pub class: &'static str,
 }
 
 /// A tensor a layer reads, as a front-end names it.
@@ -103,6 +118,9 @@ pub enum Class {
     UpSampling2D,
     Rescaling,
     Normalization,
+    LayerNormalization,
+    /// ConvNeXt's per-channel scale (a Keras-internal layer).
+    LayerScale,
     Reshape,
     Add,
     Multiply,
@@ -119,7 +137,7 @@ pub enum Class {
 }
 
 impl Class {
-    pub const ALL: [Class; 34] = [
+    pub const ALL: [Class; 36] = [
         Class::Conv2D,
         Class::MaxPooling2D,
         Class::AveragePooling2D,
@@ -145,6 +163,8 @@ impl Class {
         Class::UpSampling2D,
         Class::Rescaling,
         Class::Normalization,
+        Class::LayerNormalization,
+        Class::LayerScale,
         Class::Reshape,
         Class::Add,
         Class::Multiply,
@@ -184,6 +204,8 @@ impl Class {
             Class::UpSampling2D => "UpSampling2D",
             Class::Rescaling => "Rescaling",
             Class::Normalization => "Normalization",
+            Class::LayerNormalization => "LayerNormalization",
+            Class::LayerScale => "LayerScale",
             Class::Reshape => "Reshape",
             Class::Add => "Add",
             Class::Multiply | Class::MultiplyConstant => "Multiply",
@@ -227,6 +249,8 @@ impl Class {
             Class::UpSampling2D => &["UpSampling2D"],
             Class::Rescaling => &["Rescaling"],
             Class::Normalization => &["Normalization"],
+            Class::LayerNormalization => &["LayerNorm", "LayerNormalization"],
+            Class::LayerScale => &["LayerScale"],
             Class::Reshape => &["Reshape"],
             Class::Add => &["Add"],
             Class::Multiply => &["Multiply"],
@@ -314,6 +338,21 @@ pub enum LayerKind {
         axis: Spanned<i64>,
         statistics: Option<(Vec<f32>, Vec<f32>)>,
         invert: bool,
+    },
+    /// Keras' LayerNormalization over the channels (the last axis).
+    LayerNorm {
+        axis: Spanned<i64>,
+        epsilon: f32,
+        center: bool,
+        scale: bool,
+        /// Keras' deprecated option: scale by the inverse standard deviation
+        /// and `gamma` without centering.
+        rms_scaling: bool,
+    },
+    /// `x * gamma`, one weight per channel; `projection_dim` is the number
+    /// of channels.
+    LayerScale {
+        projection_dim: Spanned<usize>,
     },
     /// `x * scale + offset`.
     Rescaling {
@@ -416,6 +455,8 @@ pub struct Conv2DSpec {
     pub dilation: Spanned<Pair>,
     pub use_bias: bool,
     pub activation: Activation,
+    /// Channel groups, each convolved on its own (Keras' `groups`, 1 by default).
+    pub groups: Spanned<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

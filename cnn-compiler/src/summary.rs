@@ -21,18 +21,35 @@ pub fn render(plan: &Plan) -> String {
             "-".to_string(),
         ]);
     }
-    for layer in &plan.layers {
+    let mut i = 0;
+    while i < plan.layers.len() {
+        let layer = &plan.layers[i];
+        // A nested model is one row: its name and class, its last layer's
+        // output, its parameters, and what its first layer reads.
+        let run = match &layer.scope {
+            Some(scope) => plan.layers[i..]
+                .iter()
+                .take_while(|l| l.scope.as_ref() == Some(scope))
+                .count(),
+            None => 1,
+        };
+        let group = &plan.layers[i..i + run];
         let connected: Vec<String> = layer
             .inputs
             .iter()
             .map(|o| format!("{}[0][0]", printable(plan.tensor_name(o.tensor))))
             .collect();
+        let (name, class) = match &layer.scope {
+            Some(scope) => (scope.name.as_str(), scope.class),
+            None => (layer.name.as_str(), layer.class.keras_name()),
+        };
         rows.push([
-            format!("{} ({})", printable(&layer.name), layer.class.keras_name()),
-            layer.output.keras(),
-            group_thousands(layer.params),
+            format!("{} ({class})", printable(name)),
+            group[run - 1].output.keras(),
+            group_thousands(group.iter().map(|l| l.params).sum()),
             connected.join(", "),
         ]);
+        i += run;
     }
     let header = ["Layer (type)", "Output Shape", "Param #", "Connected to"];
     let mut out = format!("Model: \"{}\"\n", printable(&plan.model_name));

@@ -264,6 +264,7 @@ fn keras_applications_give_keras_summaries() {
     assert_eq!(
         names,
         [
+            "convnext_tiny",
             "densenet121",
             "efficientnet_b0",
             "efficientnet_v2_b0",

@@ -151,6 +151,34 @@ impl<const C: usize> BatchNormParams<C> {
     };
 }
 
+/// LayerNormalization's variables, per channel: `gamma` (scale) and `beta`
+/// (offset). A layer with `scale = false` or `center = false` leaves `gamma`
+/// or `beta` unused.
+#[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
+pub struct LayerNormParams<const C: usize> {
+    pub gamma: [f32; C],
+    pub beta: [f32; C],
+}
+
+impl<const C: usize> LayerNormParams<C> {
+    pub const ZERO: Self = LayerNormParams {
+        gamma: [0.0; C],
+        beta: [0.0; C],
+    };
+}
+
+/// ConvNeXt's LayerScale: one factor per channel, `gamma`.
+#[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
+pub struct LayerScaleParams<const C: usize> {
+    pub gamma: [f32; C],
+}
+
+impl<const C: usize> LayerScaleParams<C> {
+    pub const ZERO: Self = LayerScaleParams { gamma: [0.0; C] };
+}
+
 /// Normalization's statistics adapted to data (Keras' `adapt`), per channel:
 /// `mean`, `variance`, and the number of samples they came from (`count`,
 /// kept so that a file round-trips; inference does not read it).
@@ -225,3 +253,11 @@ unsafe impl<const C: usize> Plain for BatchNormParams<C> {}
 unsafe impl<const C: usize> Zeroable for NormalizationParams<C> {}
 // SAFETY: repr(C) with f32 arrays only.
 unsafe impl<const C: usize> Plain for NormalizationParams<C> {}
+// SAFETY: f32 arrays only.
+unsafe impl<const C: usize> Zeroable for LayerNormParams<C> {}
+// SAFETY: repr(C) with f32 arrays only.
+unsafe impl<const C: usize> Plain for LayerNormParams<C> {}
+// SAFETY: f32 arrays only.
+unsafe impl<const C: usize> Zeroable for LayerScaleParams<C> {}
+// SAFETY: repr(C) with f32 arrays only.
+unsafe impl<const C: usize> Plain for LayerScaleParams<C> {}

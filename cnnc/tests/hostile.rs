@@ -275,7 +275,7 @@ fn every_layer_it_cannot_read_is_reported_at_once() {
     // Both pooling layers, and an option of a convolution.
     let config = config
         .replace("\"MaxPooling2D\"", "\"MaxPooling3D\"")
-        .replacen("\"groups\": 1", "\"groups\": 2", 1);
+        .replacen("\"channels_last\"", "\"channels_first\"", 1);
     let path = dir.join("model.json");
     std::fs::write(&path, config).unwrap();
     let out = cnnc(&["--summary", path.to_str().unwrap()]);
@@ -288,7 +288,7 @@ fn every_layer_it_cannot_read_is_reported_at_once() {
     );
     assert!(err.contains("`max_pooling2d_1` (MaxPooling3D)"), "{err}");
     assert!(
-        err.contains("option `groups` = 2 is not supported yet"),
+        err.contains("option `data_format` = \"channels_first\" is not supported yet"),
         "{err}"
     );
 }

@@ -25,12 +25,22 @@ def save(model, name, inputs):
     with open(os.path.join(out, "summary.txt"), "w") as f:
         f.write(text if text.endswith("\n") else text + "\n")
     tensors = {}
-    for layer in model.layers:
+    add_weights(tensors, model.layers, "")
+    save_file(tensors, os.path.join(out, "weights.safetensors"))
+    outputs = model.predict(inputs, verbose=0).astype(np.float32)
+    save_file({"inputs": inputs, "outputs": outputs}, os.path.join(out, "io.safetensors"))
+
+
+def add_weights(tensors, layers, prefix):
+    """Every variable of `layers` as `{prefix}{layer}.{variable}`; a model used
+    as a layer (a nested Sequential) puts its layers under its name, as
+    Keras' variable paths do."""
+    for layer in layers:
+        if hasattr(layer, "layers"):
+            add_weights(tensors, layer.layers, f"{prefix}{layer.name}.")
+            continue
         names = variables(type(layer).__name__, layer.get_config())
         for variable, value in zip(names, layer.get_weights()):
             # Integers stay integers, as Keras keeps them (Normalization's count).
             dtype = value.dtype.newbyteorder("<") if value.dtype.kind in "iu" else "<f4"
-            tensors[f"{layer.name}.{variable}"] = np.array(value, dtype=dtype, order="C")
-    save_file(tensors, os.path.join(out, "weights.safetensors"))
-    outputs = model.predict(inputs, verbose=0).astype(np.float32)
-    save_file({"inputs": inputs, "outputs": outputs}, os.path.join(out, "io.safetensors"))
+            tensors[f"{prefix}{layer.name}.{variable}"] = np.array(value, dtype=dtype, order="C")

@@ -19,7 +19,7 @@ use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::names::closest;
 use crate::spec::{
     Activation, BatchNormSpec, Class, ConstantOp, Conv2DSpec, DenseSpec, DepthwiseSpec, LayerKind,
-    LayerSpec, ModelSpec, Padding, Pair, PoolOp, PoolSpec, Ref, SeparableSpec, Spanned,
+    LayerSpec, ModelSpec, Padding, Pair, PoolOp, PoolSpec, Ref, Scope, SeparableSpec, Spanned,
     LEAKY_RELU_LAYER_SLOPE,
 };
 use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
@@ -515,6 +515,7 @@ fn add_layer(spec: &mut ModelSpec, graph: &Tensors, item: Item, diags: &mut Diag
             name: None,
             inputs: None,
             loc,
+            scope: None,
         });
         return;
     };
@@ -546,6 +547,7 @@ fn add_layer(spec: &mut ModelSpec, graph: &Tensors, item: Item, diags: &mut Diag
         args: arguments(tokens, diags),
         inputs,
         loc,
+        scope: None,
     };
     let unknown_operand = diags.len() > before;
     let mut layer = layer_spec(call, diags);
@@ -565,6 +567,8 @@ pub struct LayerCall {
     pub inputs: Option<Vec<Spanned<Ref>>>,
     /// Where shape errors about the layer point.
     pub loc: Loc,
+    /// The nested model the layer belongs to, if any.
+    pub scope: Option<Scope>,
 }
 
 /// A layer's arguments checked against its class: every front-end's layers
@@ -576,6 +580,7 @@ pub fn layer_spec(call: LayerCall, diags: &mut Diagnostics) -> LayerSpec {
         args,
         inputs,
         loc,
+        scope,
     } = call;
     let mut args = Args::bind_values(&word, schema(class), args, diags);
     let name = args.take("name").and_then(|v| args.string(v, "name"));
@@ -595,6 +600,7 @@ pub fn layer_spec(call: LayerCall, diags: &mut Diagnostics) -> LayerSpec {
         name,
         inputs,
         loc,
+        scope,
     }
 }
 
@@ -645,6 +651,7 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
                 "strides",
                 "padding",
                 "dilation_rate",
+                "groups",
                 "use_bias",
                 "activation",
                 "name",
@@ -760,6 +767,16 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             keywords: &["size", "interpolation", "name"],
             aliases: &[],
         },
+        Class::LayerNormalization => &Schema {
+            positional: &["axis", "epsilon", "center", "scale"],
+            keywords: &["axis", "epsilon", "center", "scale", "rms_scaling", "name"],
+            aliases: &[],
+        },
+        Class::LayerScale => &Schema {
+            positional: &["init_values", "projection_dim"],
+            keywords: &["init_values", "projection_dim", "name"],
+            aliases: &[],
+        },
         Class::Rescaling => &Schema {
             positional: &["scale", "offset"],
             keywords: &["scale", "offset", "name"],
@@ -824,6 +841,10 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                     );
                 }
             }
+            let groups = match a.take("groups") {
+                Some(v) => a.size(v, "groups"),
+                None => Some(Spanned::new(1, loc)),
+            };
             let (padding, use_bias, activation) = (padding(a), use_bias(a), activation(a));
             LayerKind::Conv2D(Conv2DSpec {
                 filters: filters?,
@@ -833,6 +854,7 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 dilation: dilation.unwrap_or_else(|| ones.clone()),
                 use_bias,
                 activation,
+                groups: groups?,
             })
         }
         Class::MaxPooling2D | Class::AveragePooling2D => {
@@ -953,19 +975,43 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 right,
             }
         }
-        Class::Normalization => {
-            let axis = match a.take("axis") {
-                // Keras writes `axis` as a list: `[3]`.
-                Some(Spanned {
-                    value: Value::Tuple(items),
-                    loc,
-                }) if items.len() == 1 => {
-                    let item = items.into_iter().next()?;
-                    a.integer(item, "axis").map(|i| Spanned::new(i.value, loc))
-                }
-                Some(v) => a.integer(v, "axis"),
-                None => Some(Spanned::new(-1, loc)),
+        Class::LayerNormalization => {
+            let axis = channel_axis(a, loc);
+            let epsilon = match a.take("epsilon") {
+                Some(v) => a.number(v, "epsilon", 0.0..=f64::from(f32::MAX)),
+                None => Some(1e-3),
             };
+            let mut flag = |key: &str, default: bool| match a.take(key) {
+                Some(v) => a.boolean(v, key),
+                None => Some(default),
+            };
+            let (center, scale, rms_scaling) = (
+                flag("center", true),
+                flag("scale", true),
+                flag("rms_scaling", false),
+            );
+            LayerKind::LayerNorm {
+                axis: axis?,
+                epsilon: epsilon?,
+                center: center?,
+                scale: scale?,
+                rms_scaling: rms_scaling?,
+            }
+        }
+        Class::LayerScale => {
+            // The initial value of `gamma`: training only.
+            if let Some(v) = a.take("init_values") {
+                a.number(v, "init_values", -f64::from(f32::MAX)..=f64::from(f32::MAX))?;
+            }
+            let projection_dim = a
+                .require("projection_dim", loc, "the number of channels")
+                .and_then(|v| a.size(v, "projection_dim"));
+            LayerKind::LayerScale {
+                projection_dim: projection_dim?,
+            }
+        }
+        Class::Normalization => {
+            let axis = channel_axis(a, loc);
             // `None` when not given; `Some(None)` when not numbers (reported).
             let mut numbers = |key: &str| -> Option<Option<Vec<f32>>> {
                 let v = a.take(key)?;
@@ -1193,6 +1239,22 @@ fn use_bias(a: &mut Args) -> bool {
     a.take("use_bias")
         .and_then(|v| a.boolean(v, "use_bias"))
         .unwrap_or(true)
+}
+
+/// A normalization's `axis`: a number, or Keras' list of one (`[3]`, `[-1]`);
+/// the last axis (-1) by default.
+fn channel_axis(a: &mut Args, loc: Loc) -> Option<Spanned<i64>> {
+    match a.take("axis") {
+        Some(Spanned {
+            value: Value::Tuple(items),
+            loc,
+        }) if items.len() == 1 => {
+            let item = items.into_iter().next()?;
+            a.integer(item, "axis").map(|i| Spanned::new(i.value, loc))
+        }
+        Some(v) => a.integer(v, "axis"),
+        None => Some(Spanned::new(-1, loc)),
+    }
 }
 
 fn activation(a: &mut Args) -> Activation {

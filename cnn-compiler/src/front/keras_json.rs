@@ -9,7 +9,7 @@ use super::args::Arg;
 use super::dsl::{layer_spec, LayerCall};
 use super::value::Value as Dsl;
 use crate::diag::{Diagnostics, Loc};
-use crate::spec::{Class, ModelSpec, Ref, Spanned};
+use crate::spec::{Class, ModelSpec, Ref, Scope, Spanned};
 use proc_macro2::{Ident, Span, TokenStream};
 use serde_json::{Map, Value};
 
@@ -274,6 +274,17 @@ fn functional(
         if sources.is_empty() {
             return Err(context("reads no tensor".to_string()));
         }
+        if class == "Sequential" {
+            let inputs = sources
+                .into_iter()
+                .map(|s| Spanned::new(Ref::Name(s), Loc::default()))
+                .collect();
+            nested_sequential(layer_name, config, inputs, &mut model.layers, unsupported)
+                .map_err(context)?;
+            known.insert(layer_name);
+            last = Some(layer_name);
+            continue;
+        }
         let call = match constant {
             Some(call) => Ok(call),
             None => {
@@ -304,6 +315,66 @@ fn functional(
             outputs.len()
         )),
     }
+}
+
+/// A `Sequential` model called as a layer (ConvNeXt's stem and downsampling
+/// blocks): its layers, in order, the first reading `inputs`, each in the
+/// nested model's scope. What a layer cannot be read for goes to
+/// `unsupported`, naming the model and the layer.
+fn nested_sequential(
+    name: &str,
+    config: &Map<String, Value>,
+    inputs: Vec<Spanned<Ref>>,
+    layers: &mut Vec<LayerCall>,
+    unsupported: &mut Vec<String>,
+) -> Result<(), String> {
+    let inner = config
+        .get("layers")
+        .and_then(Value::as_array)
+        .ok_or("the nested Sequential model has no `layers` list")?;
+    let scope = Scope {
+        name: name.to_string(),
+        class: "Sequential",
+    };
+    let mut inputs = Some(inputs);
+    let mut read_any = false;
+    for (j, layer) in inner.iter().enumerate() {
+        let (class, config, layer_name) = layer_parts(layer)?;
+        if class == "InputLayer" {
+            continue;
+        }
+        if matches!(class, "Sequential" | "Functional" | "Model") {
+            return Err(format!(
+                "its layer {} `{layer_name}` is a {class} model: a model nested in a nested model is not supported yet",
+                j + 1
+            ));
+        }
+        // The first layer reads what the model is called on, each other
+        // layer the one before it.
+        let reads = inputs
+            .take()
+            .unwrap_or_else(|| vec![Spanned::new(Ref::Layer(layers.len() - 1), Loc::default())]);
+        match layer_call(class, config, Some(reads)) {
+            Ok(mut call) => {
+                call.scope = Some(scope.clone());
+                layers.push(call);
+            }
+            Err(e) => {
+                unsupported.push(format!(
+                    "layer `{layer_name}` ({class}) of the nested model `{name}`: {e}"
+                ));
+                // Stands as read, so that the model's other layers are reported too.
+                let mut stand_in = layer_call("Dropout", &Map::new(), None)?;
+                stand_in.scope = Some(scope.clone());
+                layers.push(stand_in);
+            }
+        }
+        read_any = true;
+    }
+    if !read_any {
+        return Err("the nested Sequential model has no layers".to_string());
+    }
+    Ok(())
 }
 
 /// The layer names in `output_layers`: `["dense", 0, 0]` or a list of those.
@@ -480,7 +551,6 @@ fn layer_call(
         let harmless = match (class, key, value) {
             (_, "data_format", Value::String(f)) => f == "channels_last",
             (_, "data_format", Value::Null) => true,
-            ("Conv2D", "groups", v) => v.as_u64() == Some(1),
             ("Softmax", "axis", v) => v.as_i64() == Some(-1) || v == &serde_json::json!([-1]),
             ("BatchNormalization", "synchronized" | "renorm", v) => v == &Value::Bool(false),
             ("BatchNormalization", "renorm_clipping", Value::Null) => true,
@@ -506,6 +576,7 @@ fn layer_call(
         args,
         inputs,
         loc: Loc::default(),
+        scope: None,
     })
 }
 
@@ -583,6 +654,7 @@ fn constant_op_call(
             Loc::default(),
         )]),
         loc: Loc::default(),
+        scope: None,
     }))
 }
 

@@ -968,6 +968,7 @@ impl Builder {
             args,
             inputs,
             loc: Loc::default(),
+            scope: None,
         });
         self.layers.push(call.func_pos);
         Ok(())
@@ -1329,6 +1330,8 @@ fn keras_positional(class: &str) -> &'static [&'static str] {
         "UpSampling2D" => &["size", "data_format", "interpolation"],
         "Rescaling" => &["scale", "offset"],
         "Normalization" => &["axis", "mean", "variance", "invert"],
+        "LayerNormalization" => &["axis", "epsilon", "center", "scale"],
+        "LayerScale" => &["init_values", "projection_dim"],
         "Reshape" => &["target_shape"],
         "Concatenate" => &["axis"],
         "CustomScaleLayer" => &["scale"],

@@ -3,7 +3,7 @@
 //! the loops run over contiguous values for the compiler to vectorise.
 
 use crate::memory::{flat, flat_mut, Plain};
-use crate::params::BatchNormParams;
+use crate::params::{BatchNormParams, LayerNormParams, LayerScaleParams};
 
 /// Keras' BatchNormalization at inference, in place, over the last axis of a
 /// tensor of `C` channels, computed as TensorFlow does:
@@ -29,6 +29,67 @@ pub fn batch_norm<T: Plain, const C: usize>(
     for pixel in flat_mut(values).chunks_exact_mut(C) {
         for ((x, m), a) in pixel.iter_mut().zip(&affine.scale).zip(&affine.shift) {
             *x = *x * m + a;
+        }
+    }
+}
+
+/// Keras' LayerNormalization over the channels (the last axis), in place,
+/// pixel by pixel, in TensorFlow's order of operations: the pixel's `mean`
+/// and `variance` (the mean of `(x - mean)²`), `inv = gamma / sqrt(variance
+/// + epsilon)`, then `x * inv + (beta - mean * inv)`. `scale = false` takes
+/// `gamma` as 1 and `center = false` `beta` as 0. With `rms_scaling` (Keras'
+/// option, which divides by the same standard deviation but does not center):
+/// `x * gamma / sqrt(variance + epsilon)`.
+///
+/// ```
+/// use cnn_runtime::{kernels::elementwise::layer_norm, LayerNormParams};
+///
+/// let params = LayerNormParams { gamma: [1.0; 4], beta: [0.0; 4] };
+/// let mut pixel = [1.0f32, 2.0, 3.0, 4.0];
+/// layer_norm(&mut pixel, &params, 0.0, true, true, false);
+/// let sd = 1.25f32.sqrt();
+/// assert_eq!(pixel.map(|x| (x * sd * 1e5).round()), [-150000.0, -50000.0, 50000.0, 150000.0]);
+/// ```
+#[inline]
+pub fn layer_norm<T: Plain, const C: usize>(
+    values: &mut T,
+    params: &LayerNormParams<C>,
+    epsilon: f32,
+    scale: bool,
+    center: bool,
+    rms_scaling: bool,
+) {
+    const {
+        assert!(C > 0, "at least one channel");
+        assert!(
+            (core::mem::size_of::<T>() / 4).is_multiple_of(C),
+            "the tensor is made of whole pixels of C channels"
+        );
+    }
+    let n = C as f32;
+    for pixel in flat_mut(values).chunks_exact_mut(C) {
+        let mean = pixel.iter().sum::<f32>() / n;
+        let variance = pixel.iter().map(|x| (x - mean) * (x - mean)).sum::<f32>() / n;
+        let inv = 1.0 / libm::sqrtf(variance + epsilon);
+        for (k, x) in pixel.iter_mut().enumerate() {
+            let gamma = if scale { params.gamma[k] } else { 1.0 };
+            let beta = if center { params.beta[k] } else { 0.0 };
+            let inv = inv * gamma;
+            *x = if rms_scaling {
+                *x * inv
+            } else {
+                *x * inv + (-mean * inv + beta)
+            };
+        }
+    }
+}
+
+/// ConvNeXt's LayerScale, in place: each value of channel `k` times `gamma[k]`.
+#[inline]
+pub fn layer_scale<T: Plain, const C: usize>(values: &mut T, params: &LayerScaleParams<C>) {
+    for pixel in flat_mut(values).chunks_exact_mut(C) {
+        for (x, g) in pixel.iter_mut().zip(&params.gamma) {
+            *x *= g;
         }
     }
 }

@@ -406,7 +406,7 @@ def variables(class_name, config):
         return (["gamma"] if config.get("scale", True) or rms else []) \
             + (["beta"] if config.get("center", True) and not rms else [])
     if class_name == "LayerScale":
-        return ["variable"]  # unnamed in Keras: its path is `{layer}/variable`
+        return ["gamma"]
     if class_name == "BatchNormalization":
         return (["gamma"] if config.get("scale", True) else []) \
             + (["beta"] if config.get("center", True) else []) + ["moving_mean", "moving_variance"]

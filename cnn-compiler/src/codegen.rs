@@ -467,7 +467,7 @@ fn tensor_accessors(fields: &[ParamField]) -> (Vec<TokenStream>, Vec<TokenStream
         .flat_map(|f| f.slots.iter().filter(|s| s.present).map(move |s| (f, s)));
     for (index, (f, slot)) in present.enumerate() {
         let name = &f.ident;
-        let member = Ident::new(slot.member, Span::call_site());
+        let member = Ident::new(slot.variable, Span::call_site());
         let i = lit(index);
         refs.push(quote!(#i => ::core::option::Option::Some(::cnn_runtime::memory::flat(&self.#name.#member)),));
         muts.push(quote!(#i => ::core::option::Option::Some(::cnn_runtime::memory::flat_mut(&mut self.#name.#member)),));

@@ -224,9 +224,6 @@ pub struct ParamSlot {
     pub name: String,
     /// The variable's name alone (`kernel`, `moving_mean`, ...).
     pub variable: &'static str,
-    /// The parameter block's field holding it: the variable's name, except
-    /// where Keras' is not one (LayerScale's unnamed `variable` is `gamma`).
-    pub member: &'static str,
     pub shape: Vec<usize>,
     pub present: bool,
 }
@@ -268,11 +265,6 @@ impl PlannedLayer {
         let slot = |variable: &'static str, shape: Vec<usize>, present: bool| ParamSlot {
             name: format!("{layer}.{variable}"),
             variable,
-            member: if variable == "variable" {
-                "gamma"
-            } else {
-                variable
-            },
             shape,
             present,
         };
@@ -338,9 +330,7 @@ impl PlannedLayer {
                 slot("gamma", vec![c_in], scale),
                 slot("beta", vec![c_in], center),
             ],
-            // ConvNeXt's LayerScale names its weight nothing: Keras' path
-            // is `{layer}/variable`.
-            Op::LayerScale => vec![slot("variable", vec![c_in], true)],
+            Op::LayerScale => vec![slot("gamma", vec![c_in], true)],
             Op::AdaptedNormalization { .. } => vec![
                 slot("mean", vec![c_in], true),
                 slot("variance", vec![c_in], true),

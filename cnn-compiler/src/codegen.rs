@@ -582,13 +582,16 @@ fn small_window(kh: usize, kw: usize, c_in: usize, dilation: [usize; 2]) -> bool
 
 fn activation_tokens(f: Activation) -> TokenStream {
     match f {
-        Activation::Linear | Activation::Softmax => quote!(::cnn_runtime::activation::Linear),
+        Activation::Linear | Activation::Softmax | Activation::LogSoftmax => {
+            quote!(::cnn_runtime::activation::Linear)
+        }
         Activation::Relu => quote!(::cnn_runtime::activation::Relu),
         Activation::Relu6 => quote!(::cnn_runtime::activation::Relu6),
         Activation::Sigmoid => quote!(::cnn_runtime::activation::Sigmoid),
         Activation::Tanh => quote!(::cnn_runtime::activation::Tanh),
         Activation::Elu => quote!(::cnn_runtime::activation::Elu),
         Activation::Gelu => quote!(::cnn_runtime::activation::Gelu),
+        Activation::GeluTanh => quote!(::cnn_runtime::activation::GeluTanh),
         Activation::Swish => quote!(::cnn_runtime::activation::Swish),
         Activation::HardSigmoid => quote!(::cnn_runtime::activation::HardSigmoid),
         Activation::HardSilu => quote!(::cnn_runtime::activation::HardSwish),
@@ -633,21 +636,25 @@ fn activation_tokens(f: Activation) -> TokenStream {
     }
 }
 
-/// Softmax over the last axis of `y` (of `shape`), if `f` is softmax.
+/// Softmax (or log_softmax) over the last axis of `y` (of `shape`), if `f`
+/// is one.
 fn softmax_pass(f: Activation, shape: Shape) -> TokenStream {
-    if f != Activation::Softmax {
-        return TokenStream::new();
-    }
     let group = lit(*shape.dims().last().expect("shapes have a dimension"));
-    quote! {
-        ::cnn_runtime::activation::softmax_groups(::cnn_runtime::memory::flat_mut(y), #group);
+    match f {
+        Activation::Softmax => quote! {
+            ::cnn_runtime::activation::softmax_groups(::cnn_runtime::memory::flat_mut(y), #group);
+        },
+        Activation::LogSoftmax => quote! {
+            ::cnn_runtime::activation::log_softmax_groups(::cnn_runtime::memory::flat_mut(y), #group);
+        },
+        _ => TokenStream::new(),
     }
 }
 
 /// `f` applied to `y` (of `shape`) in place.
 fn activation_in_place(f: Activation, shape: Shape) -> TokenStream {
     match f {
-        Activation::Softmax => softmax_pass(f, shape),
+        Activation::Softmax | Activation::LogSoftmax => softmax_pass(f, shape),
         Activation::Linear => TokenStream::new(),
         f => {
             let act = activation_tokens(f);

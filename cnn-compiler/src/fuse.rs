@@ -84,7 +84,7 @@ pub fn fusions(plan: &Plan, memory: &MemoryPlan) -> Fusions {
         }
         if let Some(k) = sole_reader(last + 1) {
             match plan.layers[k].op {
-                Op::Activation(f) if !matches!(f, Activation::Linear | Activation::Softmax) => {
+                Op::Activation(f) if f != Activation::Linear && !f.per_vector() => {
                     fusion.activation = Some(f);
                     last = k;
                 }

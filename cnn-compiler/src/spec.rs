@@ -134,10 +134,124 @@ pub enum Class {
     SubtractConstant,
     MultiplyConstant,
     TrueDivideConstant,
+    /// An activation function called on a tensor (`keras.ops.gelu(x)`).
+    Op(OpActivation),
+}
+
+/// Keras 3's activation functions called on a tensor (`keras.ops.gelu(x,
+/// approximate=True)`), which `model.to_json()` writes as op nodes of
+/// `keras.src.ops.nn` (`keras.src.ops.numpy` for `Tanh` and `Exp`) and the
+/// summary lists under their class names; the DSL writes them the same way
+/// (`Gelu(approximate = true)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OpActivation {
+    Relu,
+    Relu6,
+    Sigmoid,
+    Silu,
+    Gelu,
+    Elu,
+    Selu,
+    Softplus,
+    Softsign,
+    HardSigmoid,
+    HardSilu,
+    LeakyRelu,
+    LogSoftmax,
+    LogSigmoid,
+    Celu,
+    HardTanh,
+    HardShrink,
+    SoftShrink,
+    TanhShrink,
+    Squareplus,
+    SparsePlus,
+    SparseSigmoid,
+    Tanh,
+    Exp,
+}
+
+impl OpActivation {
+    pub const ALL: [OpActivation; 24] = [
+        OpActivation::Relu,
+        OpActivation::Relu6,
+        OpActivation::Sigmoid,
+        OpActivation::Silu,
+        OpActivation::Gelu,
+        OpActivation::Elu,
+        OpActivation::Selu,
+        OpActivation::Softplus,
+        OpActivation::Softsign,
+        OpActivation::HardSigmoid,
+        OpActivation::HardSilu,
+        OpActivation::LeakyRelu,
+        OpActivation::LogSoftmax,
+        OpActivation::LogSigmoid,
+        OpActivation::Celu,
+        OpActivation::HardTanh,
+        OpActivation::HardShrink,
+        OpActivation::SoftShrink,
+        OpActivation::TanhShrink,
+        OpActivation::Squareplus,
+        OpActivation::SparsePlus,
+        OpActivation::SparseSigmoid,
+        OpActivation::Tanh,
+        OpActivation::Exp,
+    ];
+
+    /// Keras' class name, which is also the DSL's.
+    pub fn keras_name(self) -> &'static str {
+        self.names()[0]
+    }
+
+    fn names(self) -> &'static [&'static str] {
+        match self {
+            OpActivation::Relu => &["Relu"],
+            OpActivation::Relu6 => &["Relu6"],
+            OpActivation::Sigmoid => &["Sigmoid"],
+            OpActivation::Silu => &["Silu"],
+            OpActivation::Gelu => &["Gelu"],
+            OpActivation::Elu => &["Elu"],
+            OpActivation::Selu => &["Selu"],
+            OpActivation::Softplus => &["Softplus"],
+            OpActivation::Softsign => &["Softsign"],
+            OpActivation::HardSigmoid => &["HardSigmoid"],
+            OpActivation::HardSilu => &["HardSilu"],
+            OpActivation::LeakyRelu => &["LeakyRelu"],
+            OpActivation::LogSoftmax => &["LogSoftmax"],
+            OpActivation::LogSigmoid => &["LogSigmoid"],
+            OpActivation::Celu => &["Celu"],
+            OpActivation::HardTanh => &["HardTanh"],
+            OpActivation::HardShrink => &["HardShrink"],
+            OpActivation::SoftShrink => &["SoftShrink"],
+            OpActivation::TanhShrink => &["TanhShrink"],
+            OpActivation::Squareplus => &["Squareplus"],
+            OpActivation::SparsePlus => &["SparsePlus"],
+            OpActivation::SparseSigmoid => &["SparseSigmoid"],
+            OpActivation::Tanh => &["Tanh"],
+            OpActivation::Exp => &["Exp"],
+        }
+    }
 }
 
 impl Class {
-    pub const ALL: [Class; 36] = [
+    pub const ALL: [Class; 36 + OpActivation::ALL.len()] = {
+        let layers = Class::LAYERS;
+        let mut all = [Class::Conv2D; 36 + OpActivation::ALL.len()];
+        let mut i = 0;
+        while i < all.len() {
+            all[i] = if i < layers.len() {
+                layers[i]
+            } else {
+                Class::Op(OpActivation::ALL[i - layers.len()])
+            };
+            i += 1;
+        }
+        all
+    };
+
+    /// Every class but the activation ops.
+    const LAYERS: [Class; 36] = [
         Class::Conv2D,
         Class::MaxPooling2D,
         Class::AveragePooling2D,
@@ -214,6 +328,7 @@ impl Class {
             Class::TrueDivideConstant => "TrueDivide",
             Class::Concatenate => "Concatenate",
             Class::CustomScaleLayer => "CustomScaleLayer",
+            Class::Op(op) => op.keras_name(),
         }
     }
 
@@ -260,6 +375,7 @@ impl Class {
             Class::TrueDivideConstant => &["TrueDivideConstant"],
             Class::Concatenate => &["Concatenate"],
             Class::CustomScaleLayer => &["CustomScaleLayer"],
+            Class::Op(op) => op.names(),
         }
     }
 
@@ -500,12 +616,16 @@ pub enum Activation {
     Tanh,
     /// Over the last axis: per pixel over channels on a feature map.
     Softmax,
+    /// `x - log(sum(e^x))` over the last axis, as softmax.
+    LogSoftmax,
     /// `x` for `x >= 0`, else `slope * x`.
     LeakyRelu(f32),
     /// alpha = 1.
     Elu,
     /// The exact erf form (Keras' default), not the tanh approximation.
     Gelu,
+    /// The tanh approximation (`keras.ops.gelu`'s default).
+    GeluTanh,
     /// `x * sigmoid(x)`, also called silu.
     Swish,
     /// Keras 3's: `relu6(x + 3) / 6`.
@@ -548,6 +668,14 @@ pub enum Activation {
     },
 }
 
+impl Activation {
+    /// Computed over whole vectors of the last axis (softmax, log_softmax),
+    /// not value by value: no kernel fuses it.
+    pub fn per_vector(self) -> bool {
+        matches!(self, Activation::Softmax | Activation::LogSoftmax)
+    }
+}
+
 /// The `leaky_relu` activation argument's slope; the `LeakyReLU` layer's default differs.
 pub const LEAKY_RELU_ACTIVATION_SLOPE: f32 = 0.2;
 /// The `LeakyReLU` layer's default `negative_slope`.
@@ -555,13 +683,14 @@ pub const LEAKY_RELU_LAYER_SLOPE: f32 = 0.3;
 
 impl Activation {
     /// The names accepted for activations, as identifiers or strings.
-    pub const NAMES: [&'static str; 29] = [
+    pub const NAMES: [&'static str; 30] = [
         "linear",
         "relu",
         "relu6",
         "sigmoid",
         "tanh",
         "softmax",
+        "log_softmax",
         "leaky_relu",
         "elu",
         "gelu",
@@ -595,6 +724,7 @@ impl Activation {
             "sigmoid" => Activation::Sigmoid,
             "tanh" => Activation::Tanh,
             "softmax" => Activation::Softmax,
+            "log_softmax" => Activation::LogSoftmax,
             "leaky_relu" => Activation::LeakyRelu(LEAKY_RELU_ACTIVATION_SLOPE),
             "elu" => Activation::Elu,
             "gelu" => Activation::Gelu,
@@ -629,6 +759,8 @@ impl fmt::Display for Activation {
             Activation::Sigmoid => f.write_str("sigmoid"),
             Activation::Tanh => f.write_str("tanh"),
             Activation::Softmax => f.write_str("softmax"),
+            Activation::LogSoftmax => f.write_str("log_softmax"),
+            Activation::GeluTanh => f.write_str("gelu(approximate = true)"),
             Activation::LeakyRelu(slope) => write!(f, "leaky_relu({slope})"),
             Activation::Elu => f.write_str("elu"),
             Activation::Gelu => f.write_str("gelu"),

@@ -150,8 +150,10 @@ fn unsupported_keras_constructs_are_named() {
         error(config.replacen("\"MaxPooling2D\"", "\"MaxPooling3D\"", 1)),
         "layer 3 `max_pooling2d` (MaxPooling3D): MaxPooling3D is not supported yet"
     );
-    assert!(error(config.replacen("\"channels_last\"", "\"channels_first\"", 1))
-        .contains("option `data_format` = \"channels_first\" is not supported yet"));
+    assert!(
+        error(config.replacen("\"channels_last\"", "\"channels_first\"", 1))
+            .contains("option `data_format` = \"channels_first\" is not supported yet")
+    );
     assert!(error("{".to_string()).starts_with("not valid JSON"));
 }
 

@@ -86,6 +86,11 @@ activation!(
     Gelu, |x| 0.5 * x * (1.0 + libm::erff(x * core::f32::consts::FRAC_1_SQRT_2))
 );
 activation!(
+    /// GELU's tanh approximation (`keras.ops.gelu`'s default), as TensorFlow
+    /// computes it: `0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))`.
+    GeluTanh, |x| 0.5 * x * (1.0 + libm::tanhf(0.797_884_6 * (x + 0.044_715 * (x * x * x))))
+);
+activation!(
     /// `x * sigmoid(x)`, also called silu.
     Swish, |x| x * sigmoid(x)
 );
@@ -268,6 +273,24 @@ pub fn softmax_groups(values: &mut [f32], group: usize) {
         let scale = 1.0 / sum;
         for v in chunk.iter_mut() {
             *v *= scale;
+        }
+    }
+}
+
+/// Log-softmax over consecutive groups of `group` values (the last axis),
+/// in place, as TensorFlow computes it: `(x - max) - log(sum(e^(x - max)))`.
+/// A NaN in a group makes the whole group NaN.
+#[inline]
+pub fn log_softmax_groups(values: &mut [f32], group: usize) {
+    if group == 0 {
+        return;
+    }
+    for chunk in values.chunks_exact_mut(group) {
+        let max = chunk.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+        let sum: f32 = chunk.iter().map(|v| libm::expf(v - max)).sum();
+        let log_sum = libm::logf(sum);
+        for v in chunk.iter_mut() {
+            *v = (*v - max) - log_sum;
         }
     }
 }

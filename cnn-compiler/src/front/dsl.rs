@@ -19,8 +19,8 @@ use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::names::closest;
 use crate::spec::{
     Activation, BatchNormSpec, Class, ConstantOp, Conv2DSpec, DenseSpec, DepthwiseSpec, LayerKind,
-    LayerSpec, ModelSpec, Padding, Pair, PoolOp, PoolSpec, Ref, Scope, SeparableSpec, Spanned,
-    LEAKY_RELU_LAYER_SLOPE,
+    LayerSpec, ModelSpec, OpActivation, Padding, Pair, PoolOp, PoolSpec, Ref, Scope, SeparableSpec,
+    Spanned, LEAKY_RELU_ACTIVATION_SLOPE, LEAKY_RELU_LAYER_SLOPE,
 };
 use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -772,6 +772,7 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             keywords: &["axis", "epsilon", "center", "scale", "rms_scaling", "name"],
             aliases: &[],
         },
+        Class::Op(op) => op_schema(op),
         Class::LayerScale => &Schema {
             positional: &["init_values", "projection_dim"],
             keywords: &["init_values", "projection_dim", "name"],
@@ -998,6 +999,7 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 rms_scaling: rms_scaling?,
             }
         }
+        Class::Op(op) => LayerKind::Activation(op_activation(op, a)?),
         Class::LayerScale => {
             // The initial value of `gamma`: training only.
             if let Some(v) = a.take("init_values") {
@@ -1239,6 +1241,127 @@ fn use_bias(a: &mut Args) -> bool {
     a.take("use_bias")
         .and_then(|v| a.boolean(v, "use_bias"))
         .unwrap_or(true)
+}
+
+/// The options of an activation op: those of its `keras.ops` function.
+fn op_schema(op: OpActivation) -> &'static Schema {
+    macro_rules! schema {
+        ($($k:expr),*) => {
+            &Schema { positional: &[$($k),*], keywords: &[$($k,)* "name"], aliases: &[] }
+        };
+    }
+    match op {
+        OpActivation::Gelu => schema!("approximate"),
+        OpActivation::LeakyRelu => schema!("negative_slope"),
+        OpActivation::Elu | OpActivation::Celu => schema!("alpha"),
+        OpActivation::HardShrink | OpActivation::SoftShrink => schema!("threshold"),
+        OpActivation::LogSoftmax => schema!("axis"),
+        _ => schema!(),
+    }
+}
+
+/// The function an activation op computes, with `keras.ops`' defaults
+/// (`gelu` is the tanh approximation unless `approximate = false`); an
+/// option this compiler does not compute (another `alpha`, `threshold` or
+/// `axis`) is an error.
+fn op_activation(op: OpActivation, a: &mut Args) -> Option<Activation> {
+    let fixed = |key: &str, value: f64, a: &mut Args| -> Option<()> {
+        let Some(v) = a.take(key) else {
+            return Some(());
+        };
+        let loc = v.loc;
+        let given = a.number(v, key, -f64::from(f32::MAX)..=f64::from(f32::MAX))?;
+        if f64::from(given) != value {
+            a.diags().push(
+                Diagnostic::new(
+                    loc,
+                    format!("`{key}` = {given} is not supported: only {value}"),
+                )
+                .help(format!(
+                    "{} is computed with Keras' default, {key} = {value}",
+                    op.keras_name()
+                )),
+            );
+            return None;
+        }
+        Some(())
+    };
+    Some(match op {
+        OpActivation::Relu => Activation::Relu,
+        OpActivation::Relu6 => Activation::Relu6,
+        OpActivation::Sigmoid => Activation::Sigmoid,
+        OpActivation::Silu => Activation::Swish,
+        OpActivation::Gelu => {
+            let approximate = match a.take("approximate") {
+                Some(v) => a.boolean(v, "approximate")?,
+                None => true,
+            };
+            if approximate {
+                Activation::GeluTanh
+            } else {
+                Activation::Gelu
+            }
+        }
+        OpActivation::Elu => {
+            fixed("alpha", 1.0, a)?;
+            Activation::Elu
+        }
+        OpActivation::Celu => {
+            fixed("alpha", 1.0, a)?;
+            Activation::Celu
+        }
+        OpActivation::Selu => Activation::Selu,
+        OpActivation::Softplus => Activation::Softplus,
+        OpActivation::Softsign => Activation::Softsign,
+        OpActivation::HardSigmoid => Activation::HardSigmoid,
+        OpActivation::HardSilu => Activation::HardSilu,
+        OpActivation::LeakyRelu => {
+            let slope = match a.take("negative_slope") {
+                Some(v) => a.number(
+                    v,
+                    "negative_slope",
+                    -f64::from(f32::MAX)..=f64::from(f32::MAX),
+                )?,
+                None => LEAKY_RELU_ACTIVATION_SLOPE,
+            };
+            Activation::LeakyRelu(slope)
+        }
+        OpActivation::LogSoftmax => {
+            if let Some(v) = a.take("axis") {
+                let axis = a.integer(v, "axis")?;
+                if axis.value != -1 {
+                    a.diags().push(
+                        Diagnostic::new(
+                            axis.loc,
+                            format!(
+                                "log_softmax over axis {} is not supported: only the last axis",
+                                axis.value
+                            ),
+                        )
+                        .help("write `axis = -1` (the default)"),
+                    );
+                    return None;
+                }
+            }
+            Activation::LogSoftmax
+        }
+        OpActivation::LogSigmoid => Activation::LogSigmoid,
+        OpActivation::HardTanh => Activation::HardTanh,
+        OpActivation::HardShrink => {
+            fixed("threshold", 0.5, a)?;
+            Activation::HardShrink
+        }
+        OpActivation::SoftShrink => {
+            fixed("threshold", 0.5, a)?;
+            Activation::SoftShrink
+        }
+        OpActivation::TanhShrink => Activation::TanhShrink,
+        OpActivation::Squareplus => Activation::Squareplus,
+        OpActivation::SparsePlus => Activation::SparsePlus,
+        OpActivation::SparseSigmoid => Activation::SparseSigmoid,
+        OpActivation::Tanh => Activation::Tanh,
+        OpActivation::Exp => Activation::Exponential,
+    })
 }
 
 /// A normalization's `axis`: a number, or Keras' list of one (`[3]`, `[-1]`);

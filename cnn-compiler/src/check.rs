@@ -446,6 +446,7 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
         }
     };
     match kind {
+        LayerKind::Conv2DTranspose(t) => conv2d_transpose(t, class, input),
         LayerKind::Conv2D(conv) if conv.groups.value != 1 => grouped_conv2d(conv, class, input),
         LayerKind::Conv2D(conv) => {
             let (h, w, c) = feature_map(input, class, None)?;
@@ -909,6 +910,129 @@ struct Window {
     oh: usize,
     ow: usize,
     pad: Pad,
+}
+
+/// Keras' Conv2DTranspose: the output size along one axis and the rows (or
+/// columns) cut off its start, as TensorFlow computes them for the
+/// convolution it is the gradient of; `None` with the reason when that
+/// convolution would not give back the input size.
+fn transpose_axis(
+    size: usize,
+    kernel: usize,
+    stride: usize,
+    dilation: usize,
+    padding: Padding,
+    output_padding: Option<usize>,
+) -> Result<(usize, usize), String> {
+    let span = (kernel - 1)
+        .checked_mul(dilation)
+        .and_then(|s| s.checked_add(1));
+    let grown = (size - 1).checked_mul(stride);
+    let (Some(k), Some(grown)) = (span, grown) else {
+        return Err("is too large".to_string());
+    };
+    let out = match (padding, output_padding) {
+        (Padding::Valid, None) => grown.checked_add(k.max(stride)),
+        (Padding::Valid, Some(p)) => grown.checked_add(k).and_then(|o| o.checked_add(p)),
+        (Padding::Same, None) => size.checked_mul(stride),
+        // Keras' formula: `(in - 1) * stride + kernel % 2 + output_padding`.
+        (Padding::Same, Some(p)) => grown.checked_add(k % 2).and_then(|o| o.checked_add(p)),
+    };
+    let Some(out) = out.filter(|&o| o as u128 <= MAX_ELEMENTS) else {
+        return Err("is too large".to_string());
+    };
+    // The convolution from `out` back to `size` (TensorFlow checks it).
+    let (back, pad) = match padding {
+        Padding::Valid if out < k => (0, 0),
+        Padding::Valid => ((out - k) / stride + 1, 0),
+        Padding::Same => (
+            out.div_ceil(stride),
+            ((size - 1) * stride + k).saturating_sub(out) / 2,
+        ),
+    };
+    if back != size {
+        return Err(format!(
+            "makes {out} rows or columns of {size}, from which the convolution it transposes gives back {back}, not {size}"
+        ));
+    }
+    Ok((out, pad))
+}
+
+fn conv2d_transpose(t: &crate::spec::Conv2DTransposeSpec, class: Class, input: Shape) -> Step {
+    let (h, w, c) = feature_map(input, class, None)?;
+    let (k, s, d, f) = (
+        t.kernel.value,
+        t.strides.value,
+        t.dilation.value,
+        t.filters.value,
+    );
+    if let Some(p) = &t.output_padding {
+        if p.value.h >= s.h || p.value.w >= s.w {
+            return Err(ShapeError::new(
+                Some(p.loc),
+                format!(
+                    "`output_padding` {} must be smaller than the strides {s}",
+                    p.value
+                ),
+            )
+            .help("Keras asks the same: it adds rows and columns a stride would have made"));
+        }
+    }
+    if (s.h > 1 || s.w > 1) && (d.h > 1 || d.w > 1) {
+        return Err(ShapeError::new(
+            Some(t.dilation.loc),
+            "`strides` > 1 together with `dilation_rate` > 1 is not supported".to_string(),
+        ));
+    }
+    let padding =
+        |p: Option<&Spanned<Pair>>, h: bool| p.map(|p| if h { p.value.h } else { p.value.w });
+    let rows = transpose_axis(
+        h,
+        k.h,
+        s.h,
+        d.h,
+        t.padding,
+        padding(t.output_padding.as_ref(), true),
+    );
+    let cols = transpose_axis(
+        w,
+        k.w,
+        s.w,
+        d.w,
+        t.padding,
+        padding(t.output_padding.as_ref(), false),
+    );
+    let ((oh, top), (ow, left)) = match (rows, cols) {
+        (Ok(r), Ok(c)) => (r, c),
+        (Err(why), _) | (_, Err(why)) => {
+            return Err(ShapeError::new(
+                Some(t.kernel.loc),
+                format!("the transposed convolution of {input} with kernel {k}, strides {s} {why}"),
+            )
+            .help("TensorFlow refuses this when the model runs: choose another `output_padding` (or none)"))
+        }
+    };
+    let weights = elements(&[k.h, k.w, f, c], "kernel")?;
+    elements(&[oh, ow, f], "output")?;
+    let bias = if t.use_bias { f as u64 } else { 0 };
+    // Every input value meets every tap once.
+    let macs = (h as u128) * (w as u128) * (weights as u128);
+    let op = Op::Conv2DTranspose {
+        filters: f,
+        kernel: k,
+        strides: s,
+        dilation: d,
+        pad: Pad {
+            top,
+            bottom: 0,
+            left,
+            right: 0,
+        },
+        use_bias: t.use_bias,
+        activation: t.activation,
+    };
+    let output = Shape::Map { h: oh, w: ow, c: f };
+    Ok(Planned::new(op, output).weights(weights + bias, clamp_macs(macs)?))
 }
 
 /// The number of channels of a normalization over `axis`, which must be

@@ -378,6 +378,12 @@ fn param_fields(plan: &Plan) -> Vec<ParamField> {
                 let [kh, kw, ci, co] = [kernel.h, kernel.w, c_in, filters].map(lit);
                 quote!(::cnn_runtime::Conv2DParams<#kh, #kw, #ci, #co>)
             }
+            Op::Conv2DTranspose {
+                filters, kernel, ..
+            } => {
+                let [kh, kw, f, c] = [kernel.h, kernel.w, filters, c_in].map(lit);
+                quote!(::cnn_runtime::Conv2DTransposeParams<#kh, #kw, #f, #c>)
+            }
             Op::Dense { units, .. } => {
                 let [fan_in, units] = [c_in, units].map(lit);
                 quote!(::cnn_runtime::DenseParams<#fan_in, #units>)
@@ -1016,6 +1022,36 @@ fn layer_statements(
         (Op::ZeroPadding2D(pad), Shape::Map { h, w, c }, Shape::Map { h: oh, w: ow, .. }) => {
             let sizes = [h, w, c, pad.top, pad.bottom, pad.left, pad.right, oh, ow].map(lit);
             quote!(::cnn_runtime::kernels::elementwise::zero_pad2d::<#(#sizes),*>(x, y);)
+        }
+        (
+            Op::Conv2DTranspose {
+                strides,
+                dilation,
+                pad,
+                use_bias,
+                activation,
+                ..
+            },
+            Shape::Map { .. },
+            Shape::Map { .. },
+        ) => {
+            let name = &field.expect("Conv2DTranspose has parameters").ident;
+            let [sh, sw, dh, dw, pt, pl] = [
+                strides.h, strides.w, dilation.h, dilation.w, pad.top, pad.left,
+            ]
+            .map(lit);
+            let act = activation_tokens(*activation);
+            let softmax = softmax_pass(*activation, layer.output);
+            quote! {
+                ::cnn_runtime::kernels::transpose::conv2d_transpose(
+                    x, &self.#name, #use_bias,
+                    ::cnn_runtime::kernels::transpose::TransposeGeometry {
+                        strides: [#sh, #sw], dilation: [#dh, #dw], pad: [#pt, #pl],
+                    },
+                    #act, y,
+                );
+                #softmax
+            }
         }
         (Op::UpSampling2D { size }, Shape::Map { h, w, c }, Shape::Map { h: oh, w: ow, .. }) => {
             let sizes = [h, w, c, size.h, size.w, oh, ow].map(lit);

@@ -74,6 +74,17 @@ pub enum Op {
         use_bias: bool,
         activation: Activation,
     },
+    /// Input pixel `y` through kernel row `i` lands on output row
+    /// `y * strides.h + i * dilation.h - pad.top` (rows outside dropped).
+    Conv2DTranspose {
+        filters: usize,
+        kernel: Pair,
+        strides: Pair,
+        dilation: Pair,
+        pad: Pad,
+        use_bias: bool,
+        activation: Activation,
+    },
     Pool {
         op: PoolOp,
         pool: Pair,
@@ -276,6 +287,15 @@ impl PlannedLayer {
                 ..
             } => vec![
                 slot("kernel", vec![kernel.h, kernel.w, c_in, filters], true),
+                slot("bias", vec![filters], use_bias),
+            ],
+            Op::Conv2DTranspose {
+                filters,
+                kernel,
+                use_bias,
+                ..
+            } => vec![
+                slot("kernel", vec![kernel.h, kernel.w, filters, c_in], true),
                 slot("bias", vec![filters], use_bias),
             ],
             Op::Dense {

@@ -94,6 +94,7 @@ pub enum Ref {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Class {
     Conv2D,
+    Conv2DTranspose,
     MaxPooling2D,
     AveragePooling2D,
     GlobalMaxPooling2D,
@@ -235,9 +236,9 @@ impl OpActivation {
 }
 
 impl Class {
-    pub const ALL: [Class; 36 + OpActivation::ALL.len()] = {
+    pub const ALL: [Class; 37 + OpActivation::ALL.len()] = {
         let layers = Class::LAYERS;
-        let mut all = [Class::Conv2D; 36 + OpActivation::ALL.len()];
+        let mut all = [Class::Conv2D; 37 + OpActivation::ALL.len()];
         let mut i = 0;
         while i < all.len() {
             all[i] = if i < layers.len() {
@@ -251,8 +252,9 @@ impl Class {
     };
 
     /// Every class but the activation ops.
-    const LAYERS: [Class; 36] = [
+    const LAYERS: [Class; 37] = [
         Class::Conv2D,
+        Class::Conv2DTranspose,
         Class::MaxPooling2D,
         Class::AveragePooling2D,
         Class::GlobalMaxPooling2D,
@@ -294,6 +296,7 @@ impl Class {
     pub fn keras_name(self) -> &'static str {
         match self {
             Class::Conv2D => "Conv2D",
+            Class::Conv2DTranspose => "Conv2DTranspose",
             Class::MaxPooling2D => "MaxPooling2D",
             Class::AveragePooling2D => "AveragePooling2D",
             Class::GlobalMaxPooling2D => "GlobalMaxPooling2D",
@@ -336,6 +339,7 @@ impl Class {
     pub fn dsl_names(self) -> &'static [&'static str] {
         match self {
             Class::Conv2D => &["Conv2D", "Convolution2D"],
+            Class::Conv2DTranspose => &["Conv2DTranspose", "Convolution2DTranspose"],
             Class::MaxPooling2D => &["MaxPool", "MaxPool2D", "MaxPooling2D"],
             Class::AveragePooling2D => &["AvgPool", "AvgPool2D", "AveragePooling2D"],
             Class::GlobalMaxPooling2D => {
@@ -408,6 +412,7 @@ impl fmt::Display for Class {
 /// A layer's arguments, validated one by one (shapes are checked later).
 #[derive(Clone, Debug)]
 pub enum LayerKind {
+    Conv2DTranspose(Conv2DTransposeSpec),
     Conv2D(Conv2DSpec),
     Pool(PoolSpec),
     /// With Keras' `keepdims`, the output is a 1x1 map rather than a vector.
@@ -573,6 +578,20 @@ pub struct Conv2DSpec {
     pub activation: Activation,
     /// Channel groups, each convolved on its own (Keras' `groups`, 1 by default).
     pub groups: Spanned<usize>,
+}
+
+/// Keras' Conv2DTranspose: `output_padding` (rows, columns added at the
+/// bottom and right, each below the stride) when given.
+#[derive(Clone, Debug)]
+pub struct Conv2DTransposeSpec {
+    pub filters: Spanned<usize>,
+    pub kernel: Spanned<Pair>,
+    pub strides: Spanned<Pair>,
+    pub padding: Padding,
+    pub output_padding: Option<Spanned<Pair>>,
+    pub dilation: Spanned<Pair>,
+    pub use_bias: bool,
+    pub activation: Activation,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -61,8 +61,8 @@ pub use model::{LayerInfo, Model, TensorSpec, STACK_SCRATCH_LIMIT};
 #[cfg(feature = "ndarray")]
 pub use ndarray;
 pub use params::{
-    BatchNormParams, Conv2DParams, DenseParams, DepthwiseConv2DParams, LayerNormParams,
-    LayerScaleParams, NormalizationParams, SeparableConv2DParams,
+    BatchNormParams, Conv2DParams, Conv2DTransposeParams, DenseParams, DepthwiseConv2DParams,
+    LayerNormParams, LayerScaleParams, NormalizationParams, SeparableConv2DParams,
 };
 #[cfg(feature = "std")]
 pub use weights::{WeightFiles, WeightsError, WeightsErrorKind};

@@ -151,6 +151,24 @@ impl<const C: usize> BatchNormParams<C> {
     };
 }
 
+/// Conv2DTranspose's kernel, in Keras' layout `(kh, kw, filters, c_in)`, and
+/// its bias (one per filter).
+#[derive(Clone, Debug, PartialEq)]
+#[repr(C)]
+pub struct Conv2DTransposeParams<const KH: usize, const KW: usize, const F: usize, const C: usize> {
+    pub kernel: [[[[f32; C]; F]; KW]; KH],
+    pub bias: [f32; F],
+}
+
+impl<const KH: usize, const KW: usize, const F: usize, const C: usize>
+    Conv2DTransposeParams<KH, KW, F, C>
+{
+    pub const ZERO: Self = Conv2DTransposeParams {
+        kernel: [[[[0.0; C]; F]; KW]; KH],
+        bias: [0.0; F],
+    };
+}
+
 /// LayerNormalization's variables, per channel: `gamma` (scale) and `beta`
 /// (offset). A layer with `scale = false` or `center = false` leaves `gamma`
 /// or `beta` unused.
@@ -209,7 +227,7 @@ impl<const C: usize> NormalizationParams<C> {
     /// assert_eq!(params.std(), [2.0, 1e-7]);
     /// ```
     pub fn std(&self) -> [f32; C] {
-        self.variance.map(|v| v.sqrt().max(1e-7))
+        self.variance.map(|v| libm::sqrtf(v).max(1e-7))
     }
 }
 
@@ -261,3 +279,13 @@ unsafe impl<const C: usize> Plain for LayerNormParams<C> {}
 unsafe impl<const C: usize> Zeroable for LayerScaleParams<C> {}
 // SAFETY: repr(C) with f32 arrays only.
 unsafe impl<const C: usize> Plain for LayerScaleParams<C> {}
+// SAFETY: f32 arrays only.
+unsafe impl<const KH: usize, const KW: usize, const F: usize, const C: usize> Zeroable
+    for Conv2DTransposeParams<KH, KW, F, C>
+{
+}
+// SAFETY: repr(C) with f32 arrays only.
+unsafe impl<const KH: usize, const KW: usize, const F: usize, const C: usize> Plain
+    for Conv2DTransposeParams<KH, KW, F, C>
+{
+}

@@ -18,9 +18,9 @@ use super::value::{loc_of, parse_value, split_commas, Value};
 use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::names::closest;
 use crate::spec::{
-    Activation, BatchNormSpec, Class, ConstantOp, Conv2DSpec, DenseSpec, DepthwiseSpec, LayerKind,
-    LayerSpec, ModelSpec, OpActivation, Padding, Pair, PoolOp, PoolSpec, Ref, Scope, SeparableSpec,
-    Spanned, LEAKY_RELU_ACTIVATION_SLOPE, LEAKY_RELU_LAYER_SLOPE,
+    Activation, BatchNormSpec, Class, ConstantOp, Conv2DSpec, Conv2DTransposeSpec, DenseSpec,
+    DepthwiseSpec, LayerKind, LayerSpec, ModelSpec, OpActivation, Padding, Pair, PoolOp, PoolSpec,
+    Ref, Scope, SeparableSpec, Spanned, LEAKY_RELU_ACTIVATION_SLOPE, LEAKY_RELU_LAYER_SLOPE,
 };
 use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -658,6 +658,21 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             ],
             aliases: &[("dilation", "dilation_rate"), ("kernel", "kernel_size")],
         },
+        Class::Conv2DTranspose => &Schema {
+            positional: &["filters", "kernel_size", "activation"],
+            keywords: &[
+                "filters",
+                "kernel_size",
+                "strides",
+                "padding",
+                "output_padding",
+                "dilation_rate",
+                "use_bias",
+                "activation",
+                "name",
+            ],
+            aliases: &[("dilation", "dilation_rate"), ("kernel", "kernel_size")],
+        },
         Class::MaxPooling2D | Class::AveragePooling2D => &Schema {
             positional: &["pool_size"],
             keywords: &["pool_size", "strides", "padding", "name"],
@@ -856,6 +871,33 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 use_bias,
                 activation,
                 groups: groups?,
+            })
+        }
+        Class::Conv2DTranspose => {
+            let filters = a
+                .require("filters", loc, "a number of filters")
+                .and_then(|v| a.size(v, "filters"));
+            let kernel = a
+                .require("kernel_size", loc, "a kernel size")
+                .and_then(|v| a.pair(v, "kernel_size"));
+            let strides = a.take("strides").and_then(|v| a.pair(v, "strides"));
+            let dilation = a
+                .take("dilation_rate")
+                .and_then(|v| a.pair(v, "dilation_rate"));
+            let output_padding = match a.take("output_padding") {
+                Some(v) => Some(Some(output_padding(a, v)?)),
+                None => None,
+            };
+            let (padding, use_bias, activation) = (padding(a), use_bias(a), activation(a));
+            LayerKind::Conv2DTranspose(Conv2DTransposeSpec {
+                filters: filters?,
+                kernel: kernel?,
+                strides: strides.unwrap_or_else(|| ones.clone()),
+                padding,
+                output_padding: output_padding.flatten(),
+                dilation: dilation.unwrap_or_else(|| ones.clone()),
+                use_bias,
+                activation,
             })
         }
         Class::MaxPooling2D | Class::AveragePooling2D => {
@@ -1235,6 +1277,31 @@ fn padding(a: &mut Args) -> Padding {
     a.take("padding")
         .and_then(|v| a.padding(v))
         .unwrap_or(Padding::Valid)
+}
+
+/// Conv2DTranspose's `output_padding`: one size of 0 or more, or (rows, columns).
+fn output_padding(a: &mut Args, v: Spanned<Value>) -> Option<Spanned<Pair>> {
+    let loc = v.loc;
+    let size = |a: &mut Args, item: Spanned<Value>| -> Option<usize> {
+        let n = a.integer(item, "output_padding")?;
+        match usize::try_from(n.value) {
+            Ok(n) => Some(n),
+            Err(_) => {
+                a.diags().error(n.loc, "`output_padding` must be 0 or more");
+                None
+            }
+        }
+    };
+    let pair = match v.value {
+        Value::Tuple(items) if items.len() == 2 => {
+            let mut items = items.into_iter();
+            let h = size(a, items.next()?);
+            let w = size(a, items.next()?);
+            Pair { h: h?, w: w? }
+        }
+        _ => Pair::square(size(a, v)?),
+    };
+    Some(Spanned::new(pair, loc))
 }
 
 fn use_bias(a: &mut Args) -> bool {

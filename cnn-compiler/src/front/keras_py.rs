@@ -1297,6 +1297,17 @@ fn keras_positional(class: &str) -> &'static [&'static str] {
             "activation",
             "use_bias",
         ],
+        "Conv2DTranspose" | "Convolution2DTranspose" => &[
+            "filters",
+            "kernel_size",
+            "strides",
+            "padding",
+            "output_padding",
+            "data_format",
+            "dilation_rate",
+            "activation",
+            "use_bias",
+        ],
         "DepthwiseConv2D" => &[
             "kernel_size",
             "strides",

@@ -25,6 +25,7 @@ pub mod elementwise;
 pub mod epilogue;
 pub mod pool;
 pub mod small_conv;
+pub mod transpose;
 
 /// Output size of a sliding window along one axis, TensorFlow's rule for an
 /// input already padded by `pad_before + pad_after`.

@@ -125,6 +125,22 @@ pub fn check_all_used(
     }
 }
 
+/// Each tensor's node as Keras sees the model: the tensor itself, or for a
+/// layer of a nested model (whose layers the front-end lists together) the
+/// model's last layer, its output.
+pub fn scope_nodes(layers: &[PlannedLayer]) -> Vec<usize> {
+    let n = layers.len();
+    let mut node: Vec<usize> = (0..=n).collect();
+    for t in (1..n).rev() {
+        if let (Some(a), Some(b)) = (&layers[t - 1].scope, &layers[t].scope) {
+            if a == b {
+                node[t] = node[t + 1];
+            }
+        }
+    }
+    node
+}
+
 /// The layers in Keras' order with their operands renumbered, and the output
 /// tensor's new number. Keras lists a functional model's layers by depth
 /// (the longest path to the output), deepest first, and layers of one depth
@@ -133,16 +149,7 @@ pub fn check_all_used(
 /// as Keras sees it: its layers stay together, in their order.
 pub fn keras_order(mut layers: Vec<PlannedLayer>, output: usize) -> (Vec<PlannedLayer>, usize) {
     let n = layers.len();
-    // Each tensor's node: itself, or the last layer of its nested model
-    // (which only that model's own layers read inside it).
-    let mut node: Vec<usize> = (0..=n).collect();
-    for t in (1..n).rev() {
-        if let (Some(a), Some(b)) = (&layers[t - 1].scope, &layers[t].scope) {
-            if a == b && layers[t].inputs.iter().any(|o| o.tensor == t) {
-                node[t] = node[t + 1];
-            }
-        }
-    }
+    let node = scope_nodes(&layers);
     // Depth-first pre-order from the output.
     let mut first_seen = vec![usize::MAX; n + 1];
     let mut seen = 0;

@@ -431,18 +431,49 @@ impl Plan {
     }
 
     /// Keras prints a model as a plain list (three columns) when every layer
-    /// reads one tensor and is read by at most one: Keras' `sequential_like`.
+    /// reads one tensor and is read by at most one: Keras' `sequential_like`,
+    /// a nested model counting as one layer.
     pub fn sequential_like(&self) -> bool {
+        let node = crate::graph::scope_nodes(&self.layers);
+        // Per node, the tensors from other nodes it reads.
+        let mut reads: Vec<Vec<usize>> = vec![Vec::new(); self.layers.len() + 1];
+        for (i, layer) in self.layers.iter().enumerate() {
+            for operand in &layer.inputs {
+                let (from, to) = (node[operand.tensor], node[i + 1]);
+                // A nested model reads a tensor once however many of its
+                // layers read it; a layer reads each operand it is given.
+                let again = layer.scope.is_some() && reads[to].contains(&from);
+                if from != to && !again {
+                    reads[to].push(from);
+                }
+            }
+        }
         let mut readers = vec![0usize; self.layers.len() + 1];
-        for layer in &self.layers {
-            if layer.inputs.len() != 1 {
+        for (t, read) in reads.iter().enumerate() {
+            if node[t] == t && t > 0 && read.len() != 1 {
                 return false;
             }
-            for operand in &layer.inputs {
-                readers[operand.tensor] += 1;
+            for &from in read {
+                readers[from] += 1;
             }
         }
         readers.iter().all(|&n| n <= 1)
+    }
+
+    /// The tensors a nested model's layers (those of the run of layers from
+    /// `first`, of one scope) read from outside it, in order: what Keras'
+    /// summary shows it connected to.
+    pub fn scope_inputs(&self, first: usize, run: usize) -> Vec<usize> {
+        let inside = first + 1..=first + run;
+        let mut outside = Vec::new();
+        for layer in &self.layers[first..first + run] {
+            for operand in &layer.inputs {
+                if !inside.contains(&operand.tensor) && !outside.contains(&operand.tensor) {
+                    outside.push(operand.tensor);
+                }
+            }
+        }
+        outside
     }
 
     pub fn params(&self) -> u64 {

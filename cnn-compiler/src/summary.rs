@@ -34,10 +34,13 @@ pub fn render(plan: &Plan) -> String {
             None => 1,
         };
         let group = &plan.layers[i..i + run];
-        let connected: Vec<String> = layer
-            .inputs
+        let reads = match layer.scope {
+            Some(_) => plan.scope_inputs(i, run),
+            None => layer.inputs.iter().map(|o| o.tensor).collect(),
+        };
+        let connected: Vec<String> = reads
             .iter()
-            .map(|o| format!("{}[0][0]", printable(plan.tensor_name(o.tensor))))
+            .map(|&t| format!("{}[0][0]", printable(plan.tensor_name(t))))
             .collect();
         let (name, class) = match &layer.scope {
             Some(scope) => (scope.name.as_str(), scope.class),

@@ -12,6 +12,7 @@ use crate::diag::{Diagnostics, Loc};
 use crate::spec::{Class, ModelSpec, Ref, Scope, Spanned};
 use proc_macro2::{Ident, Span, TokenStream};
 use serde_json::{Map, Value};
+use std::collections::HashMap;
 
 /// A Keras model as read from Keras code or JSON: what the DSL front-end
 /// would read from the same model written as `cnn!`.
@@ -192,9 +193,27 @@ fn sequential(layers: &[Value], unsupported: &mut Vec<String>) -> Result<KerasMo
                 continue;
             }
         }
+        let context = |e: String| format!("layer {} `{layer_name}` ({class}): {e}", i + 1);
+        let kind = match class {
+            "Sequential" => Some(NestedKind::Sequential),
+            "Functional" | "Model" => Some(NestedKind::Functional),
+            _ => None,
+        };
+        if let Some(kind) = kind {
+            // A backbone in a Sequential: its layers read the previous one's output.
+            let nested = Nested {
+                kind,
+                name: layer_name,
+                config,
+            };
+            nested
+                .read(None, &mut model.layers, unsupported)
+                .map_err(context)?;
+            continue;
+        }
         match layer_call(class, config, None) {
             Ok(call) => model.layers.push(call),
-            Err(e) => unsupported.push(format!("layer {} `{layer_name}` ({class}): {e}", i + 1)),
+            Err(e) => unsupported.push(context(e)),
         }
     }
     Ok(model)
@@ -234,72 +253,34 @@ fn functional(
             last = Some(layer_name);
             continue;
         }
-        let Some(nodes) = layer["inbound_nodes"].as_array() else {
-            return Err(context(format!(
-                "`inbound_nodes` is {}, not the list of the layer's calls that \
-                 `model.to_json()` writes: the file is not a Keras model",
-                shown_json(&layer["inbound_nodes"])
-            )));
-        };
-        let node =
-            match nodes.as_slice() {
-                [node] => node,
-                [] => return Err(context(
-                    "`inbound_nodes` is empty: in a functional model every layer but the input \
-                     is called on a tensor; the file is not a Keras model"
-                        .to_string(),
-                )),
-                _ => {
-                    return Err(context(format!(
-                        "called {} times: shared layers are not supported",
-                        nodes.len()
-                    )))
-                }
-            };
-        // Keras 3's arithmetic with a number is read as such; any other
-        // call must hold nothing but tensors.
-        let constant = constant_op_call(layer, class, layer_name, node)
-            .transpose()
-            .map_err(context)?;
-        if constant.is_none() {
-            understood_call(node).map_err(context)?;
-        }
-        let mut sources = Vec::new();
-        inbound_layers(node, &mut sources);
+        let (sources, called) = called_layer(layer, class, layer_name).map_err(context)?;
         if let Some(unknown) = sources.iter().find(|s| !known.contains(s.as_str())) {
             return Err(context(format!(
                 "reads `{unknown}`, which is not an earlier layer"
             )));
         }
-        if sources.is_empty() {
-            return Err(context("reads no tensor".to_string()));
-        }
-        if class == "Sequential" {
-            let inputs = sources
-                .into_iter()
-                .map(|s| Spanned::new(Ref::Name(s), Loc::default()))
-                .collect();
-            nested_sequential(layer_name, config, inputs, &mut model.layers, unsupported)
-                .map_err(context)?;
-            known.insert(layer_name);
-            last = Some(layer_name);
-            continue;
-        }
-        let call = match constant {
-            Some(call) => Ok(call),
-            None => {
-                let inputs = sources
-                    .into_iter()
-                    .map(|s| Spanned::new(Ref::Name(s), Loc::default()))
-                    .collect();
-                layer_call(class, config, Some(inputs))
+        let inputs: Vec<Spanned<Ref>> = sources
+            .into_iter()
+            .map(|s| Spanned::new(Ref::Name(s), Loc::default()))
+            .collect();
+        match called {
+            Called::Model(kind) => {
+                let nested = Nested {
+                    kind,
+                    name: layer_name,
+                    config,
+                };
+                nested
+                    .read(Some(inputs), &mut model.layers, unsupported)
+                    .map_err(context)?;
             }
-        };
-        // A layer it cannot read is reported and stands as read, so that
-        // every other one is reported too.
-        match call {
-            Ok(call) => model.layers.push(call),
-            Err(e) => unsupported.push(context(e)),
+            // A layer it cannot read is reported and stands as read, so that
+            // every other one is reported too.
+            Called::Constant(call) => model.layers.push(call),
+            Called::Layer => match layer_call(class, config, Some(inputs)) {
+                Ok(call) => model.layers.push(call),
+                Err(e) => unsupported.push(context(e)),
+            },
         }
         known.insert(layer_name);
         last = Some(layer_name);
@@ -317,64 +298,214 @@ fn functional(
     }
 }
 
-/// A `Sequential` model called as a layer (ConvNeXt's stem and downsampling
-/// blocks): its layers, in order, the first reading `inputs`, each in the
-/// nested model's scope. What a layer cannot be read for goes to
-/// `unsupported`, naming the model and the layer.
-fn nested_sequential(
-    name: &str,
-    config: &Map<String, Value>,
-    inputs: Vec<Spanned<Ref>>,
-    layers: &mut Vec<LayerCall>,
-    unsupported: &mut Vec<String>,
-) -> Result<(), String> {
-    let inner = config
-        .get("layers")
-        .and_then(Value::as_array)
-        .ok_or("the nested Sequential model has no `layers` list")?;
-    let scope = Scope {
-        name: name.to_string(),
-        class: "Sequential",
+/// What a functional model's layer is, once its call has been checked.
+enum Called {
+    /// A model called as a layer.
+    Model(NestedKind),
+    /// Keras 3's arithmetic with a number, read.
+    Constant(LayerCall),
+    /// A layer, read with [`layer_call`].
+    Layer,
+}
+
+/// A functional model's (non-input) layer: the names of the layers it reads
+/// (in order) and what it is. Its call node must be one call holding only
+/// tensors, or Keras 3's arithmetic with a number.
+fn called_layer(
+    layer: &Value,
+    class: &str,
+    layer_name: &str,
+) -> Result<(Vec<String>, Called), String> {
+    let Some(nodes) = layer["inbound_nodes"].as_array() else {
+        return Err(format!(
+            "`inbound_nodes` is {}, not the list of the layer's calls that \
+             `model.to_json()` writes: the file is not a Keras model",
+            shown_json(&layer["inbound_nodes"])
+        ));
     };
-    let mut inputs = Some(inputs);
-    let mut read_any = false;
-    for (j, layer) in inner.iter().enumerate() {
-        let (class, config, layer_name) = layer_parts(layer)?;
-        if class == "InputLayer" {
-            continue;
+    let node = match nodes.as_slice() {
+        [node] => node,
+        [] => {
+            return Err(
+                "`inbound_nodes` is empty: in a functional model every layer but the input \
+                 is called on a tensor; the file is not a Keras model"
+                    .to_string(),
+            )
         }
-        if matches!(class, "Sequential" | "Functional" | "Model") {
+        _ => {
             return Err(format!(
-                "its layer {} `{layer_name}` is a {class} model: a model nested in a nested model is not supported yet",
-                j + 1
-            ));
+                "called {} times: shared layers are not supported",
+                nodes.len()
+            ))
         }
-        // The first layer reads what the model is called on, each other
-        // layer the one before it.
-        let reads = inputs
-            .take()
-            .unwrap_or_else(|| vec![Spanned::new(Ref::Layer(layers.len() - 1), Loc::default())]);
-        match layer_call(class, config, Some(reads)) {
-            Ok(mut call) => {
-                call.scope = Some(scope.clone());
-                layers.push(call);
+    };
+    // Keras 3's arithmetic with a number is read as such; any other call
+    // must hold nothing but tensors.
+    let constant = constant_op_call(layer, class, layer_name, node).transpose()?;
+    if constant.is_none() {
+        understood_call(node)?;
+    }
+    let mut sources = Vec::new();
+    inbound_layers(node, &mut sources);
+    if sources.is_empty() {
+        return Err("reads no tensor".to_string());
+    }
+    let called = match (class, constant) {
+        (_, Some(call)) => Called::Constant(call),
+        ("Sequential", None) => Called::Model(NestedKind::Sequential),
+        ("Functional" | "Model", None) => Called::Model(NestedKind::Functional),
+        (_, None) => Called::Layer,
+    };
+    Ok((sources, called))
+}
+
+/// A model used as a layer: its class as Keras' summary prints it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NestedKind {
+    Sequential,
+    Functional,
+}
+
+/// A model called as a layer (ConvNeXt's `Sequential` stem, an encoder
+/// called by an autoencoder, a backbone in a `Sequential`).
+struct Nested<'a> {
+    kind: NestedKind,
+    name: &'a str,
+    config: &'a Map<String, Value>,
+}
+
+impl Nested<'_> {
+    /// Appends its layers, in order, in the nested model's scope: its input
+    /// is what it is called on (`inputs`, or the previous layer's output when
+    /// `None`), and its output its last layer's. What a layer cannot be read
+    /// for goes to `unsupported`, naming the model and the layer.
+    fn read(
+        &self,
+        inputs: Option<Vec<Spanned<Ref>>>,
+        layers: &mut Vec<LayerCall>,
+        unsupported: &mut Vec<String>,
+    ) -> Result<(), String> {
+        let what = match self.kind {
+            NestedKind::Sequential => "Sequential",
+            NestedKind::Functional => "Functional",
+        };
+        let name = self.name;
+        let inner = self
+            .config
+            .get("layers")
+            .and_then(Value::as_array)
+            .ok_or(format!("the nested {what} model has no `layers` list"))?;
+        let scope = Scope {
+            name: name.to_string(),
+            class: what,
+        };
+        let first = layers.len();
+        // What the model is called on: given, or the previous layer's output.
+        let called_on = inputs.unwrap_or_else(|| {
+            let previous = match first {
+                0 => Ref::Input,
+                n => Ref::Layer(n - 1),
+            };
+            vec![Spanned::new(previous, Loc::default())]
+        });
+        // A functional model's layers by name: their index in `layers`.
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        let mut input_name = None;
+        let mut last_name = None;
+        for (j, layer) in inner.iter().enumerate() {
+            let (class, config, layer_name) = layer_parts(layer)?;
+            let context = |e: String| {
+                format!("layer `{layer_name}` ({class}) of the nested model `{name}`: {e}")
+            };
+            if class == "InputLayer" {
+                if input_name.replace(layer_name).is_some() {
+                    return Err(format!(
+                        "the nested model has a second input `{layer_name}`: only models with one input are supported"
+                    ));
+                }
+                continue;
             }
-            Err(e) => {
-                unsupported.push(format!(
-                    "layer `{layer_name}` ({class}) of the nested model `{name}`: {e}"
+            if matches!(class, "Sequential" | "Functional" | "Model") {
+                return Err(format!(
+                    "its layer {} `{layer_name}` is a {class} model: a model nested in a nested model is not supported yet",
+                    j + 1
                 ));
-                // Stands as read, so that the model's other layers are reported too.
-                let mut stand_in = layer_call("Dropout", &Map::new(), None)?;
-                stand_in.scope = Some(scope.clone());
-                layers.push(stand_in);
+            }
+            let (reads, call) = match self.kind {
+                // Each layer reads the one before it; the first what the
+                // model is called on.
+                NestedKind::Sequential => {
+                    let reads = match layers.len() {
+                        n if n == first => called_on.clone(),
+                        n => vec![Spanned::new(Ref::Layer(n - 1), Loc::default())],
+                    };
+                    (reads, layer_call(class, config, None))
+                }
+                NestedKind::Functional => {
+                    let (sources, called) =
+                        called_layer(layer, class, layer_name).map_err(context)?;
+                    let mut reads = Vec::new();
+                    for source in sources {
+                        if Some(source.as_str()) == input_name {
+                            reads.extend(called_on.iter().cloned());
+                        } else if let Some(&i) = index.get(source.as_str()) {
+                            reads.push(Spanned::new(Ref::Layer(i), Loc::default()));
+                        } else {
+                            return Err(context(format!(
+                                "reads `{source}`, which is not an earlier layer of the nested model"
+                            )));
+                        }
+                    }
+                    let call = match called {
+                        Called::Constant(call) => Ok(call),
+                        Called::Layer => layer_call(class, config, None),
+                        Called::Model(_) => unreachable!("nested models are refused above"),
+                    };
+                    (reads, call)
+                }
+            };
+            index.insert(layer_name, layers.len());
+            last_name = Some(layer_name);
+            let mut call = call.unwrap_or_else(|e| {
+                unsupported.push(context(e));
+                // Stands as read, so that the model's other layers are
+                // reported too.
+                stand_in()
+            });
+            call.inputs = Some(reads);
+            call.scope = Some(scope.clone());
+            layers.push(call);
+        }
+        if layers.len() == first {
+            return Err(format!("the nested {what} model has no layers"));
+        }
+        if self.kind == NestedKind::Functional {
+            let outputs = flat_names(self.config.get("output_layers").unwrap_or(&Value::Null));
+            match outputs.as_slice() {
+                [output] if Some(output.as_str()) == last_name => {}
+                [output] => return Err(format!(
+                    "the nested model's output `{output}` is not its last layer: not supported yet"
+                )),
+                outputs => return Err(format!(
+                    "the nested model has {} outputs: only models with one output are supported",
+                    outputs.len()
+                )),
             }
         }
-        read_any = true;
+        Ok(())
     }
-    if !read_any {
-        return Err("the nested Sequential model has no layers".to_string());
+}
+
+/// A layer standing for one that could not be read (and was reported).
+fn stand_in() -> LayerCall {
+    LayerCall {
+        class: Class::Dropout,
+        word: "Dropout".to_string(),
+        args: vec![Arg::keyword("rate", located(Dsl::Float(0.0)))],
+        inputs: None,
+        loc: Loc::default(),
+        scope: None,
     }
-    Ok(())
 }
 
 /// The layer names in `output_layers`: `["dense", 0, 0]` or a list of those.

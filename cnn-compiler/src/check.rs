@@ -640,7 +640,7 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
                 Shape::Map { h: oh, w: ow, c },
             ))
         }
-        LayerKind::UpSampling2D { size } => {
+        LayerKind::UpSampling2D { size, bilinear } => {
             let help = "upsampling repeats the pixels of a feature map";
             let (h, w, c) = feature_map(input, class, Some(help))?;
             let Pair { h: sh, w: sw } = size.value;
@@ -658,7 +658,10 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
             };
             elements(&[oh, ow, c], "output")?;
             Ok(Planned::new(
-                Op::UpSampling2D { size: size.value },
+                Op::UpSampling2D {
+                    size: size.value,
+                    bilinear: *bilinear,
+                },
                 Shape::Map { h: oh, w: ow, c },
             ))
         }

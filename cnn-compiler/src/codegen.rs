@@ -1053,9 +1053,17 @@ fn layer_statements(
                 #softmax
             }
         }
-        (Op::UpSampling2D { size }, Shape::Map { h, w, c }, Shape::Map { h: oh, w: ow, .. }) => {
+        (
+            Op::UpSampling2D { size, bilinear },
+            Shape::Map { h, w, c },
+            Shape::Map { h: oh, w: ow, .. },
+        ) => {
             let sizes = [h, w, c, size.h, size.w, oh, ow].map(lit);
-            quote!(::cnn_runtime::kernels::elementwise::upsample_nearest::<#(#sizes),*>(x, y);)
+            if *bilinear {
+                quote!(::cnn_runtime::kernels::elementwise::upsample_bilinear::<#(#sizes),*>(x, y);)
+            } else {
+                quote!(::cnn_runtime::kernels::elementwise::upsample_nearest::<#(#sizes),*>(x, y);)
+            }
         }
         (Op::Cropping2D(crop), Shape::Map { h, w, c }, Shape::Map { h: oh, w: ow, .. }) => {
             let sizes = [h, w, c, crop.top, crop.left, oh, ow].map(lit);

@@ -137,9 +137,11 @@ pub enum Op {
     ZeroPadding2D(Pad),
     /// Rows and columns cut off each side.
     Cropping2D(Pad),
-    /// Nearest-neighbour: each pixel `size.h` times down, `size.w` across.
+    /// Nearest-neighbour: each pixel `size.h` times down, `size.w` across;
+    /// or bilinear, as TensorFlow's `resize` (half-pixel centers).
     UpSampling2D {
         size: Pair,
+        bilinear: bool,
     },
     Rescaling {
         scale: f32,

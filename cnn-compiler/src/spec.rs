@@ -440,9 +440,10 @@ pub enum LayerKind {
         right: usize,
     },
     /// Each pixel repeated `size.h` times down and `size.w` across
-    /// (nearest-neighbour interpolation).
+    /// (nearest-neighbour interpolation), or the map resized bilinearly.
     UpSampling2D {
         size: Spanned<Pair>,
+        bilinear: bool,
     },
     /// Rows (top, bottom) and columns (left, right) cut off.
     Cropping2D {

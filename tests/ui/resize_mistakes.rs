@@ -7,11 +7,11 @@ cnn! {
     Cropping2D(((2, 2), (0, 0)))
 }
 
-// Bilinear upsampling is not there yet: said, not replaced by nearest.
+// Bicubic interpolation is not there yet: said, not replaced by another.
 cnn! {
-    pub struct Bilinear;
+    pub struct Bicubic;
     input(4, 4, 1);
-    UpSampling2D(2, interpolation = bilinear)
+    UpSampling2D(2, interpolation = bicubic)
 }
 
 fn main() {}

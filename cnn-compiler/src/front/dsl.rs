@@ -1107,25 +1107,27 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 Some(v) => a.pair(v, "size")?,
                 None => Spanned::new(Pair { h: 2, w: 2 }, loc),
             };
+            let mut bilinear = false;
             if let Some(v) = a.take("interpolation") {
                 let way = a.string_or_ident(v, "interpolation")?;
-                if way.value != "nearest" {
-                    a.diags().push(
-                        Diagnostic::new(
-                            way.loc,
-                            format!(
-                                "UpSampling2D's `{}` interpolation is not supported yet",
-                                way.value
-                            ),
-                        )
-                        .help(
-                            "only `interpolation = nearest` (Keras' default) is supported so far",
-                        ),
-                    );
-                    return None;
+                match way.value.as_str() {
+                    "nearest" => {}
+                    "bilinear" => bilinear = true,
+                    other => {
+                        a.diags().push(
+                            Diagnostic::new(
+                                way.loc,
+                                format!(
+                                    "UpSampling2D's `{other}` interpolation is not supported yet"
+                                ),
+                            )
+                            .help("`nearest` (Keras' default) and `bilinear` are"),
+                        );
+                        return None;
+                    }
                 }
             }
-            LayerKind::UpSampling2D { size }
+            LayerKind::UpSampling2D { size, bilinear }
         }
         Class::Cropping2D => {
             let [top, bottom, left, right] = match a.take("cropping") {

@@ -483,13 +483,17 @@ impl Nested<'_> {
             let outputs = flat_names(self.config.get("output_layers").unwrap_or(&Value::Null));
             match outputs.as_slice() {
                 [output] if Some(output.as_str()) == last_name => {}
-                [output] => return Err(format!(
+                [output] => {
+                    return Err(format!(
                     "the nested model's output `{output}` is not its last layer: not supported yet"
-                )),
-                outputs => return Err(format!(
+                ))
+                }
+                outputs => {
+                    return Err(format!(
                     "the nested model has {} outputs: only models with one output are supported",
                     outputs.len()
-                )),
+                ))
+                }
             }
         }
         Ok(())

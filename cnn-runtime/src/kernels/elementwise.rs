@@ -295,6 +295,63 @@ fn combine_broadcast<
     }
 }
 
+/// Keras' UpSampling2D with bilinear interpolation (`interpolation =
+/// "bilinear"`), as TensorFlow's `resize` computes it (half-pixel centers,
+/// no antialiasing): output row `y` samples input row `(y + 0.5) / SH - 0.5`,
+/// clamped to the map, between its two neighbouring rows; likewise columns.
+///
+/// ```
+/// use cnn_runtime::kernels::elementwise::upsample_bilinear;
+///
+/// let input = [[[0.0f32], [4.0]]];
+/// let mut output = [[[0.0f32]; 4]; 2];
+/// upsample_bilinear::<1, 2, 1, 2, 2, 2, 4>(&input, &mut output);
+/// assert_eq!(output[0], [[0.0], [1.0], [3.0], [4.0]]);
+/// ```
+#[inline]
+pub fn upsample_bilinear<
+    const H: usize,
+    const W: usize,
+    const C: usize,
+    const SH: usize,
+    const SW: usize,
+    const OH: usize,
+    const OW: usize,
+>(
+    input: &[[[f32; C]; W]; H],
+    output: &mut [[[f32; C]; OW]; OH],
+) {
+    const {
+        assert!(
+            OH == H * SH && OW == W * SW && H > 0 && W > 0,
+            "the output is the input times the size"
+        );
+    }
+    // TensorFlow's interpolation weights along one axis: the two input
+    // indices and the weight of the second.
+    fn weights(out: usize, size: usize, scale: f32) -> (usize, usize, f32) {
+        let at = (out as f32 + 0.5) * scale - 0.5;
+        let floor = libm::floorf(at);
+        let low = (floor.max(0.0) as usize).min(size - 1);
+        let high = (libm::ceilf(at).max(0.0) as usize).min(size - 1);
+        (low, high, at - floor)
+    }
+    let (row_scale, col_scale) = (H as f32 / OH as f32, W as f32 / OW as f32);
+    for (y, out_row) in output.iter_mut().enumerate() {
+        let (top, bottom, y_lerp) = weights(y, H, row_scale);
+        for (x, pixel) in out_row.iter_mut().enumerate() {
+            let (left, right, x_lerp) = weights(x, W, col_scale);
+            let (tl, tr) = (&input[top][left], &input[top][right]);
+            let (bl, br) = (&input[bottom][left], &input[bottom][right]);
+            for (k, out) in pixel.iter_mut().enumerate() {
+                let upper = tl[k] + (tr[k] - tl[k]) * x_lerp;
+                let lower = bl[k] + (br[k] - bl[k]) * x_lerp;
+                *out = upper + (lower - upper) * y_lerp;
+            }
+        }
+    }
+}
+
 /// A size `n` broadcasts to `to`: the same, or 1.
 const fn broadcasts(n: usize, to: usize) -> bool {
     n == to || n == 1

@@ -1059,7 +1059,8 @@ fn last_axis(input: Shape, axis: &Spanned<i64>) -> Result<usize, ShapeError> {
 /// A Conv2D with `groups` > 1: each of the groups of input channels is
 /// convolved with its own filters. With one input channel per group it is a
 /// depthwise convolution (ConvNeXt's 7x7), whose Conv2D kernel
-/// `(kh, kw, 1, filters)` holds its values in the depthwise kernel's order.
+/// `(kh, kw, 1, filters)` holds its values in the depthwise kernel's order,
+/// and runs as one.
 fn grouped_conv2d(conv: &crate::spec::Conv2DSpec, class: Class, input: Shape) -> Step {
     let (h, w, c) = feature_map(input, class, None)?;
     let (g, f) = (conv.groups.value, conv.filters.value);
@@ -1070,15 +1071,31 @@ fn grouped_conv2d(conv: &crate::spec::Conv2DSpec, class: Class, input: Shape) ->
         )
         .help("Keras asks the same: each group reads c/groups channels and makes filters/groups"));
     }
-    if g != c {
-        return Err(ShapeError::new(
-            Some(conv.groups.loc),
-            format!("`groups` = {g} with {} input channels per group is not supported yet", c / g),
-        )
-        .help(format!("`groups` = 1 (a plain convolution) and `groups` = {c} (one channel per group, a depthwise convolution) are")));
-    }
-    let (k, s, m) = (conv.kernel.value, conv.strides.value, f / c);
+    let (k, s) = (conv.kernel.value, conv.strides.value);
     let win = sliding(input, (h, w), &conv.kernel, &conv.dilation, s, conv.padding)?;
+    if g != c {
+        let weights = elements(&[k.h, k.w, c / g, f], "kernel")?;
+        elements(&[win.oh, win.ow, f], "output")?;
+        let bias = if conv.use_bias { f as u64 } else { 0 };
+        let macs = (win.oh as u128) * (win.ow as u128) * (weights as u128);
+        let op = Op::GroupedConv2D {
+            groups: g,
+            filters: f,
+            kernel: k,
+            strides: s,
+            dilation: conv.dilation.value,
+            pad: win.pad,
+            use_bias: conv.use_bias,
+            activation: conv.activation,
+        };
+        let output = Shape::Map {
+            h: win.oh,
+            w: win.ow,
+            c: f,
+        };
+        return Ok(Planned::new(op, output).weights(weights + bias, clamp_macs(macs)?));
+    }
+    let m = f / c;
     let weights = elements(&[k.h, k.w, f], "kernel")?;
     elements(&[win.oh, win.ow, f], "output")?;
     let bias = if conv.use_bias { f as u64 } else { 0 };

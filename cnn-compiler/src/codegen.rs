@@ -378,6 +378,15 @@ fn param_fields(plan: &Plan) -> Vec<ParamField> {
                 let [kh, kw, ci, co] = [kernel.h, kernel.w, c_in, filters].map(lit);
                 quote!(::cnn_runtime::Conv2DParams<#kh, #kw, #ci, #co>)
             }
+            Op::GroupedConv2D {
+                groups,
+                filters,
+                kernel,
+                ..
+            } => {
+                let [kh, kw, cg, co] = [kernel.h, kernel.w, c_in / groups, filters].map(lit);
+                quote!(::cnn_runtime::Conv2DParams<#kh, #kw, #cg, #co>)
+            }
             Op::Conv2DTranspose {
                 filters, kernel, ..
             } => {
@@ -1022,6 +1031,38 @@ fn layer_statements(
         (Op::ZeroPadding2D(pad), Shape::Map { h, w, c }, Shape::Map { h: oh, w: ow, .. }) => {
             let sizes = [h, w, c, pad.top, pad.bottom, pad.left, pad.right, oh, ow].map(lit);
             quote!(::cnn_runtime::kernels::elementwise::zero_pad2d::<#(#sizes),*>(x, y);)
+        }
+        (
+            Op::GroupedConv2D {
+                groups,
+                strides,
+                dilation,
+                pad,
+                use_bias,
+                activation,
+                ..
+            },
+            Shape::Map { .. },
+            Shape::Map { .. },
+        ) => {
+            let name = &field.expect("Conv2D has parameters").ident;
+            let [sh, sw, dh, dw, pt, pl] = [
+                strides.h, strides.w, dilation.h, dilation.w, pad.top, pad.left,
+            ]
+            .map(lit);
+            let groups = lit(*groups);
+            let act = activation_tokens(*activation);
+            let softmax = softmax_pass(*activation, layer.output);
+            quote! {
+                ::cnn_runtime::kernels::grouped::grouped_conv2d::<_, _, _, _, _, _, _, #groups, _, _, _>(
+                    x, &self.#name, #use_bias,
+                    ::cnn_runtime::kernels::grouped::ConvGeometry {
+                        strides: [#sh, #sw], dilation: [#dh, #dw], pad: [#pt, #pl],
+                    },
+                    #act, y,
+                );
+                #softmax
+            }
         }
         (
             Op::Conv2DTranspose {

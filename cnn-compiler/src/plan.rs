@@ -85,6 +85,18 @@ pub enum Op {
         use_bias: bool,
         activation: Activation,
     },
+    /// Conv2D with `groups` of several channels each: filter `f` reads the
+    /// group `f / (filters / groups)`.
+    GroupedConv2D {
+        groups: usize,
+        filters: usize,
+        kernel: Pair,
+        strides: Pair,
+        dilation: Pair,
+        pad: Pad,
+        use_bias: bool,
+        activation: Activation,
+    },
     Pool {
         op: PoolOp,
         pool: Pair,
@@ -298,6 +310,20 @@ impl PlannedLayer {
                 ..
             } => vec![
                 slot("kernel", vec![kernel.h, kernel.w, filters, c_in], true),
+                slot("bias", vec![filters], use_bias),
+            ],
+            Op::GroupedConv2D {
+                groups,
+                filters,
+                kernel,
+                use_bias,
+                ..
+            } => vec![
+                slot(
+                    "kernel",
+                    vec![kernel.h, kernel.w, c_in / groups, filters],
+                    true,
+                ),
                 slot("bias", vec![filters], use_bias),
             ],
             Op::Dense {

@@ -7,13 +7,6 @@ cnn! {
     Conv2D(8, 3x3, groups = 4)
 }
 
-// Groups of several channels: not there yet, said.
-cnn! {
-    pub struct GroupsOfTwo;
-    input(8, 8, 6);
-    Conv2D(6, 3x3, groups = 3)
-}
-
 // A LayerScale for another number of channels.
 cnn! {
     pub struct ScaleOfOtherWidth;

@@ -23,6 +23,7 @@ pub mod dense;
 pub mod depthwise;
 pub mod elementwise;
 pub mod epilogue;
+pub mod grouped;
 pub mod pool;
 pub mod small_conv;
 pub mod transpose;

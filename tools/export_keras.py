@@ -395,7 +395,7 @@ def weights_from_keras_file(path):
 def variables(class_name, config):
     """Keras' variables of a layer, in the order Keras creates (and saves) them."""
     bias = ["bias"] if config.get("use_bias", True) else []
-    if class_name in ("Conv2D", "Conv2DTranspose", "Dense", "DepthwiseConv2D"):
+    if class_name in ("Conv1D", "Conv2D", "Conv2DTranspose", "Dense", "DepthwiseConv2D"):
         return ["kernel"] + bias
     if class_name == "SeparableConv2D":
         return ["depthwise_kernel", "pointwise_kernel"] + bias

@@ -170,11 +170,12 @@ fn check_presence(spec: &ModelSpec, diags: &mut Diagnostics) -> Option<Shape> {
         (Some(Spanned { value: dims, loc }), Some(_)) => {
             let shape = match dims[..] {
                 [h, w, c] => Shape::Map { h, w, c },
+                [n, c] => Shape::Steps { n, c },
                 [n] => Shape::Vector(n),
                 _ => {
                     diags.error(
                         *loc,
-                        "the input is an image (height, width, channels) or a flat vector (n)",
+                        "the input is an image (height, width, channels), a sequence (steps, channels) or a flat vector (n)",
                     );
                     return None;
                 }
@@ -373,6 +374,10 @@ impl ShapeError {
         self.help = Some(help.into());
         self
     }
+
+    fn note_keras(self) -> Self {
+        self.help("Keras rejects this combination too")
+    }
 }
 
 /// What one layer does to its inputs' shapes.
@@ -447,6 +452,50 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
     };
     match kind {
         LayerKind::Conv2DTranspose(t) => conv2d_transpose(t, class, input),
+        LayerKind::Conv1D(conv) => conv1d(conv, class, input),
+        LayerKind::Pool1D {
+            op,
+            pool,
+            strides,
+            padding,
+        } => {
+            let (n, c) = sequence(input, class)?;
+            let s = strides.as_ref().map_or(pool.value, |s| s.value);
+            let Some((out, left, right)) = window(n, pool.value, s, *padding) else {
+                return Err(ShapeError::new(
+                    Some(pool.loc),
+                    format!(
+                        "pool {} needs at least {} steps, but receives {input}",
+                        pool.value, pool.value
+                    ),
+                )
+                .help("use `padding = same` or a smaller pool"));
+            };
+            let op = Op::Pool {
+                op: *op,
+                pool: Pair {
+                    h: 1,
+                    w: pool.value,
+                },
+                strides: Pair { h: 1, w: s },
+                pad: Pad {
+                    top: 0,
+                    bottom: 0,
+                    left,
+                    right,
+                },
+            };
+            Ok(Planned::new(op, Shape::Steps { n: out, c }))
+        }
+        LayerKind::GlobalPool1D { op, keepdims } => {
+            let (_, c) = sequence(input, class)?;
+            let output = if *keepdims {
+                Shape::Steps { n: 1, c }
+            } else {
+                Shape::Vector(c)
+            };
+            Ok(Planned::new(Op::GlobalPool(*op), output))
+        }
         LayerKind::Conv2D(conv) if conv.groups.value != 1 => grouped_conv2d(conv, class, input),
         LayerKind::Conv2D(conv) => {
             let (h, w, c) = feature_map(input, class, None)?;
@@ -575,6 +624,7 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
                 Shape::Vector(n) => (n, Shape::Vector(units), 1),
                 // Keras applies Dense to the last axis of a feature map.
                 Shape::Map { h, w, c } => (c, Shape::Map { h, w, c: units }, h * w),
+                Shape::Steps { n, c } => (c, Shape::Steps { n, c: units }, n),
             };
             let weights = elements(&[fan_in, units], "kernel")?;
             elements(&output.dims(), "output")?;
@@ -844,6 +894,9 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
                         channels += c as u128
                     }
                     (Shape::Vector(_), Shape::Vector(n)) => channels += n as u128,
+                    (Shape::Steps { n, .. }, Shape::Steps { n: n2, c }) if n == n2 => {
+                        channels += c as u128
+                    }
                     _ => {
                         return Err(ShapeError::new(
                             None,
@@ -860,6 +913,7 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
             let output = match input {
                 Shape::Map { h, w, .. } => Shape::Map { h, w, c: channels },
                 Shape::Vector(_) => Shape::Vector(channels),
+                Shape::Steps { n, .. } => Shape::Steps { n, c: channels },
             };
             elements(&output.dims(), "output")?;
             Ok(Planned::new(Op::Concatenate, output))
@@ -873,6 +927,7 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
 /// not broadcast.
 pub(crate) fn broadcast(operands: &[Shape]) -> Option<Shape> {
     let maps = operands.iter().any(|s| matches!(s, Shape::Map { .. }));
+    let steps = operands.iter().any(|s| matches!(s, Shape::Steps { .. }));
     let mut out = [1usize; 3];
     for shape in operands {
         for (o, d) in out.iter_mut().zip(dims3(*shape)) {
@@ -886,16 +941,20 @@ pub(crate) fn broadcast(operands: &[Shape]) -> Option<Shape> {
     let [h, w, c] = out;
     Some(if maps {
         Shape::Map { h, w, c }
+    } else if steps {
+        Shape::Steps { n: w, c }
     } else {
         Shape::Vector(c)
     })
 }
 
-/// A shape as (height, width, channels): a vector `(n)` is `(1, 1, n)`.
+/// A shape as (height, width, channels): a vector `(n)` is `(1, 1, n)`, a
+/// sequence `(n, c)` is `(1, n, c)`.
 pub(crate) fn dims3(shape: Shape) -> [usize; 3] {
     match shape {
         Shape::Map { h, w, c } => [h, w, c],
         Shape::Vector(n) => [1, 1, n],
+        Shape::Steps { n, c } => [1, n, c],
     }
 }
 
@@ -913,6 +972,74 @@ struct Window {
     oh: usize,
     ow: usize,
     pad: Pad,
+}
+
+/// The sequence a 1-D layer needs: `(steps, channels)`.
+fn sequence(input: Shape, class: Class) -> Result<(usize, usize), ShapeError> {
+    match input {
+        Shape::Steps { n, c } => Ok((n, c)),
+        other => Err(ShapeError::new(
+            None,
+            format!("{class} needs a sequence (steps x channels), but receives {other}"),
+        )
+        .help("a 1-D layer reads `(steps, channels)`: give the model `input(steps, channels)`, or use the 2-D layer")),
+    }
+}
+
+/// Keras' Conv1D, as a Conv2D of one row: `causal` pads only the start.
+fn conv1d(conv: &crate::spec::Conv1DSpec, class: Class, input: Shape) -> Step {
+    let (n, c) = sequence(input, class)?;
+    let (k, s, d, f) = (
+        conv.kernel.value,
+        conv.strides.value,
+        conv.dilation.value,
+        conv.filters.value,
+    );
+    if s > 1 && d > 1 {
+        return Err(ShapeError::new(
+            Some(conv.dilation.loc),
+            "`strides` > 1 together with `dilation_rate` > 1 is not supported".to_string(),
+        )
+        .note_keras());
+    }
+    let Some(span) = (k - 1).checked_mul(d).and_then(|x| x.checked_add(1)) else {
+        return Err(ShapeError::new(
+            Some(conv.kernel.loc),
+            "the dilated kernel is too large".to_string(),
+        ));
+    };
+    let window = if conv.causal {
+        // `span - 1` zeros before the first step, none after.
+        Some(((n - 1) / s + 1, span - 1, 0))
+    } else {
+        window(n, span, s, conv.padding)
+    };
+    let Some((out, left, right)) = window else {
+        return Err(ShapeError::new(
+            Some(conv.kernel.loc),
+            format!("kernel {k} (spanning {span} steps) needs at least {span} steps, but receives {input}"),
+        )
+        .help("use `padding = same` or `causal`, or a smaller kernel"));
+    };
+    let weights = elements(&[k, c, f], "kernel")?;
+    elements(&[out, f], "output")?;
+    let bias = if conv.use_bias { f as u64 } else { 0 };
+    let macs = (out as u128) * (weights as u128);
+    let op = Op::Conv2D {
+        filters: f,
+        kernel: Pair { h: 1, w: k },
+        strides: Pair { h: 1, w: s },
+        dilation: Pair { h: 1, w: d },
+        pad: Pad {
+            top: 0,
+            bottom: 0,
+            left,
+            right,
+        },
+        use_bias: conv.use_bias,
+        activation: conv.activation,
+    };
+    Ok(Planned::new(op, Shape::Steps { n: out, c: f }).weights(weights + bias, clamp_macs(macs)?))
 }
 
 /// Keras' Conv2DTranspose: the output size along one axis and the rows (or
@@ -1215,10 +1342,11 @@ fn reshape(input: Shape, target: &Spanned<Vec<i64>>) -> Step {
     }
     let output = match sizes[..] {
         [n] => Shape::Vector(n),
+        [n, c] => Shape::Steps { n, c },
         [h, w, c] => Shape::Map { h, w, c },
         _ => {
             return Err(error(format!(
-                "cannot reshape to {shown}: only a flat vector `(n,)` or a map `(height, width, channels)` is supported"
+                "cannot reshape to {shown}: only a flat vector `(n,)`, a sequence `(steps, channels)` or a map `(height, width, channels)` is supported"
             )))
         }
     };
@@ -1252,6 +1380,11 @@ fn feature_map(
         .help(help.unwrap_or(
             "`Flatten`, `Dense` after `Flatten` and global pooling make vectors: put convolution and pooling layers before them",
         ))),
+        Shape::Steps { n, c } => Err(ShapeError::new(
+            None,
+            format!("{class} needs a feature map (height x width x channels), but receives a sequence of {n} steps of {c} channels"),
+        )
+        .help("sequences are read by `Conv1D`, `MaxPooling1D`, `AveragePooling1D` and the 1-D global poolings")),
     }
 }
 

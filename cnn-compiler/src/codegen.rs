@@ -63,8 +63,8 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
     let layers = plan.layers.iter().map(layer_info);
     let tensors = tensor_specs(plan, &fields);
     let (tensor_refs, tensor_muts) = tensor_accessors(&fields);
-    let input_ty = array_type(plan.input);
-    let output_ty = array_type(plan.output());
+    let input_ty = public_type(plan.input);
+    let output_ty = public_type(plan.output());
     let memory = plan_memory(plan);
     let (layer_fns, body) = forward_body(plan, &fields, &memory);
     let n = lit(memory.arena);
@@ -325,9 +325,22 @@ fn dims(shape: Shape) -> Vec<Literal> {
     shape.dims().into_iter().map(lit).collect()
 }
 
-/// `[[[f32; C]; W]; H]` or `[f32; N]`.
-fn array_type(shape: Shape) -> TokenStream {
+/// The type the caller sees for the model's input or output: a sequence is
+/// `[[f32; C]; N]`; otherwise [`array_type`].
+fn public_type(shape: Shape) -> TokenStream {
     match shape {
+        Shape::Steps { n, c } => {
+            let (n, c) = (lit(n), lit(c));
+            quote!([[f32; #c]; #n])
+        }
+        other => array_type(other),
+    }
+}
+
+/// `[[[f32; C]; W]; H]` or `[f32; N]`, as kernels take them: a sequence is a
+/// map of one row (the same bytes as [`public_type`]'s).
+fn array_type(shape: Shape) -> TokenStream {
+    match shape.as_map() {
         Shape::Map { h, w, c } => {
             let (h, w, c) = (lit(h), lit(w), lit(c));
             quote!([[[f32; #c]; #w]; #h])
@@ -336,6 +349,7 @@ fn array_type(shape: Shape) -> TokenStream {
             let n = lit(n);
             quote!([f32; #n])
         }
+        Shape::Steps { .. } => unreachable!("as_map made it a map"),
     }
 }
 
@@ -367,10 +381,7 @@ fn param_fields(plan: &Plan) -> Vec<ParamField> {
         if slots.is_empty() {
             continue;
         }
-        let c_in = match layer.input {
-            Shape::Map { c, .. } => c,
-            Shape::Vector(n) => n,
-        };
+        let c_in = layer.input.channels();
         let ty = match layer.op {
             Op::Conv2D {
                 filters, kernel, ..
@@ -543,7 +554,7 @@ fn forward_body(
         n: lit(memory.arena),
     };
     let n = &arena.n;
-    let input_ty = array_type(plan.input);
+    let input_ty = public_type(plan.input);
     let mut methods = TokenStream::new();
     let mut body = TokenStream::new();
     let fusions = fuse::fusions(plan, memory);
@@ -567,7 +578,7 @@ fn forward_body(
         });
         body.extend(quote!(self.#method(input, &mut *arena);));
     }
-    let output_ty = array_type(plan.output());
+    let output_ty = public_type(plan.output());
     let at = match (memory.output_copy, memory.tensors[plan.output_tensor]) {
         (Some(at), _) => {
             let copy = arena.read_write(Location::Input, &output_ty, at, &output_ty);
@@ -832,7 +843,7 @@ fn layer_statements(
         OpMemory::Compute => {}
     }
     let bind = arena.read_write(source, &in_ty, out, &out_ty);
-    let call = match (&layer.op, layer.input, layer.output) {
+    let call = match (&layer.op, layer.input.as_map(), layer.output.as_map()) {
         (
             Op::Conv2D {
                 kernel,
@@ -1020,8 +1031,8 @@ fn layer_statements(
             let act = activation_tokens(*activation);
             let softmax = softmax_pass(*activation, layer.output);
             let kernel_fn = match input {
-                Shape::Map { .. } => quote!(dense_map),
                 Shape::Vector(_) => quote!(dense),
+                _ => quote!(dense_map),
             };
             quote! {
                 ::cnn_runtime::kernels::dense::#kernel_fn(x, &self.#name.kernel, #bias, #act, y);
@@ -1186,11 +1197,13 @@ fn depthwise_sizes(
     .map(lit)
 }
 
-/// A map as (height, width, channels); a vector as one pixel.
+/// A map as (height, width, channels); a vector as one pixel, a sequence as
+/// one row.
 fn as_map(shape: Shape) -> (usize, usize, usize) {
     match shape {
         Shape::Map { h, w, c } => (h, w, c),
         Shape::Vector(n) => (1, 1, n),
+        Shape::Steps { n, c } => (1, n, c),
     }
 }
 

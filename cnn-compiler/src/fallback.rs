@@ -16,6 +16,7 @@ pub fn stub(
 ) -> TokenStream {
     let input = match input.as_deref() {
         Some(&[h, w, c]) => Shape::Map { h, w, c },
+        Some(&[n, c]) => Shape::Steps { n, c },
         Some(&[n]) => Shape::Vector(n),
         _ => Shape::Map { h: 0, w: 0, c: 0 },
     };

@@ -14,6 +14,9 @@ pub enum Shape {
     Map { h: usize, w: usize, c: usize },
     /// A flat vector.
     Vector(usize),
+    /// A sequence of `n` steps of `c` channels (Keras' `(steps, channels)`,
+    /// what Conv1D reads). Kernels see it as a map of one row.
+    Steps { n: usize, c: usize },
 }
 
 impl Shape {
@@ -21,6 +24,23 @@ impl Shape {
     pub fn len(&self) -> usize {
         match *self {
             Shape::Map { h, w, c } => h * w * c,
+            Shape::Vector(n) => n,
+            Shape::Steps { n, c } => n * c,
+        }
+    }
+
+    /// As the 2-D kernels see it: a sequence is a map of one row.
+    pub fn as_map(self) -> Shape {
+        match self {
+            Shape::Steps { n, c } => Shape::Map { h: 1, w: n, c },
+            other => other,
+        }
+    }
+
+    /// The number of channels (the last axis).
+    pub fn channels(&self) -> usize {
+        match *self {
+            Shape::Map { c, .. } | Shape::Steps { c, .. } => c,
             Shape::Vector(n) => n,
         }
     }
@@ -33,6 +53,7 @@ impl Shape {
         match *self {
             Shape::Map { h, w, c } => vec![h, w, c],
             Shape::Vector(n) => vec![n],
+            Shape::Steps { n, c } => vec![n, c],
         }
     }
 
@@ -49,6 +70,7 @@ impl fmt::Display for Shape {
         match self {
             Shape::Map { h, w, c } => write!(f, "{h}x{w}x{c}"),
             Shape::Vector(n) => write!(f, "{n}"),
+            Shape::Steps { n, c } => write!(f, "{n}x{c}"),
         }
     }
 }
@@ -278,10 +300,7 @@ pub struct PlannedLayer {
 impl PlannedLayer {
     /// The parameter block's weight tensors in field order, present or not.
     pub fn param_slots(&self) -> Vec<ParamSlot> {
-        let c_in = match self.input {
-            Shape::Map { c, .. } => c,
-            Shape::Vector(n) => n,
-        };
+        let c_in = self.input.channels();
         // Keras' variable path: a nested model's layers are under its name.
         let layer = match &self.scope {
             Some(scope) => format!("{}.{}", scope.name, self.name),
@@ -294,6 +313,17 @@ impl PlannedLayer {
             present,
         };
         match self.op {
+            // Conv1D runs as a one-row Conv2D; Keras keeps its kernel as
+            // `(kernel, c_in, filters)`, the same values in the same order.
+            Op::Conv2D {
+                filters,
+                kernel,
+                use_bias,
+                ..
+            } if self.class == Class::Conv1D => vec![
+                slot("kernel", vec![kernel.w, c_in, filters], true),
+                slot("bias", vec![filters], use_bias),
+            ],
             Op::Conv2D {
                 filters,
                 kernel,

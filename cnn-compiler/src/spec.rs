@@ -95,6 +95,11 @@ pub enum Ref {
 pub enum Class {
     Conv2D,
     Conv2DTranspose,
+    Conv1D,
+    MaxPooling1D,
+    AveragePooling1D,
+    GlobalMaxPooling1D,
+    GlobalAveragePooling1D,
     MaxPooling2D,
     AveragePooling2D,
     GlobalMaxPooling2D,
@@ -236,9 +241,9 @@ impl OpActivation {
 }
 
 impl Class {
-    pub const ALL: [Class; 37 + OpActivation::ALL.len()] = {
+    pub const ALL: [Class; 42 + OpActivation::ALL.len()] = {
         let layers = Class::LAYERS;
-        let mut all = [Class::Conv2D; 37 + OpActivation::ALL.len()];
+        let mut all = [Class::Conv2D; 42 + OpActivation::ALL.len()];
         let mut i = 0;
         while i < all.len() {
             all[i] = if i < layers.len() {
@@ -252,9 +257,14 @@ impl Class {
     };
 
     /// Every class but the activation ops.
-    const LAYERS: [Class; 37] = [
+    const LAYERS: [Class; 42] = [
         Class::Conv2D,
         Class::Conv2DTranspose,
+        Class::Conv1D,
+        Class::MaxPooling1D,
+        Class::AveragePooling1D,
+        Class::GlobalMaxPooling1D,
+        Class::GlobalAveragePooling1D,
         Class::MaxPooling2D,
         Class::AveragePooling2D,
         Class::GlobalMaxPooling2D,
@@ -297,6 +307,11 @@ impl Class {
         match self {
             Class::Conv2D => "Conv2D",
             Class::Conv2DTranspose => "Conv2DTranspose",
+            Class::Conv1D => "Conv1D",
+            Class::MaxPooling1D => "MaxPooling1D",
+            Class::AveragePooling1D => "AveragePooling1D",
+            Class::GlobalMaxPooling1D => "GlobalMaxPooling1D",
+            Class::GlobalAveragePooling1D => "GlobalAveragePooling1D",
             Class::MaxPooling2D => "MaxPooling2D",
             Class::AveragePooling2D => "AveragePooling2D",
             Class::GlobalMaxPooling2D => "GlobalMaxPooling2D",
@@ -340,6 +355,11 @@ impl Class {
         match self {
             Class::Conv2D => &["Conv2D", "Convolution2D"],
             Class::Conv2DTranspose => &["Conv2DTranspose", "Convolution2DTranspose"],
+            Class::Conv1D => &["Conv1D", "Convolution1D"],
+            Class::MaxPooling1D => &["MaxPool1D", "MaxPooling1D"],
+            Class::AveragePooling1D => &["AvgPool1D", "AveragePooling1D"],
+            Class::GlobalMaxPooling1D => &["GlobalMaxPool1D", "GlobalMaxPooling1D"],
+            Class::GlobalAveragePooling1D => &["GlobalAvgPool1D", "GlobalAveragePooling1D"],
             Class::MaxPooling2D => &["MaxPool", "MaxPool2D", "MaxPooling2D"],
             Class::AveragePooling2D => &["AvgPool", "AvgPool2D", "AveragePooling2D"],
             Class::GlobalMaxPooling2D => {
@@ -413,6 +433,20 @@ impl fmt::Display for Class {
 #[derive(Clone, Debug)]
 pub enum LayerKind {
     Conv2DTranspose(Conv2DTransposeSpec),
+    /// Keras' Conv1D over a sequence `(steps, channels)`.
+    Conv1D(Conv1DSpec),
+    /// MaxPooling1D and AveragePooling1D; `strides` defaults to the pool size.
+    Pool1D {
+        op: PoolOp,
+        pool: Spanned<usize>,
+        strides: Option<Spanned<usize>>,
+        padding: Padding,
+    },
+    /// GlobalMaxPooling1D and GlobalAveragePooling1D: over the steps.
+    GlobalPool1D {
+        op: PoolOp,
+        keepdims: bool,
+    },
     Conv2D(Conv2DSpec),
     Pool(PoolSpec),
     /// With Keras' `keepdims`, the output is a 1x1 map rather than a vector.
@@ -579,6 +613,20 @@ pub struct Conv2DSpec {
     pub activation: Activation,
     /// Channel groups, each convolved on its own (Keras' `groups`, 1 by default).
     pub groups: Spanned<usize>,
+}
+
+/// Keras' Conv1D: `causal` padding pads only the start, `(kernel - 1) *
+/// dilation` steps, so that no output sees a later step.
+#[derive(Clone, Debug)]
+pub struct Conv1DSpec {
+    pub filters: Spanned<usize>,
+    pub kernel: Spanned<usize>,
+    pub strides: Spanned<usize>,
+    pub padding: Padding,
+    pub causal: bool,
+    pub dilation: Spanned<usize>,
+    pub use_bias: bool,
+    pub activation: Activation,
 }
 
 /// Keras' Conv2DTranspose: `output_padding` (rows, columns added at the

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! #[attrs] pub struct Name;     (optional)
-//! input(H, W, C);               (or `input(N)` for a flat vector)
+//! input(H, W, C);               (`input(N, C)` a sequence, `input(N)` a flat vector)
 //! weights = "file";             (optional)
 //! Layer(args) Layer ...         (separated by whitespace, `,` or `;`)
 //! ```
@@ -18,9 +18,10 @@ use super::value::{loc_of, parse_value, split_commas, Value};
 use crate::diag::{Diagnostic, Diagnostics, Loc};
 use crate::names::closest;
 use crate::spec::{
-    Activation, BatchNormSpec, Class, ConstantOp, Conv2DSpec, Conv2DTransposeSpec, DenseSpec,
-    DepthwiseSpec, LayerKind, LayerSpec, ModelSpec, OpActivation, Padding, Pair, PoolOp, PoolSpec,
-    Ref, Scope, SeparableSpec, Spanned, LEAKY_RELU_ACTIVATION_SLOPE, LEAKY_RELU_LAYER_SLOPE,
+    Activation, BatchNormSpec, Class, ConstantOp, Conv1DSpec, Conv2DSpec, Conv2DTransposeSpec,
+    DenseSpec, DepthwiseSpec, LayerKind, LayerSpec, ModelSpec, OpActivation, Padding, Pair, PoolOp,
+    PoolSpec, Ref, Scope, SeparableSpec, Spanned, LEAKY_RELU_ACTIVATION_SLOPE,
+    LEAKY_RELU_LAYER_SLOPE,
 };
 use proc_macro2::{Delimiter, Ident, TokenStream, TokenTree};
 use quote::ToTokens;
@@ -388,9 +389,9 @@ fn parse_input(
             let Value::Tuple(dims) = v.value else {
                 unreachable!("matched above")
             };
-            if dims.len() != 3 && dims.len() != 1 {
+            if !(1..=3).contains(&dims.len()) {
                 args.diags().push(
-                    Diagnostic::new(v.loc, format!("`input` needs 3 sizes (height, width, channels) or 1 (a flat vector), found {}", dims.len()))
+                    Diagnostic::new(v.loc, format!("`input` needs 3 sizes (height, width, channels), 2 (steps, channels: a sequence) or 1 (a flat vector), found {}", dims.len()))
                         .help("images are channels-last like Keras: `input(28, 28, 1)`; a flat vector of N values is `input(N)`"),
                 );
                 return None;
@@ -409,6 +410,11 @@ fn parse_input(
             return None;
         }
         (None, Some(h)) if !args.has("width") && !args.has("channels") => vec![h],
+        // Two sizes: a sequence of `steps` of `channels` (Conv1D's input).
+        (None, Some(h)) if args.has("width") && !args.has("channels") => {
+            let w = args.take("width")?;
+            vec![h, w]
+        }
         (None, Some(h)) => {
             let w = args.require("width", full, "a width");
             let c = args.require("channels", full, "a number of channels");
@@ -422,7 +428,11 @@ fn parse_input(
             return None;
         }
     };
-    let names: &[&str] = if dims.len() == 1 { &["size"] } else { &DIMS };
+    let names: &[&str] = match dims.len() {
+        1 => &["size"],
+        2 => &["steps", "channels"],
+        _ => &DIMS,
+    };
     let sizes: Vec<Option<Spanned<usize>>> = dims
         .into_iter()
         .zip(names)
@@ -658,6 +668,31 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             ],
             aliases: &[("dilation", "dilation_rate"), ("kernel", "kernel_size")],
         },
+        Class::Conv1D => &Schema {
+            positional: &["filters", "kernel_size", "activation"],
+            keywords: &[
+                "filters",
+                "kernel_size",
+                "strides",
+                "padding",
+                "dilation_rate",
+                "groups",
+                "use_bias",
+                "activation",
+                "name",
+            ],
+            aliases: &[("dilation", "dilation_rate"), ("kernel", "kernel_size")],
+        },
+        Class::MaxPooling1D | Class::AveragePooling1D => &Schema {
+            positional: &["pool_size"],
+            keywords: &["pool_size", "strides", "padding", "name"],
+            aliases: &[],
+        },
+        Class::GlobalMaxPooling1D | Class::GlobalAveragePooling1D => &Schema {
+            positional: &[],
+            keywords: &["keepdims", "name"],
+            aliases: &[],
+        },
         Class::Conv2DTranspose => &Schema {
             positional: &["filters", "kernel_size", "activation"],
             keywords: &[
@@ -873,6 +908,88 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 groups: groups?,
             })
         }
+        Class::Conv1D => {
+            let filters = a
+                .require("filters", loc, "a number of filters")
+                .and_then(|v| a.size(v, "filters"));
+            let kernel = a
+                .require("kernel_size", loc, "a kernel size")
+                .and_then(|v| size1(a, v, "kernel_size"));
+            let one = || Spanned::new(1, loc);
+            let strides = a.take("strides").map(|v| size1(a, v, "strides"));
+            let dilation = a
+                .take("dilation_rate")
+                .map(|v| size1(a, v, "dilation_rate"));
+            if let Some(v) = a.take("groups") {
+                let groups = a.size(v, "groups")?;
+                if groups.value != 1 {
+                    a.diags()
+                        .error(groups.loc, "Conv1D with `groups` is not supported yet");
+                    return None;
+                }
+            }
+            let (padding, causal) = match a.take("padding") {
+                None => (Padding::Valid, false),
+                Some(v) => {
+                    let way = a.string_or_ident(v, "padding")?;
+                    match way.value.to_ascii_lowercase().as_str() {
+                        "valid" => (Padding::Valid, false),
+                        "same" => (Padding::Same, false),
+                        "causal" => (Padding::Valid, true),
+                        other => {
+                            a.diags().push(
+                                Diagnostic::new(way.loc, format!("unknown padding `{other}`"))
+                                    .help("Conv1D takes `valid`, `same` or `causal`"),
+                            );
+                            return None;
+                        }
+                    }
+                }
+            };
+            let (use_bias, activation) = (use_bias(a), activation(a));
+            LayerKind::Conv1D(Conv1DSpec {
+                filters: filters?,
+                kernel: kernel?,
+                strides: strides.unwrap_or_else(|| Some(one()))?,
+                padding,
+                causal,
+                dilation: dilation.unwrap_or_else(|| Some(one()))?,
+                use_bias,
+                activation,
+            })
+        }
+        Class::MaxPooling1D | Class::AveragePooling1D => {
+            let pool = match a.take("pool_size") {
+                Some(v) => size1(a, v, "pool_size"),
+                None => Some(Spanned::new(2, loc)),
+            };
+            let strides = match a.take("strides") {
+                Some(v) => Some(size1(a, v, "strides")?),
+                None => None,
+            };
+            let padding = padding(a);
+            LayerKind::Pool1D {
+                op: if class == Class::MaxPooling1D {
+                    PoolOp::Max
+                } else {
+                    PoolOp::Avg
+                },
+                pool: pool?,
+                strides,
+                padding,
+            }
+        }
+        Class::GlobalMaxPooling1D | Class::GlobalAveragePooling1D => LayerKind::GlobalPool1D {
+            op: if class == Class::GlobalMaxPooling1D {
+                PoolOp::Max
+            } else {
+                PoolOp::Avg
+            },
+            keepdims: a
+                .take("keepdims")
+                .and_then(|v| a.boolean(v, "keepdims"))
+                .unwrap_or(false),
+        },
         Class::Conv2DTranspose => {
             let filters = a
                 .require("filters", loc, "a number of filters")
@@ -1279,6 +1396,17 @@ fn padding(a: &mut Args) -> Padding {
     a.take("padding")
         .and_then(|v| a.padding(v))
         .unwrap_or(Padding::Valid)
+}
+
+/// A 1-D size: a number, or Keras' list of one (`[3]`).
+fn size1(a: &mut Args, v: Spanned<Value>, name: &str) -> Option<Spanned<usize>> {
+    match v.value {
+        Value::Tuple(items) if items.len() == 1 => {
+            let item = items.into_iter().next()?;
+            a.size(item, name).map(|n| Spanned::new(n.value, v.loc))
+        }
+        _ => a.size(v, name),
+    }
 }
 
 /// Conv2DTranspose's `output_padding`: one size of 0 or more, or (rows, columns).

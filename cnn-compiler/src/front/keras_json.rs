@@ -158,9 +158,9 @@ fn input_dims(shape: Option<&Value>) -> Result<Vec<usize>, String> {
             }
         }
     }
-    if sizes.len() != 3 && sizes.len() != 1 {
+    if !(1..=3).contains(&sizes.len()) {
         return Err(format!(
-            "the input shape {} is neither an image (None, height, width, channels) nor a vector (None, n)",
+            "the input shape {} is neither an image (None, height, width, channels), a sequence (None, steps, channels) nor a vector (None, n)",
             shown()
         ));
     }

@@ -1318,6 +1318,23 @@ fn keras_positional(class: &str) -> &'static [&'static str] {
             "activation",
             "use_bias",
         ],
+        "Conv1D" | "Convolution1D" => &[
+            "filters",
+            "kernel_size",
+            "strides",
+            "padding",
+            "data_format",
+            "dilation_rate",
+            "groups",
+            "activation",
+            "use_bias",
+        ],
+        "MaxPooling1D" | "MaxPool1D" | "AveragePooling1D" | "AvgPool1D" => {
+            &["pool_size", "strides", "padding", "data_format"]
+        }
+        "GlobalMaxPooling1D" | "GlobalMaxPool1D" | "GlobalAveragePooling1D" | "GlobalAvgPool1D" => {
+            &["data_format", "keepdims"]
+        }
         "MaxPooling2D" | "MaxPool2D" | "AveragePooling2D" | "AvgPool2D" => {
             &["pool_size", "strides", "padding", "data_format"]
         }

@@ -117,7 +117,7 @@ pub fn check(spec: ModelSpec, diags: &mut Diagnostics) -> Option<Plan> {
     if !diags.is_empty() {
         return None;
     }
-    let (layers, output_tensor) = graph::keras_order(layers, wiring.output);
+    let (layers, outputs) = graph::keras_order(layers, &wiring.outputs);
     let ident = spec
         .ident
         .unwrap_or_else(|| Ident::new("Model", Span::call_site()));
@@ -132,7 +132,7 @@ pub fn check(spec: ModelSpec, diags: &mut Diagnostics) -> Option<Plan> {
         input_name,
         functional: spec.functional,
         layers,
-        output_tensor,
+        outputs,
         weights: spec.weights,
     })
 }

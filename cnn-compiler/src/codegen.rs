@@ -58,13 +58,18 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
     });
     let input = dims(plan.input);
     let output = dims(plan.output());
+    let outputs_struct = outputs_struct(plan);
+    let output_shapes = plan.outputs.iter().map(|&t| {
+        let dims = dims(plan.tensor_shape(t));
+        quote!(&[#(#dims),*])
+    });
     let params = Literal::u64_unsuffixed(plan.params());
     let flops = Literal::u64_unsuffixed(plan.flops());
     let layers = plan.layers.iter().map(layer_info);
     let tensors = tensor_specs(plan, &fields);
     let (tensor_refs, tensor_muts) = tensor_accessors(&fields);
     let input_ty = public_type(plan.input);
-    let output_ty = public_type(plan.output());
+    let output_ty = output_type(plan);
     let memory = plan_memory(plan);
     let (layer_fns, body) = forward_body(plan, &fields, &memory);
     let n = lit(memory.arena);
@@ -86,7 +91,8 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
             }
         }
     });
-    let predict = (by_value && matches!(plan.output(), Shape::Vector(_))).then(|| {
+    let single_vector = !plan.several_outputs() && matches!(plan.output(), Shape::Vector(_));
+    let predict = (by_value && single_vector).then(|| {
         quote! {
             /// The index of the largest output (the predicted class). A NaN
             /// output is never the largest: with NaN outputs only, 0.
@@ -153,8 +159,11 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
         impl #ident {
             /// Input shape: `[h, w, c]` (channels last, like Keras), or `[n]` for a vector.
             pub const INPUT_SHAPE: &'static [usize] = &[#(#input),*];
-            /// Output shape: `[n]` for a vector, `[h, w, c]` for a feature map.
+            /// Output shape: `[n]` for a vector, `[h, w, c]` for a feature map;
+            /// with several outputs, `[n]` for all their values one after the other.
             pub const OUTPUT_SHAPE: &'static [usize] = &[#(#output),*];
+            /// The shape of each output, in Keras' order (one for most models).
+            pub const OUTPUT_SHAPES: &'static [&'static [usize]] = &[#(#output_shapes),*];
             /// Parameters, counted as Keras counts them (trainable and not).
             pub const PARAMS: usize = #params;
             /// Floating-point operations per image (2 per multiply-accumulate).
@@ -196,6 +205,8 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
         impl #ident {
             #layer_fns
         }
+
+        #outputs_struct
 
         // The heap constructor, where the runtime has one.
         ::cnn_runtime::__heap_api!(#ident);
@@ -323,6 +334,64 @@ fn lit(n: usize) -> Literal {
 
 fn dims(shape: Shape) -> Vec<Literal> {
     shape.dims().into_iter().map(lit).collect()
+}
+
+/// The type of the model's output: its tensor's, or with several outputs
+/// the generated struct of them ([`outputs_struct`]).
+fn output_type(plan: &Plan) -> TokenStream {
+    if plan.several_outputs() {
+        let name = outputs_struct_name(plan);
+        quote!(#name)
+    } else {
+        public_type(plan.output())
+    }
+}
+
+/// `MnistOutputs`: the struct of a model's several outputs.
+fn outputs_struct_name(plan: &Plan) -> Ident {
+    format_ident!("{}Outputs", plan.ident)
+}
+
+/// The struct a model with several outputs returns: one field per output,
+/// named after the layer that computes it (Keras' output names), in Keras'
+/// order; `repr(C)` f32 arrays, so the same bytes as all the outputs one
+/// after the other.
+fn outputs_struct(plan: &Plan) -> TokenStream {
+    if !plan.several_outputs() {
+        return TokenStream::new();
+    }
+    let name = outputs_struct_name(plan);
+    let vis = &plan.vis;
+    let mut used = std::collections::HashSet::new();
+    let fields = plan.outputs.iter().map(|&t| {
+        let mut ident = crate::names::field_ident(plan.tensor_name(t));
+        // Names that differ only in characters a field cannot hold.
+        while !used.insert(ident.to_string()) {
+            ident = format_ident!("{}_", ident.to_string().trim_start_matches("r#"));
+        }
+        let ty = public_type(plan.tensor_shape(t));
+        let doc = format!(
+            "The output `{}`, {}.",
+            crate::names::printable(plan.tensor_name(t)),
+            plan.tensor_shape(t).keras()
+        );
+        quote!(#[doc = #doc] pub #ident: #ty)
+    });
+    let doc = format!("The outputs of [`{}`], in Keras' order.", plan.ident);
+    quote! {
+        #[doc = #doc]
+        #[derive(Clone, Copy, Debug, PartialEq)]
+        #[repr(C)]
+        #vis struct #name {
+            #(#fields,)*
+        }
+
+        // SAFETY: a repr(C) struct of f32 arrays only: f32 alignment, no
+        // padding, every bit pattern (all-zero included) a valid value.
+        unsafe impl ::cnn_runtime::Zeroable for #name {}
+        // SAFETY: as above.
+        unsafe impl ::cnn_runtime::memory::Plain for #name {}
+    }
 }
 
 /// The type the caller sees for the model's input or output: a sequence is
@@ -578,11 +647,17 @@ fn forward_body(
         });
         body.extend(quote!(self.#method(input, &mut *arena);));
     }
-    let output_ty = public_type(plan.output());
-    let at = match (memory.output_copy, memory.tensors[plan.output_tensor]) {
+    let output_ty = output_type(plan);
+    let at = match (memory.output_copy, memory.tensors[plan.outputs[0]]) {
         (Some(at), _) => {
-            let copy = arena.read_write(Location::Input, &output_ty, at, &output_ty);
-            body.extend(quote!({ #copy ::cnn_runtime::kernels::elementwise::copy(x, y); }));
+            // Each output into its place, side by side.
+            let mut to = at;
+            for &t in &plan.outputs {
+                let ty = array_type(plan.tensor_shape(t));
+                let copy = arena.read_write(memory.tensors[t], &ty, to, &ty);
+                body.extend(quote!({ #copy ::cnn_runtime::kernels::elementwise::copy(x, y); }));
+                to += plan.tensor_shape(t).len();
+            }
             at
         }
         (None, Location::Arena(at)) => at,

@@ -30,7 +30,7 @@ pub fn stub(
         input_name: String::new(),
         functional: false,
         layers: Vec::new(),
-        output_tensor: 0,
+        outputs: vec![0],
         weights: None,
     };
     codegen::generate(&plan, None)

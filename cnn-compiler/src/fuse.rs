@@ -45,7 +45,7 @@ pub fn fusions(plan: &Plan, memory: &MemoryPlan) -> Fusions {
     // The layer that overwrites tensor `t` in place and is all that sees it.
     let sole_reader = |t: usize| -> Option<usize> {
         match readers[t].as_slice() {
-            &[j] if t != plan.output_tensor && memory.tensors[t] == memory.tensors[j + 1] => {
+            &[j] if !plan.outputs.contains(&t) && memory.tensors[t] == memory.tensors[j + 1] => {
                 Some(j)
             }
             _ => None,

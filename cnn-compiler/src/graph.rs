@@ -11,8 +11,8 @@ use std::collections::HashMap;
 pub struct Wiring {
     /// Per layer, the tensors it reads, in order.
     pub inputs: Vec<Vec<usize>>,
-    /// The tensor the model returns.
-    pub output: usize,
+    /// The tensors the model returns, in order.
+    pub outputs: Vec<usize>,
 }
 
 /// Resolves every layer's inputs; `None` after reporting a reference to a
@@ -49,11 +49,14 @@ pub fn resolve(
         inputs.push(reads);
     }
     let n = spec.layers.len();
-    let output = match &spec.output {
-        None => n,
-        Some(r) => tensor_of(r, n, &by_name, names, diags).unwrap_or(n),
+    let outputs = match spec.outputs.as_slice() {
+        [] => vec![n],
+        refs => refs
+            .iter()
+            .map(|r| tensor_of(r, n, &by_name, names, diags).unwrap_or(n))
+            .collect(),
     };
-    (diags.len() == before).then_some(Wiring { inputs, output })
+    (diags.len() == before).then_some(Wiring { inputs, outputs })
 }
 
 /// The tensor `r` names, read by layer `reader` (which may only read earlier ones).
@@ -71,7 +74,9 @@ fn tensor_of(
             Some(&t) => t,
             None => {
                 let d = Diagnostic::new(r.loc, format!("no layer or input is named `{name}`"));
-                let known = by_name.keys().copied();
+                // Sorted: a tie goes to the same name at every build.
+                let mut known: Vec<&str> = by_name.keys().copied().collect();
+                known.sort_unstable();
                 diags.push(match closest(name, known) {
                     Some(near) => d.help(format!("did you mean `{near}`?")),
                     None => d.help("a layer reads the input or an earlier layer, by its name"),
@@ -108,7 +113,9 @@ pub fn check_all_used(
             read[t] = true;
         }
     }
-    read[wiring.output] = true;
+    for &t in &wiring.outputs {
+        read[t] = true;
+    }
     for (i, layer) in layers.iter().enumerate() {
         if !read[i + 1] {
             let before = diags.len();
@@ -147,13 +154,16 @@ pub fn scope_nodes(layers: &[PlannedLayer]) -> Vec<usize> {
 /// in the order a depth-first walk from the output, inputs in order, first
 /// reaches them. A chain keeps its order. A nested model is one node there,
 /// as Keras sees it: its layers stay together, in their order.
-pub fn keras_order(mut layers: Vec<PlannedLayer>, output: usize) -> (Vec<PlannedLayer>, usize) {
+pub fn keras_order(
+    mut layers: Vec<PlannedLayer>,
+    outputs: &[usize],
+) -> (Vec<PlannedLayer>, Vec<usize>) {
     let n = layers.len();
     let node = scope_nodes(&layers);
-    // Depth-first pre-order from the output.
+    // Depth-first pre-order from the outputs, the first first.
     let mut first_seen = vec![usize::MAX; n + 1];
     let mut seen = 0;
-    let mut stack = vec![output];
+    let mut stack: Vec<usize> = outputs.iter().rev().copied().collect();
     while let Some(t) = stack.pop() {
         if first_seen[t] != usize::MAX {
             continue;
@@ -187,5 +197,5 @@ pub fn keras_order(mut layers: Vec<PlannedLayer>, output: usize) -> (Vec<Planned
     }
     let mut slots: Vec<Option<PlannedLayer>> = layers.into_iter().map(Some).collect();
     let ordered = order.iter().filter_map(|&t| slots[t - 1].take()).collect();
-    (ordered, renumber[output])
+    (ordered, outputs.iter().map(|&t| renumber[t]).collect())
 }

@@ -27,8 +27,10 @@ pub struct MemoryPlan {
     /// Per layer, the offset of the intermediate result a layer needs for
     /// itself (SeparableConv2D's depthwise step), if any.
     pub temps: Vec<Option<usize>>,
-    /// When the model's output is its input (a model of views only): where
-    /// the output is copied.
+    /// Where the outputs are copied, one after the other, when they are not
+    /// returned where they were computed: when the model's output is its
+    /// input (a model of views only), or when it has several outputs (the
+    /// generated outputs struct).
     pub output_copy: Option<usize>,
     /// Values in the arena, a multiple of 16 (whole cache lines):
     /// `SCRATCH_BYTES` is four times this.
@@ -59,7 +61,9 @@ pub fn plan_memory(plan: &Plan) -> MemoryPlan {
             last_read[operand.tensor] = last_read[operand.tensor].max(i);
         }
     }
-    last_read[plan.output_tensor] = usize::MAX;
+    for &t in &plan.outputs {
+        last_read[t] = usize::MAX;
+    }
 
     // Per tensor, its region (an index of `arena.regions`) or `None` for
     // the input.
@@ -97,8 +101,9 @@ pub fn plan_memory(plan: &Plan) -> MemoryPlan {
         }
     }
     let mut output_copy = None;
-    if region_of[plan.output_tensor].is_none() {
-        // Only views: the output is the caller's input, copied out.
+    if plan.several_outputs() || region_of[plan.outputs[0]].is_none() {
+        // Only views: the output is the caller's input, copied out; or the
+        // outputs, side by side (they stay alive, so this is clear of them).
         arena.release_before(usize::MAX);
         let r = arena.place(plan.output().len(), usize::MAX);
         output_copy = Some(arena.regions[r].start);

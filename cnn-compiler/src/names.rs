@@ -131,6 +131,37 @@ pub fn type_name(name: &str) -> String {
     }
 }
 
+/// A struct field for a layer name: its letters, digits and underscores,
+/// lowercase (`conv2d_1`), `_` first if it would start with a digit; a Rust
+/// keyword is a raw identifier (`r#box`), or gets a `_` where it cannot be
+/// one (`self_`).
+pub fn field_ident(name: &str) -> proc_macro2::Ident {
+    let span = proc_macro2::Span::call_site();
+    let mut field: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if field.is_empty() || field.starts_with(|c: char| c.is_ascii_digit()) {
+        field.insert(0, '_');
+    }
+    if field == "_" {
+        return proc_macro2::Ident::new("_output", span);
+    }
+    if syn::parse_str::<proc_macro2::Ident>(&field).is_ok() {
+        return proc_macro2::Ident::new(&field, span);
+    }
+    match field.as_str() {
+        "self" | "super" | "crate" => proc_macro2::Ident::new(&format!("{field}_"), span),
+        _ => proc_macro2::Ident::new_raw(&field, span),
+    }
+}
+
 /// The candidate closest to `word`, if it is close enough to be a likely typo.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(2);

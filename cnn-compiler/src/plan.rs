@@ -458,14 +458,26 @@ pub struct Plan {
     /// In Keras' order (for a graph: by depth from the output, as Keras lists
     /// a functional model's layers), which is an order they can run in.
     pub layers: Vec<PlannedLayer>,
-    /// The tensor the model returns (see [`Operand`]).
-    pub output_tensor: usize,
+    /// The tensors the model returns (see [`Operand`]), in Keras' order of
+    /// its outputs: one, or several.
+    pub outputs: Vec<usize>,
     pub weights: Option<Spanned<String>>,
 }
 
 impl Plan {
+    /// The output's shape; with several outputs, a vector of all their
+    /// values one after the other (the bytes of the generated outputs
+    /// struct).
     pub fn output(&self) -> Shape {
-        self.tensor_shape(self.output_tensor)
+        match self.outputs.as_slice() {
+            [t] => self.tensor_shape(*t),
+            ts => Shape::Vector(ts.iter().map(|&t| self.tensor_shape(t).len()).sum()),
+        }
+    }
+
+    /// Whether the model returns several tensors (a struct of them).
+    pub fn several_outputs(&self) -> bool {
+        self.outputs.len() > 1
     }
 
     /// The shape of tensor `t`: 0 is the input, `i + 1` the output of layer `i`.

@@ -38,8 +38,9 @@ pub struct ModelSpec {
     /// the summary then shows the `InputLayer` and, when there are branches,
     /// the `Connected to` column.
     pub functional: bool,
-    /// The model's output, when it is not the last layer.
-    pub output: Option<Spanned<Ref>>,
+    /// The model's outputs, in order, when they are not the last layer's
+    /// (empty: the last layer's output is the model's one output).
+    pub outputs: Vec<Spanned<Ref>>,
     /// An `input(...)` was written but was invalid (and reported): not "missing".
     pub input_invalid: bool,
     /// `weights = "path"`.

@@ -119,7 +119,7 @@ fn assert_same_graph(
     keras: &cnn_compiler::plan::Plan,
 ) {
     assert_eq!(ours.input, keras.input, "{name}");
-    assert_eq!(ours.output_tensor, keras.output_tensor, "{name}");
+    assert_eq!(ours.outputs, keras.outputs, "{name}");
     assert_eq!(ours.params(), keras.params(), "{name}");
     assert_eq!(
         ours.non_trainable_params(),
@@ -185,7 +185,9 @@ fn memory_plans_never_overwrite_live_tensors() {
                     last_read[o.tensor] = last_read[o.tensor].max(i);
                 }
             }
-            last_read[plan.output_tensor] = usize::MAX;
+            for &t in &plan.outputs {
+                last_read[t] = usize::MAX;
+            }
             let region = |t: usize| match memory.tensors[t] {
                 Location::Arena(at) => Some(at..at + plan.tensor_shape(t).len()),
                 Location::Input => None,

@@ -74,8 +74,11 @@ const _: () = {
 impl SeedMnist {
     /// Input shape: `[h, w, c]` (channels last, like Keras), or `[n]` for a vector.
     pub const INPUT_SHAPE: &'static [usize] = &[28, 28, 1];
-    /// Output shape: `[n]` for a vector, `[h, w, c]` for a feature map.
+    /// Output shape: `[n]` for a vector, `[h, w, c]` for a feature map;
+    /// with several outputs, `[n]` for all their values one after the other.
     pub const OUTPUT_SHAPE: &'static [usize] = &[10];
+    /// The shape of each output, in Keras' order (one for most models).
+    pub const OUTPUT_SHAPES: &'static [&'static [usize]] = &[&[10]];
     /// Parameters, counted as Keras counts them (trainable and not).
     pub const PARAMS: usize = 113386;
     /// Floating-point operations per image (2 per multiply-accumulate).

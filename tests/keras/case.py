@@ -27,7 +27,12 @@ def save(model, name, inputs):
     tensors = {}
     add_weights(tensors, model.layers, "")
     save_file(tensors, os.path.join(out, "weights.safetensors"))
-    outputs = model.predict(inputs, verbose=0).astype(np.float32)
+    outputs = model.predict(inputs, verbose=0)
+    if isinstance(outputs, (list, tuple)):
+        # Several outputs: each image's, one after the other (the generated
+        # outputs struct's layout).
+        outputs = np.concatenate([o.reshape(len(inputs), -1) for o in outputs], axis=1)
+    outputs = outputs.astype(np.float32)
     save_file({"inputs": inputs, "outputs": outputs}, os.path.join(out, "io.safetensors"))
 
 

@@ -3,6 +3,7 @@
 //! ```text
 //! #[attrs] pub struct Name;     (optional)
 //! input(H, W, C);               (`input(N, C)` a sequence, `input(N)` a flat vector)
+//! output(x, y);                 (several outputs, in order: a struct of them)
 //! weights = "file";             (optional)
 //! Layer(args) Layer ...         (separated by whitespace, `,` or `;`)
 //! ```
@@ -50,7 +51,7 @@ pub fn parse(tokens: TokenStream, diags: &mut Diagnostics) -> Option<ModelSpec> 
         input: None,
         input_name: None,
         functional: false,
-        output: None,
+        outputs: Vec::new(),
         input_invalid: false,
         weights: None,
         layers: Vec::new(),
@@ -100,7 +101,10 @@ impl Tensors {
             Some(r) => Some(Spanned::new(r.clone(), loc)),
             None => {
                 let d = Diagnostic::new(loc, format!("no tensor is named `{name}`"));
-                diags.push(match closest(&name, self.names.keys().map(String::as_str)) {
+                // Sorted: a tie goes to the same name at every build.
+                let mut known: Vec<&str> = self.names.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                diags.push(match closest(&name, known) {
                     Some(near) => d.help(format!("did you mean `{near}`?")),
                     None => d.help(format!(
                         "name a result first: `{name} = Conv2D(16, 3x3) ReLU;`, or read the model's input as `input`"
@@ -313,6 +317,25 @@ fn add_item(spec: &mut ModelSpec, graph: &mut Tensors, item: Item, diags: &mut D
         ("input", None) => {
             add_input(spec, item, diags);
             graph.current = Ref::Input;
+        }
+        ("output", None) => {
+            // `output(label, box, mask);`: the model's outputs, in order.
+            let Some(args) = &item.args else {
+                diags.push(
+                    Diagnostic::new(loc, "`output` needs the tensors the model returns")
+                        .help("name them, in order: `output(label, box, mask);`"),
+                );
+                return;
+            };
+            if !spec.outputs.is_empty() {
+                diags.error(
+                    loc,
+                    "the outputs are already given: write one `output(...)`",
+                );
+                return;
+            }
+            spec.outputs = input_list(args.stream(), graph, diags);
+            spec.functional = true;
         }
         ("weights", Some(value)) => add_weights(spec, loc, value, diags),
         ("model_name", Some(value)) => add_model_name(spec, loc, value, diags),

@@ -27,6 +27,9 @@ pub struct KerasModel {
     /// Built with the functional API.
     pub functional: bool,
     pub layers: Vec<LayerCall>,
+    /// The layers whose outputs are the model's, when it has several (empty:
+    /// the last layer's).
+    pub outputs: Vec<String>,
 }
 
 impl KerasModel {
@@ -61,7 +64,11 @@ impl KerasModel {
             input: Some(Spanned::new(self.input, loc)),
             input_name: self.input_name,
             functional: self.functional,
-            output: None,
+            outputs: self
+                .outputs
+                .into_iter()
+                .map(|name| Spanned::new(Ref::Name(name), loc))
+                .collect(),
             input_invalid: false,
             weights: None,
             layers,
@@ -174,6 +181,7 @@ fn sequential(layers: &[Value], unsupported: &mut Vec<String>) -> Result<KerasMo
         input_name: None,
         functional: false,
         layers: Vec::new(),
+        outputs: Vec::new(),
     };
     for (i, layer) in layers.iter().enumerate() {
         let (class, config, layer_name) = layer_parts(layer)?;
@@ -231,6 +239,7 @@ fn functional(
         input_name: None,
         functional: true,
         layers: Vec::new(),
+        outputs: Vec::new(),
     };
     // The layers read so far, and the last of them.
     let mut known: std::collections::HashSet<&str> = std::collections::HashSet::new();
@@ -288,13 +297,21 @@ fn functional(
     let outputs = flat_names(&config["output_layers"]);
     match (outputs.as_slice(), last) {
         ([output], Some(last)) if output == last => Ok(model),
-        ([output], _) => Err(format!(
-            "the output `{output}` is not the last layer: only a model's last layer can be its output"
-        )),
-        (outputs, _) => Err(format!(
-            "{} outputs: only models with one output are supported",
-            outputs.len()
-        )),
+        ([], _) => Err("the model lists no `output_layers`".to_string()),
+        (outputs, _) => {
+            // Several outputs (or one that is not the last layer): each a
+            // layer read so far, named.
+            if let Some(unknown) = outputs.iter().find(|o| !known.contains(o.as_str())) {
+                return Err(format!(
+                    "the output `{unknown}` is not a layer of the model"
+                ));
+            }
+            if outputs.iter().any(|o| Some(o) == model.input_name.as_ref()) {
+                return Err("the model's input is one of its outputs: not supported".to_string());
+            }
+            model.outputs = outputs.to_vec();
+            Ok(model)
+        }
     }
 }
 
@@ -904,6 +921,7 @@ mod tests {
                 input_name: None,
                 functional: false,
                 layers: Vec::new(),
+                outputs: Vec::new(),
             }
             .type_name()
         };

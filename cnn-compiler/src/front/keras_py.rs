@@ -719,6 +719,7 @@ pub fn parse_all(text: &str) -> Result<KerasText, Vec<TextError>> {
             input_name: b.input_name,
             functional,
             layers: b.calls,
+            outputs: Vec::new(),
         },
         layers: b.layers,
         input,

@@ -496,33 +496,7 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
             };
             Ok(Planned::new(Op::GlobalPool(*op), output))
         }
-        LayerKind::Conv2D(conv) if conv.groups.value != 1 => grouped_conv2d(conv, class, input),
-        LayerKind::Conv2D(conv) => {
-            let (h, w, c) = feature_map(input, class, None)?;
-            let k = conv.kernel.value;
-            let f = conv.filters.value;
-            let s = conv.strides.value;
-            let win = sliding(input, (h, w), &conv.kernel, &conv.dilation, s, conv.padding)?;
-            let weights = elements(&[k.h, k.w, c, f], "kernel")?;
-            let output = Shape::Map {
-                h: win.oh,
-                w: win.ow,
-                c: f,
-            };
-            elements(&[win.oh, win.ow, f], "output")?;
-            let bias = if conv.use_bias { f as u64 } else { 0 };
-            let macs = (win.oh as u128) * (win.ow as u128) * (weights as u128);
-            let op = Op::Conv2D {
-                filters: f,
-                kernel: k,
-                strides: s,
-                dilation: conv.dilation.value,
-                pad: win.pad,
-                use_bias: conv.use_bias,
-                activation: conv.activation,
-            };
-            Ok(Planned::new(op, output).weights(weights + bias, clamp_macs(macs)?))
-        }
+        LayerKind::Conv2D(conv) => conv2d(conv, class, input),
         LayerKind::DepthwiseConv2D(dw) => {
             let (h, w, c) = feature_map(input, class, None)?;
             let (k, m) = (dw.kernel.value, dw.multiplier.value);
@@ -1183,12 +1157,12 @@ fn last_axis(input: Shape, axis: &Spanned<i64>) -> Result<usize, ShapeError> {
     Ok(c)
 }
 
-/// A Conv2D with `groups` > 1: each of the groups of input channels is
-/// convolved with its own filters. With one input channel per group it is a
+/// Keras' Conv2D. With `groups` > 1 each group of input channels is
+/// convolved with its own filters; with one input channel per group it is a
 /// depthwise convolution (ConvNeXt's 7x7), whose Conv2D kernel
 /// `(kh, kw, 1, filters)` holds its values in the depthwise kernel's order,
 /// and runs as one.
-fn grouped_conv2d(conv: &crate::spec::Conv2DSpec, class: Class, input: Shape) -> Step {
+fn conv2d(conv: &crate::spec::Conv2DSpec, class: Class, input: Shape) -> Step {
     let (h, w, c) = feature_map(input, class, None)?;
     let (g, f) = (conv.groups.value, conv.filters.value);
     if c % g != 0 || f % g != 0 {
@@ -1198,44 +1172,43 @@ fn grouped_conv2d(conv: &crate::spec::Conv2DSpec, class: Class, input: Shape) ->
         )
         .help("Keras asks the same: each group reads c/groups channels and makes filters/groups"));
     }
-    let (k, s) = (conv.kernel.value, conv.strides.value);
+    let (k, s, dilation) = (conv.kernel.value, conv.strides.value, conv.dilation.value);
     let win = sliding(input, (h, w), &conv.kernel, &conv.dilation, s, conv.padding)?;
-    if g != c {
-        let weights = elements(&[k.h, k.w, c / g, f], "kernel")?;
-        elements(&[win.oh, win.ow, f], "output")?;
-        let bias = if conv.use_bias { f as u64 } else { 0 };
-        let macs = (win.oh as u128) * (win.ow as u128) * (weights as u128);
-        let op = Op::GroupedConv2D {
-            groups: g,
-            filters: f,
-            kernel: k,
-            strides: s,
-            dilation: conv.dilation.value,
-            pad: win.pad,
-            use_bias: conv.use_bias,
-            activation: conv.activation,
-        };
-        let output = Shape::Map {
-            h: win.oh,
-            w: win.ow,
-            c: f,
-        };
-        return Ok(Planned::new(op, output).weights(weights + bias, clamp_macs(macs)?));
-    }
-    let m = f / c;
-    let weights = elements(&[k.h, k.w, f], "kernel")?;
+    let weights = elements(&[k.h, k.w, c / g, f], "kernel")?;
     elements(&[win.oh, win.ow, f], "output")?;
     let bias = if conv.use_bias { f as u64 } else { 0 };
     let macs = (win.oh as u128) * (win.ow as u128) * (weights as u128);
-    let op = Op::DepthwiseConv2D {
-        multiplier: m,
-        kernel: k,
-        strides: s,
-        dilation: conv.dilation.value,
-        pad: win.pad,
-        use_bias: conv.use_bias,
-        activation: conv.activation,
-        conv2d_kernel: true,
+    let (pad, use_bias, activation) = (win.pad, conv.use_bias, conv.activation);
+    let op = match g {
+        1 => Op::Conv2D {
+            filters: f,
+            kernel: k,
+            strides: s,
+            dilation,
+            pad,
+            use_bias,
+            activation,
+        },
+        g if g == c && g > 1 => Op::DepthwiseConv2D {
+            multiplier: f / c,
+            kernel: k,
+            strides: s,
+            dilation,
+            pad,
+            use_bias,
+            activation,
+            conv2d_kernel: true,
+        },
+        groups => Op::GroupedConv2D {
+            groups,
+            filters: f,
+            kernel: k,
+            strides: s,
+            dilation,
+            pad,
+            use_bias,
+            activation,
+        },
     };
     let output = Shape::Map {
         h: win.oh,

@@ -1132,20 +1132,17 @@ fn layer_statements(
             Shape::Map { .. },
         ) => {
             let name = &field.expect("Conv2D has parameters").ident;
-            let [sh, sw, dh, dw, pt, pl] = [
-                strides.h, strides.w, dilation.h, dilation.w, pad.top, pad.left,
-            ]
-            .map(lit);
+            let geometry = geometry(
+                quote!(::cnn_runtime::kernels::grouped::ConvGeometry),
+                [strides, dilation],
+                pad,
+            );
             let groups = lit(*groups);
             let act = activation_tokens(*activation);
             let softmax = softmax_pass(*activation, layer.output);
             quote! {
                 ::cnn_runtime::kernels::grouped::grouped_conv2d::<_, _, _, _, _, _, _, #groups, _, _, _>(
-                    x, &self.#name, #use_bias,
-                    ::cnn_runtime::kernels::grouped::ConvGeometry {
-                        strides: [#sh, #sw], dilation: [#dh, #dw], pad: [#pt, #pl],
-                    },
-                    #act, y,
+                    x, &self.#name, #use_bias, #geometry, #act, y,
                 );
                 #softmax
             }
@@ -1163,19 +1160,16 @@ fn layer_statements(
             Shape::Map { .. },
         ) => {
             let name = &field.expect("Conv2DTranspose has parameters").ident;
-            let [sh, sw, dh, dw, pt, pl] = [
-                strides.h, strides.w, dilation.h, dilation.w, pad.top, pad.left,
-            ]
-            .map(lit);
+            let geometry = geometry(
+                quote!(::cnn_runtime::kernels::transpose::TransposeGeometry),
+                [strides, dilation],
+                pad,
+            );
             let act = activation_tokens(*activation);
             let softmax = softmax_pass(*activation, layer.output);
             quote! {
                 ::cnn_runtime::kernels::transpose::conv2d_transpose(
-                    x, &self.#name, #use_bias,
-                    ::cnn_runtime::kernels::transpose::TransposeGeometry {
-                        strides: [#sh, #sw], dilation: [#dh, #dw], pad: [#pt, #pl],
-                    },
-                    #act, y,
+                    x, &self.#name, #use_bias, #geometry, #act, y,
                 );
                 #softmax
             }
@@ -1270,6 +1264,16 @@ fn depthwise_sizes(
         pad.bottom, pad.left, pad.right, oh, ow,
     ]
     .map(lit)
+}
+
+/// A kernel's geometry struct (`ConvGeometry`, `TransposeGeometry`): strides,
+/// dilation and the padding above and left.
+fn geometry(ty: TokenStream, [strides, dilation]: [&Pair; 2], pad: &Pad) -> TokenStream {
+    let [sh, sw, dh, dw, pt, pl] = [
+        strides.h, strides.w, dilation.h, dilation.w, pad.top, pad.left,
+    ]
+    .map(lit);
+    quote!(#ty { strides: [#sh, #sw], dilation: [#dh, #dw], pad: [#pt, #pl] })
 }
 
 /// A map as (height, width, channels); a vector as one pixel, a sequence as

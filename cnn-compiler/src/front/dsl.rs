@@ -894,16 +894,12 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
     let ones = Spanned::new(Pair::square(1), loc);
     Some(match class {
         Class::Conv2D => {
-            let filters = a
-                .require("filters", loc, "a number of filters")
-                .and_then(|v| a.size(v, "filters"));
-            let kernel = a
-                .require("kernel_size", loc, "a kernel size")
-                .and_then(|v| a.pair(v, "kernel_size"));
-            let strides = a.take("strides").and_then(|v| a.pair(v, "strides"));
-            let dilation = a
-                .take("dilation_rate")
-                .and_then(|v| a.pair(v, "dilation_rate"));
+            let ConvSizes {
+                filters,
+                kernel,
+                strides,
+                dilation,
+            } = conv_sizes(a, loc);
             if let (Some(s), Some(d)) = (&strides, &dilation) {
                 if (s.value.h > 1 || s.value.w > 1) && (d.value.h > 1 || d.value.w > 1) {
                     a.diags().push(
@@ -1002,28 +998,13 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 padding,
             }
         }
-        Class::GlobalMaxPooling1D | Class::GlobalAveragePooling1D => LayerKind::GlobalPool1D {
-            op: if class == Class::GlobalMaxPooling1D {
-                PoolOp::Max
-            } else {
-                PoolOp::Avg
-            },
-            keepdims: a
-                .take("keepdims")
-                .and_then(|v| a.boolean(v, "keepdims"))
-                .unwrap_or(false),
-        },
         Class::Conv2DTranspose => {
-            let filters = a
-                .require("filters", loc, "a number of filters")
-                .and_then(|v| a.size(v, "filters"));
-            let kernel = a
-                .require("kernel_size", loc, "a kernel size")
-                .and_then(|v| a.pair(v, "kernel_size"));
-            let strides = a.take("strides").and_then(|v| a.pair(v, "strides"));
-            let dilation = a
-                .take("dilation_rate")
-                .and_then(|v| a.pair(v, "dilation_rate"));
+            let ConvSizes {
+                filters,
+                kernel,
+                strides,
+                dilation,
+            } = conv_sizes(a, loc);
             let output_padding = match a.take("output_padding") {
                 Some(v) => Some(Some(output_padding(a, v)?)),
                 None => None,
@@ -1059,17 +1040,25 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 padding,
             })
         }
-        Class::GlobalMaxPooling2D | Class::GlobalAveragePooling2D => LayerKind::GlobalPool {
-            op: if class == Class::GlobalMaxPooling2D {
-                PoolOp::Max
-            } else {
-                PoolOp::Avg
-            },
-            keepdims: a
+        Class::GlobalMaxPooling2D
+        | Class::GlobalAveragePooling2D
+        | Class::GlobalMaxPooling1D
+        | Class::GlobalAveragePooling1D => {
+            let op = match class {
+                Class::GlobalMaxPooling2D | Class::GlobalMaxPooling1D => PoolOp::Max,
+                _ => PoolOp::Avg,
+            };
+            let keepdims = a
                 .take("keepdims")
                 .and_then(|v| a.boolean(v, "keepdims"))
-                .unwrap_or(false),
-        },
+                .unwrap_or(false);
+            match class {
+                Class::GlobalMaxPooling1D | Class::GlobalAveragePooling1D => {
+                    LayerKind::GlobalPool1D { op, keepdims }
+                }
+                _ => LayerKind::GlobalPool { op, keepdims },
+            }
+        }
         Class::Flatten => LayerKind::Flatten,
         Class::Dense => {
             let units = a
@@ -1419,6 +1408,34 @@ fn padding(a: &mut Args) -> Padding {
     a.take("padding")
         .and_then(|v| a.padding(v))
         .unwrap_or(Padding::Valid)
+}
+
+/// A 2-D convolution's sizes, each `None` when absent (`filters` and
+/// `kernel_size` are reported missing) or wrong (reported).
+struct ConvSizes {
+    filters: Option<Spanned<usize>>,
+    kernel: Option<Spanned<Pair>>,
+    strides: Option<Spanned<Pair>>,
+    dilation: Option<Spanned<Pair>>,
+}
+
+fn conv_sizes(a: &mut Args, loc: Loc) -> ConvSizes {
+    let filters = a
+        .require("filters", loc, "a number of filters")
+        .and_then(|v| a.size(v, "filters"));
+    let kernel = a
+        .require("kernel_size", loc, "a kernel size")
+        .and_then(|v| a.pair(v, "kernel_size"));
+    let strides = a.take("strides").and_then(|v| a.pair(v, "strides"));
+    let dilation = a
+        .take("dilation_rate")
+        .and_then(|v| a.pair(v, "dilation_rate"));
+    ConvSizes {
+        filters,
+        kernel,
+        strides,
+        dilation,
+    }
 }
 
 /// A 1-D size: a number, or Keras' list of one (`[3]`).

@@ -130,3 +130,55 @@ fn tensors_are_listed_in_keras_names_and_layouts() {
     }
     assert!(model.tensor(Small::TENSORS.len()).is_none());
 }
+
+// The layers Keras' applications and decoders added: an adapted
+// Normalization, grouped, depthwise-as-Conv2D and transposed convolutions,
+// bilinear upsampling, LayerNormalization, LayerScale, a log-softmax op; and
+// several outputs (a generated struct of them).
+cnn_runtime::cnn! {
+    pub struct Decoder;
+    input(4, 4, 4, name = "image");
+    x = Normalization Conv2D(4, 3x3, padding = same, groups = 2)
+        Conv2D(8, 3x3, padding = same, groups = 4) LayerNormalization LayerScale(1e-6, 8);
+    up = Conv2DTranspose(2, 3x3, strides = 2, padding = same)(x)
+        UpSampling2D(interpolation = bilinear);
+    label = GlobalAvgPool()(x) Dense(3) LogSoftmax;
+    output(label, up);
+}
+
+// A sequence through the 1-D layers.
+cnn_runtime::cnn! {
+    pub struct Sequence;
+    input(12, 2);
+    Conv1D(4, 3, padding = causal, dilation_rate = 2) MaxPool1D Conv1D(3, 2, strides = 2)
+}
+
+#[test]
+fn several_outputs_and_the_new_layers_run_and_forward_into_agrees() {
+    let mut model = Decoder::zeroed();
+    fill(&mut *model);
+    let input: [[[f32; 4]; 4]; 4] = core::array::from_fn(|y| {
+        core::array::from_fn(|x| core::array::from_fn(|c| (y * 4 + x + c) as f32 / 8.0 - 1.0))
+    });
+    let out: DecoderOutputs = model.forward(&input);
+    let mut scratch = cnn_runtime::Scratch::boxed();
+    assert_eq!(model.forward_into(&input, &mut scratch), &out);
+    // log-softmax: the probabilities sum to one.
+    let sum: f32 = out.log_softmax.iter().map(|x| x.exp()).sum();
+    assert!((sum - 1.0).abs() < 1e-5, "{sum}");
+    assert!(out
+        .up_sampling2d
+        .as_flattened()
+        .as_flattened()
+        .iter()
+        .all(|v| v.is_finite()));
+
+    let mut sequence = Sequence::zeroed();
+    fill(&mut *sequence);
+    let steps: [[f32; 2]; 12] = core::array::from_fn(|i| [i as f32 / 6.0 - 1.0, 0.5]);
+    let out: [[f32; 3]; 3] = sequence.forward(&steps);
+    assert_eq!(
+        sequence.forward_into(&steps, &mut cnn_runtime::Scratch::boxed()),
+        &out
+    );
+}

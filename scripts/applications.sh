@@ -8,7 +8,7 @@
 # instruction-set path. Prints the table README.md shows (network, input,
 # layers, parameters, release compile seconds, largest error) and fails if
 # any network fails. Too large for every CI run (the networks' weights are
-# 0.5 GB, their release builds about 20 minutes on 2 cores): run before
+# 0.5 GB; about 10 minutes on 2 cores): run before
 # changing what the compiler accepts or generates.
 #
 #   bash scripts/applications.sh [NAME...]     (default: all 17)

@@ -451,6 +451,32 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
         }
     };
     match kind {
+        LayerKind::InputPart { offset, shape } => {
+            let output = match shape[..] {
+                [h, w, c] => Shape::Map { h, w, c },
+                [n, c] => Shape::Steps { n, c },
+                [n] => Shape::Vector(n),
+                _ => {
+                    return Err(ShapeError::new(
+                        None,
+                        "an input is an image (height, width, channels), a sequence (steps, channels) or a vector".to_string(),
+                    ))
+                }
+            };
+            if offset
+                .checked_add(output.len())
+                .is_none_or(|end| end > input.len())
+            {
+                return Err(ShapeError::new(
+                    None,
+                    format!(
+                        "the input {output} at {offset} lies outside the model's {} input values",
+                        input.len()
+                    ),
+                ));
+            }
+            Ok(Planned::new(Op::InputPart { offset: *offset }, output))
+        }
         LayerKind::Conv2DTranspose(t) => conv2d_transpose(t, class, input),
         LayerKind::Conv1D(conv) => conv1d(conv, class, input),
         LayerKind::Pool1D {

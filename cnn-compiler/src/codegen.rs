@@ -59,6 +59,17 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
     let input = dims(plan.input);
     let output = dims(plan.output());
     let outputs_struct = outputs_struct(plan);
+    let inputs_struct = inputs_struct(plan);
+    let input_shapes: Vec<TokenStream> = match plan.input_parts().as_slice() {
+        [] => vec![plan.input],
+        parts => parts.iter().map(|l| l.output).collect(),
+    }
+    .into_iter()
+    .map(|shape| {
+        let dims = dims(shape);
+        quote!(&[#(#dims),*])
+    })
+    .collect();
     let output_shapes = plan.outputs.iter().map(|&t| {
         let dims = dims(plan.tensor_shape(t));
         quote!(&[#(#dims),*])
@@ -68,7 +79,7 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
     let layers = plan.layers.iter().map(layer_info);
     let tensors = tensor_specs(plan, &fields);
     let (tensor_refs, tensor_muts) = tensor_accessors(&fields);
-    let input_ty = public_type(plan.input);
+    let input_ty = input_type(plan);
     let output_ty = output_type(plan);
     let memory = plan_memory(plan);
     let (layer_fns, body) = forward_body(plan, &fields, &memory);
@@ -157,8 +168,11 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
         };
 
         impl #ident {
-            /// Input shape: `[h, w, c]` (channels last, like Keras), or `[n]` for a vector.
+            /// Input shape: `[h, w, c]` (channels last, like Keras), or `[n]` for a vector;
+            /// with several inputs, `[n]` for all their values one after the other.
             pub const INPUT_SHAPE: &'static [usize] = &[#(#input),*];
+            /// The shape of each input, in Keras' order (one for most models).
+            pub const INPUT_SHAPES: &'static [&'static [usize]] = &[#(#input_shapes),*];
             /// Output shape: `[n]` for a vector, `[h, w, c]` for a feature map;
             /// with several outputs, `[n]` for all their values one after the other.
             pub const OUTPUT_SHAPE: &'static [usize] = &[#(#output),*];
@@ -205,6 +219,8 @@ pub fn generate(plan: &Plan, embedded: Option<&EmbeddedWeights>) -> TokenStream 
         impl #ident {
             #layer_fns
         }
+
+        #inputs_struct
 
         #outputs_struct
 
@@ -336,6 +352,17 @@ fn dims(shape: Shape) -> Vec<Literal> {
     shape.dims().into_iter().map(lit).collect()
 }
 
+/// The type of the model's input: its tensor's, or with several inputs the
+/// generated struct of them ([`inputs_struct`]).
+fn input_type(plan: &Plan) -> TokenStream {
+    if plan.input_parts().is_empty() {
+        public_type(plan.input)
+    } else {
+        let name = inputs_struct_name(plan);
+        quote!(#name)
+    }
+}
+
 /// The type of the model's output: its tensor's, or with several outputs
 /// the generated struct of them ([`outputs_struct`]).
 fn output_type(plan: &Plan) -> TokenStream {
@@ -360,24 +387,58 @@ fn outputs_struct(plan: &Plan) -> TokenStream {
     if !plan.several_outputs() {
         return TokenStream::new();
     }
-    let name = outputs_struct_name(plan);
+    let parts = plan
+        .outputs
+        .iter()
+        .map(|&t| (plan.tensor_name(t), plan.tensor_shape(t)));
+    let doc = format!("The outputs of [`{}`], in Keras' order.", plan.ident);
+    tensors_struct(plan, outputs_struct_name(plan), &doc, "output", parts)
+}
+
+/// The inputs struct a model with several inputs takes: one field per
+/// input, named after its `InputLayer`, in Keras' order of the inputs.
+fn inputs_struct(plan: &Plan) -> TokenStream {
+    let parts = plan.input_parts();
+    if parts.is_empty() {
+        return TokenStream::new();
+    }
+    let parts = parts.into_iter().map(|l| (l.name.as_str(), l.output));
+    let doc = format!("The inputs of [`{}`], in Keras' order.", plan.ident);
+    tensors_struct(plan, inputs_struct_name(plan), &doc, "input", parts)
+}
+
+/// `MnistInputs`: the struct of a model's several inputs.
+fn inputs_struct_name(plan: &Plan) -> Ident {
+    format_ident!("{}Inputs", plan.ident)
+}
+
+/// A `repr(C)` struct of named tensors (f32 arrays): the same bytes as the
+/// tensors one after the other.
+fn tensors_struct<'a>(
+    plan: &Plan,
+    name: Ident,
+    doc: &str,
+    what: &str,
+    parts: impl Iterator<Item = (&'a str, Shape)>,
+) -> TokenStream {
     let vis = &plan.vis;
     let mut used = std::collections::HashSet::new();
-    let fields = plan.outputs.iter().map(|&t| {
-        let mut ident = crate::names::field_ident(plan.tensor_name(t));
-        // Names that differ only in characters a field cannot hold.
-        while !used.insert(ident.to_string()) {
-            ident = format_ident!("{}_", ident.to_string().trim_start_matches("r#"));
-        }
-        let ty = public_type(plan.tensor_shape(t));
-        let doc = format!(
-            "The output `{}`, {}.",
-            crate::names::printable(plan.tensor_name(t)),
-            plan.tensor_shape(t).keras()
-        );
-        quote!(#[doc = #doc] pub #ident: #ty)
-    });
-    let doc = format!("The outputs of [`{}`], in Keras' order.", plan.ident);
+    let fields: Vec<TokenStream> = parts
+        .map(|(tensor, shape)| {
+            let mut ident = crate::names::field_ident(tensor);
+            // Names that differ only in characters a field cannot hold.
+            while !used.insert(ident.to_string()) {
+                ident = format_ident!("{}_", ident.to_string().trim_start_matches("r#"));
+            }
+            let ty = public_type(shape);
+            let doc = format!(
+                "The {what} `{}`, {}.",
+                crate::names::printable(tensor),
+                shape.keras()
+            );
+            quote!(#[doc = #doc] pub #ident: #ty)
+        })
+        .collect();
     quote! {
         #[doc = #doc]
         #[derive(Clone, Copy, Debug, PartialEq)]
@@ -623,7 +684,7 @@ fn forward_body(
         n: lit(memory.arena),
     };
     let n = &arena.n;
-    let input_ty = public_type(plan.input);
+    let input_ty = input_type(plan);
     let mut methods = TokenStream::new();
     let mut body = TokenStream::new();
     let fusions = fuse::fusions(plan, memory);
@@ -1173,6 +1234,10 @@ fn layer_statements(
                 );
                 #softmax
             }
+        }
+        (Op::InputPart { offset }, _, _) => {
+            let offset = lit(*offset);
+            quote!(::cnn_runtime::kernels::elementwise::copy_part(&x[#offset..], y);)
         }
         (
             Op::UpSampling2D { size, bilinear },

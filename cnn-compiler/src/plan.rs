@@ -107,6 +107,11 @@ pub enum Op {
         use_bias: bool,
         activation: Activation,
     },
+    /// One input of a model with several: the caller's values from `offset`
+    /// (in the inputs struct), copied to the arena.
+    InputPart {
+        offset: usize,
+    },
     /// Conv2D with `groups` of several channels each: filter `f` reads the
     /// group `f / (filters / groups)`.
     GroupedConv2D {
@@ -478,6 +483,22 @@ impl Plan {
     /// Whether the model returns several tensors (a struct of them).
     pub fn several_outputs(&self) -> bool {
         self.outputs.len() > 1
+    }
+
+    /// A model with several inputs: each input's layer (an `InputLayer`
+    /// reading its part of the caller's inputs struct), in the struct's
+    /// order; empty for a model with one input.
+    pub fn input_parts(&self) -> Vec<&PlannedLayer> {
+        let mut parts: Vec<&PlannedLayer> = self
+            .layers
+            .iter()
+            .filter(|l| matches!(l.op, Op::InputPart { .. }))
+            .collect();
+        parts.sort_by_key(|l| match l.op {
+            Op::InputPart { offset } => offset,
+            _ => 0,
+        });
+        parts
     }
 
     /// The shape of tensor `t`: 0 is the input, `i + 1` the output of layer `i`.

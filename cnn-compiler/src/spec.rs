@@ -143,6 +143,9 @@ pub enum Class {
     TrueDivideConstant,
     /// An activation function called on a tensor (`keras.ops.gelu(x)`).
     Op(OpActivation),
+    /// One input of a model with several: its part of the caller's inputs
+    /// struct. Not written in the DSL (not in [`Class::ALL`]).
+    InputLayer,
 }
 
 /// Keras 3's activation functions called on a tensor (`keras.ops.gelu(x,
@@ -348,6 +351,7 @@ impl Class {
             Class::Concatenate => "Concatenate",
             Class::CustomScaleLayer => "CustomScaleLayer",
             Class::Op(op) => op.keras_name(),
+            Class::InputLayer => "InputLayer",
         }
     }
 
@@ -401,6 +405,7 @@ impl Class {
             Class::Concatenate => &["Concatenate"],
             Class::CustomScaleLayer => &["CustomScaleLayer"],
             Class::Op(op) => op.names(),
+            Class::InputLayer => &["InputLayer"],
         }
     }
 
@@ -433,6 +438,11 @@ impl fmt::Display for Class {
 /// A layer's arguments, validated one by one (shapes are checked later).
 #[derive(Clone, Debug)]
 pub enum LayerKind {
+    /// One input of several: `shape`, at `offset` values into the inputs.
+    InputPart {
+        offset: usize,
+        shape: Vec<usize>,
+    },
     Conv2DTranspose(Conv2DTransposeSpec),
     /// Keras' Conv1D over a sequence `(steps, channels)`.
     Conv1D(Conv1DSpec),

@@ -1,7 +1,7 @@
 //! The `model.summary()` table, drawn exactly as Keras 3 draws it.
 
 use crate::names::printable;
-use crate::plan::Plan;
+use crate::plan::{Op, Plan};
 
 /// Content widths of Keras' three columns (each cell adds a space either side).
 const WIDTHS: [usize; 3] = [31, 22, 13];
@@ -13,7 +13,8 @@ const GRAPH_WIDTHS: [usize; 4] = [19, 17, 10, 17];
 /// written as a graph) lists its `InputLayer` first.
 pub fn render(plan: &Plan) -> String {
     let mut rows: Vec<[String; 4]> = Vec::new();
-    if plan.functional {
+    // A model with several inputs lists each as a layer (below).
+    if plan.functional && plan.input_parts().is_empty() {
         rows.push([
             format!("{} (InputLayer)", printable(&plan.input_name)),
             plan.input.keras(),
@@ -34,14 +35,20 @@ pub fn render(plan: &Plan) -> String {
             None => 1,
         };
         let group = &plan.layers[i..i + run];
-        let reads = match layer.scope {
-            Some(_) => plan.scope_inputs(i, run),
-            None => layer.inputs.iter().map(|o| o.tensor).collect(),
+        let reads = match (layer.scope.as_ref(), &layer.op) {
+            (Some(_), _) => plan.scope_inputs(i, run),
+            (None, Op::InputPart { .. }) => Vec::new(),
+            (None, _) => layer.inputs.iter().map(|o| o.tensor).collect(),
         };
         let connected: Vec<String> = reads
             .iter()
             .map(|&t| format!("{}[0][0]", printable(plan.tensor_name(t))))
             .collect();
+        let connected = if connected.is_empty() {
+            vec!["-".to_string()]
+        } else {
+            connected
+        };
         let (name, class) = match &layer.scope {
             Some(scope) => (scope.name.as_str(), scope.class),
             None => (layer.name.as_str(), layer.class.keras_name()),

@@ -146,6 +146,15 @@ cnn_runtime::cnn! {
     output(label, up);
 }
 
+// Two inputs, read by name: the generated inputs struct.
+cnn_runtime::cnn! {
+    pub struct TwoInputs;
+    input(3, name = "meta");
+    input(2, 2, 1, name = "image");
+    x = Flatten()(image);
+    Concatenate(x, meta) Dense(2)
+}
+
 // A sequence through the 1-D layers.
 cnn_runtime::cnn! {
     pub struct Sequence;
@@ -172,6 +181,18 @@ fn several_outputs_and_the_new_layers_run_and_forward_into_agrees() {
         .as_flattened()
         .iter()
         .all(|v| v.is_finite()));
+
+    let mut two = TwoInputs::zeroed();
+    fill(&mut *two);
+    let inputs = TwoInputsInputs {
+        meta: [0.5, -1.0, 2.0],
+        image: [[[1.0], [0.0]], [[-1.0], [0.25]]],
+    };
+    let out = two.forward(&inputs);
+    assert_eq!(
+        two.forward_into(&inputs, &mut cnn_runtime::Scratch::boxed()),
+        &out
+    );
 
     let mut sequence = Sequence::zeroed();
     fill(&mut *sequence);

@@ -72,8 +72,11 @@ const _: () = {
     );
 };
 impl SeedMnist {
-    /// Input shape: `[h, w, c]` (channels last, like Keras), or `[n]` for a vector.
+    /// Input shape: `[h, w, c]` (channels last, like Keras), or `[n]` for a vector;
+    /// with several inputs, `[n]` for all their values one after the other.
     pub const INPUT_SHAPE: &'static [usize] = &[28, 28, 1];
+    /// The shape of each input, in Keras' order (one for most models).
+    pub const INPUT_SHAPES: &'static [&'static [usize]] = &[&[28, 28, 1]];
     /// Output shape: `[n]` for a vector, `[h, w, c]` for a feature map;
     /// with several outputs, `[n]` for all their values one after the other.
     pub const OUTPUT_SHAPE: &'static [usize] = &[10];

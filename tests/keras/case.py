@@ -28,6 +28,10 @@ def save(model, name, inputs):
     add_weights(tensors, model.layers, "")
     save_file(tensors, os.path.join(out, "weights.safetensors"))
     outputs = model.predict(inputs, verbose=0)
+    if isinstance(inputs, (list, tuple)):
+        # Several inputs: each image's, one after the other (the generated
+        # inputs struct's layout).
+        inputs = np.concatenate([i.reshape(len(i), -1) for i in inputs], axis=1)
     if isinstance(outputs, (list, tuple)):
         # Several outputs: each image's, one after the other (the generated
         # outputs struct's layout).

@@ -105,6 +105,10 @@ impl Tensors {
                 let mut known: Vec<&str> = self.names.keys().map(String::as_str).collect();
                 known.sort_unstable();
                 diags.push(match closest(&name, known) {
+                    // Several inputs: `input` was given up for their names.
+                    _ if name == "input" => d.help(
+                        "the model has several inputs: read each by the name given in its `input(..., name = \"...\")`",
+                    ),
                     Some(near) => d.help(format!("did you mean `{near}`?")),
                     None => d.help(format!(
                         "name a result first: `{name} = Conv2D(16, 3x3) ReLU;`, or read the model's input as `input`"
@@ -314,10 +318,7 @@ fn add_item(spec: &mut ModelSpec, graph: &mut Tensors, item: Item, diags: &mut D
     let loc = Loc::span(item.ident.span());
     let word = item.ident.to_string();
     match (word.as_str(), &item.assigned) {
-        ("input", None) => {
-            add_input(spec, item, diags);
-            graph.current = Ref::Input;
-        }
+        ("input", None) => add_input(spec, graph, item, diags),
         ("output", None) => {
             // `output(label, box, mask);`: the model's outputs, in order.
             let Some(args) = &item.args else {
@@ -355,17 +356,17 @@ fn add_item(spec: &mut ModelSpec, graph: &mut Tensors, item: Item, diags: &mut D
     }
 }
 
-fn add_input(spec: &mut ModelSpec, item: Item, diags: &mut Diagnostics) {
+fn add_input(spec: &mut ModelSpec, graph: &mut Tensors, item: Item, diags: &mut Diagnostics) {
     let loc = Loc::span(item.ident.span());
     let full = match &item.args {
         Some(g) => loc.to(Loc::span(g.span_close())),
         None => loc,
     };
-    if spec.input.is_some() || spec.input_invalid {
-        diags.error(full, "`input` is given twice: a model has one input");
+    if spec.input_invalid {
         return;
     }
-    if let Some(first) = spec.layers.first() {
+    let is_input = |l: &LayerSpec| l.class == Some(Class::InputLayer);
+    if let Some(first) = spec.layers.iter().find(|l| !is_input(l)) {
         diags.push(
             Diagnostic::new(full, "`input(...)` must come first, before any layer")
                 .note(format!(
@@ -382,10 +383,71 @@ fn add_input(spec: &mut ModelSpec, item: Item, diags: &mut Diagnostics) {
     let before = diags.len();
     let input = parse_input(tokens, full, diags);
     spec.input_invalid = input.is_none() || diags.len() > before;
-    if let Some((dims, name)) = input.filter(|_| !spec.input_invalid) {
+    let Some((dims, name)) = input.filter(|_| !spec.input_invalid) else {
+        return;
+    };
+    if spec.input.is_none() {
         spec.input = Some(dims);
         spec.input_name = name;
+        graph.current = Ref::Input;
+        return;
     }
+    // Several inputs: each is a layer reading its part of the inputs
+    // struct, read by its name.
+    let named = |name: Option<String>, at: Loc, diags: &mut Diagnostics| {
+        if name.is_none() {
+            diags.push(
+                Diagnostic::new(at, "with several inputs, each needs a name to be read by")
+                    .help("write `input(28, 28, 1, name = \"image\");` and read it as `image`"),
+            );
+        }
+        name
+    };
+    if spec.layers.is_empty() {
+        let first = spec.input.take().expect("checked above");
+        let Some(first_name) = named(spec.input_name.take(), first.loc, diags) else {
+            spec.input_invalid = true;
+            return;
+        };
+        push_input_part(spec, graph, first_name, first);
+    }
+    let Some(name) = named(name, full, diags) else {
+        spec.input_invalid = true;
+        return;
+    };
+    push_input_part(spec, graph, name, dims);
+}
+
+/// One more input of a model with several: an `InputLayer` reading its
+/// values after those of the inputs before it; the model's input is all of
+/// them, one after the other.
+fn push_input_part(
+    spec: &mut ModelSpec,
+    graph: &mut Tensors,
+    name: String,
+    dims: Spanned<Vec<usize>>,
+) {
+    let offset = spec.input.as_ref().map_or(0, |all| all.value[0]);
+    let len = dims.value.iter().fold(1usize, |n, &d| n.saturating_mul(d));
+    let loc = dims.loc;
+    spec.layers.push(LayerSpec {
+        class: Some(Class::InputLayer),
+        kind: Some(LayerKind::InputPart {
+            offset,
+            shape: dims.value,
+        }),
+        name: Some(Spanned::new(name.clone(), loc)),
+        inputs: Some(vec![Spanned::new(Ref::Input, loc)]),
+        loc,
+        scope: None,
+    });
+    spec.input = Some(Spanned::new(vec![offset.saturating_add(len)], loc));
+    // The inputs struct as a whole: no layer can name it.
+    spec.input_name = Some(String::new());
+    spec.functional = true;
+    graph.names.remove("input");
+    graph.current = Ref::Layer(spec.layers.len() - 1);
+    graph.names.insert(name, graph.current.clone());
 }
 
 /// `input(28, 28, 1)`, `input((28, 28, 1))`, `input(shape = (28, 28, 1))`
@@ -846,6 +908,11 @@ pub(crate) fn schema(class: Class) -> &'static Schema {
             aliases: &[],
         },
         Class::Op(op) => op_schema(op),
+        Class::InputLayer => &Schema {
+            positional: &[],
+            keywords: &["shape", "offset", "name"],
+            aliases: &[],
+        },
         Class::LayerScale => &Schema {
             positional: &["init_values", "projection_dim"],
             keywords: &["init_values", "projection_dim", "name"],
@@ -1171,6 +1238,24 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
             }
         }
         Class::Op(op) => LayerKind::Activation(op_activation(op, a)?),
+        Class::InputLayer => {
+            let offset = a
+                .require("offset", loc, "an offset")
+                .and_then(|v| a.integer(v, "offset"));
+            let shape = a
+                .require("shape", loc, "a shape")
+                .and_then(|v| match v.value {
+                    Value::Tuple(items) => items
+                        .into_iter()
+                        .map(|item| a.size(item, "shape").map(|s| s.value))
+                        .collect::<Option<Vec<usize>>>(),
+                    _ => None,
+                });
+            LayerKind::InputPart {
+                offset: usize::try_from(offset?.value).ok()?,
+                shape: shape?,
+            }
+        }
         Class::LayerScale => {
             // The initial value of `gamma`: training only.
             if let Some(v) = a.take("init_values") {

@@ -244,9 +244,37 @@ fn functional(
     // The layers read so far, and the last of them.
     let mut known: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut last: Option<&str> = None;
+    // Several inputs: where each lies in the inputs struct (Keras' order).
+    let parts = input_parts(config, layers)?;
+    if let Some(parts) = &parts {
+        let end = |(offset, dims): &(usize, Vec<usize>)| offset + dims.iter().product::<usize>();
+        model.input = vec![parts.values().map(end).max().unwrap_or(0)];
+        // The inputs struct as a whole: no layer can name it.
+        model.input_name = Some(String::new());
+    }
     for (i, layer) in layers.iter().enumerate() {
         let (class, config, layer_name) = layer_parts(layer)?;
         let context = |e: String| format!("layer {} `{layer_name}` ({class}): {e}", i + 1);
+        if let (Some(parts), "InputLayer") = (&parts, class) {
+            let (offset, dims) = &parts[layer_name];
+            let int = |n: usize| located(Dsl::Int(n as i128));
+            let shape = Dsl::Tuple(dims.iter().map(|&d| int(d)).collect());
+            model.layers.push(LayerCall {
+                class: Class::InputLayer,
+                word: "InputLayer".to_string(),
+                args: vec![
+                    Arg::keyword("shape", located(shape)),
+                    Arg::keyword("offset", int(*offset)),
+                    Arg::keyword("name", located(Dsl::Str(layer_name.to_string()))),
+                ],
+                inputs: Some(vec![Spanned::new(Ref::Input, Loc::default())]),
+                loc: Loc::default(),
+                scope: None,
+            });
+            known.insert(layer_name);
+            last = Some(layer_name);
+            continue;
+        }
         if class == "InputLayer" {
             if model.input_name.is_some() {
                 return Err(context(
@@ -313,6 +341,47 @@ fn functional(
             Ok(model)
         }
     }
+}
+
+/// Per input layer of a model with several: its offset in the inputs struct
+/// and its sizes.
+type InputParts = HashMap<String, (usize, Vec<usize>)>;
+
+/// A model with several inputs (`input_layers` names more than one): per
+/// input layer, its offset in the inputs struct (inputs in Keras' order) and
+/// its sizes; `None` for a model with one input.
+fn input_parts(config: &Value, layers: &[Value]) -> Result<Option<InputParts>, String> {
+    let names = flat_names(&config["input_layers"]);
+    if names.len() < 2 {
+        return Ok(None);
+    }
+    let mut dims: HashMap<&str, Vec<usize>> = HashMap::new();
+    for layer in layers {
+        let (class, config, name) = layer_parts(layer)?;
+        if class == "InputLayer" {
+            let shape = config
+                .get("batch_shape")
+                .or_else(|| config.get("batch_input_shape"));
+            let sizes = input_dims(shape).map_err(|e| format!("input `{name}`: {e}"))?;
+            dims.insert(name, sizes);
+        }
+    }
+    let mut parts = HashMap::new();
+    let mut offset = 0usize;
+    for name in names {
+        let Some(sizes) = dims.get(name.as_str()) else {
+            return Err(format!(
+                "the input `{name}` is not an InputLayer of the model"
+            ));
+        };
+        let len = sizes.iter().product::<usize>();
+        parts.insert(name, (offset, sizes.clone()));
+        offset = offset.checked_add(len).ok_or("the inputs are too large")?;
+    }
+    if parts.len() != dims.len() {
+        return Err("an InputLayer that is not one of the model's `input_layers`".to_string());
+    }
+    Ok(Some(parts))
 }
 
 /// What a functional model's layer is, once its call has been checked.

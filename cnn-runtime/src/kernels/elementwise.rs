@@ -151,6 +151,14 @@ pub fn normalize<T: Plain, const C: usize>(
     }
 }
 
+/// `output` = the first values of `input` (one input of a model with
+/// several, from the caller's inputs struct).
+#[inline]
+pub fn copy_part<T: Plain>(input: &[f32], output: &mut T) {
+    let output = flat_mut(output);
+    output.copy_from_slice(&input[..output.len()]);
+}
+
 /// `output = input`.
 #[inline]
 pub fn copy<T: Plain + Copy>(input: &T, output: &mut T) {

@@ -189,3 +189,49 @@ fn python_positional_arguments_follow_keras_signatures() {
     let plan = cnn_compiler::compile_keras(keras.model).unwrap();
     assert_eq!(plan.output().dims(), [4, 4, 16]);
 }
+
+/// The layers Keras' applications and sequence models added read from Keras
+/// code too: the model-building lines of `tests/keras/conv1d.py` and
+/// `tests/keras/grouped_conv.py` give the summaries Keras printed for them.
+#[test]
+fn keras_code_reads_sequences_and_grouped_convolutions() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/keras");
+    let cases = [
+        (
+            "conv1d",
+            r#"
+inputs = keras.Input((20, 3))
+x = layers.Conv1D(8, 3, activation="relu")(inputs)
+x = layers.MaxPooling1D()(x)
+x = layers.Conv1D(8, 3, padding="causal", dilation_rate=2)(x)
+x = layers.BatchNormalization()(x)
+y = layers.Conv1D(8, 5, strides=2, padding="same", use_bias=False)(x)
+y = layers.AveragePooling1D(2, strides=1, padding="same")(y)
+y = layers.Dense(6)(y)
+a = layers.GlobalAveragePooling1D()(y)
+b = layers.GlobalMaxPooling1D()(x)
+x = layers.Concatenate()([a, b])
+outputs = layers.Dense(4, activation="softmax")(x)
+model = keras.Model(inputs, outputs, name="conv1d")
+"#,
+        ),
+        (
+            "grouped_conv",
+            r#"
+inputs = keras.Input((7, 6, 4))
+x = layers.Conv2D(8, 3, groups=2)(inputs)
+x = layers.Conv2D(6, 3, strides=2, padding="same", groups=2, use_bias=False, activation="relu")(x)
+y = layers.Conv2D(6, 2, dilation_rate=2, padding="same", groups=3)(x)
+x = layers.Add()([x, y])
+x = layers.Conv2D(12, 1, groups=3)(x)
+outputs = layers.Flatten()(x)
+model = keras.Model(inputs, outputs, name="grouped_conv")
+"#,
+        ),
+    ];
+    for (name, code) in cases {
+        let keras =
+            cnn_compiler::front::keras_py::parse(code).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        assert_summary_is_keras(&root.join(name), &keras.model);
+    }
+}

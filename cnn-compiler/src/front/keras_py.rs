@@ -1053,10 +1053,9 @@ impl Builder {
                     }
                 }
                 // Options whose only supported value is Keras' default.
-                "groups" | "axis" if matches!(class, "Conv2D" | "Convolution2D" | "Softmax") => {
-                    let default = if key == "groups" { "1" } else { "-1" };
+                "axis" if class == "Softmax" => {
+                    let default = "-1";
                     let is_default = match (key, &self.eval(&a.value)?.expr) {
-                        ("groups", Expr::Int(1)) => true,
                         ("axis", Expr::Int(-1)) => true,
                         ("axis", Expr::Tuple(items)) => {
                             matches!(
@@ -1108,11 +1107,11 @@ impl Builder {
                 _ => Err(err(n.pos, "an input size must be an integer")),
             })
             .collect::<Result<_, _>>()?;
-        if dims.len() != 3 && dims.len() != 1 {
+        if !(1..=3).contains(&dims.len()) {
             return Err(err(
                 node.pos,
                 format!(
-                    "the input shape has {} sizes; images need (height, width, channels), vectors (n,)",
+                    "the input shape has {} sizes; images need (height, width, channels), sequences (steps, channels), vectors (n,)",
                     dims.len()
                 ),
             ));

@@ -738,22 +738,7 @@ fn merge_operands(tokens: Vec<TokenTree>) -> (Vec<TokenTree>, Vec<TokenTree>) {
 /// The arguments `class` takes; the Keras JSON front-end reads its options too.
 pub(crate) fn schema(class: Class) -> &'static Schema {
     match class {
-        Class::Conv2D => &Schema {
-            positional: &["filters", "kernel_size", "activation"],
-            keywords: &[
-                "filters",
-                "kernel_size",
-                "strides",
-                "padding",
-                "dilation_rate",
-                "groups",
-                "use_bias",
-                "activation",
-                "name",
-            ],
-            aliases: &[("dilation", "dilation_rate"), ("kernel", "kernel_size")],
-        },
-        Class::Conv1D => &Schema {
+        Class::Conv2D | Class::Conv1D => &Schema {
             positional: &["filters", "kernel_size", "activation"],
             keywords: &[
                 "filters",

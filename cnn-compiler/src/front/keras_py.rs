@@ -1275,7 +1275,7 @@ fn arithmetic(op: char, a: &Node, b: &Node) -> Option<Expr> {
 /// (`Conv2D(16, 3, 2)` has strides 2).
 fn keras_positional(class: &str) -> &'static [&'static str] {
     match class {
-        "Conv2D" | "Convolution2D" => &[
+        "Conv2D" | "Convolution2D" | "Conv1D" | "Convolution1D" => &[
             "filters",
             "kernel_size",
             "strides",
@@ -1315,17 +1315,6 @@ fn keras_positional(class: &str) -> &'static [&'static str] {
             "depth_multiplier",
             "data_format",
             "dilation_rate",
-            "activation",
-            "use_bias",
-        ],
-        "Conv1D" | "Convolution1D" => &[
-            "filters",
-            "kernel_size",
-            "strides",
-            "padding",
-            "data_format",
-            "dilation_rate",
-            "groups",
             "activation",
             "use_bias",
         ],

@@ -848,6 +848,45 @@ fn infer_layer(kind: &LayerKind, class: Class, operands: &[Shape]) -> Step {
             },
             input,
         )),
+        LayerKind::ConstantTensor {
+            op,
+            values,
+            dims,
+            constant_first,
+        } => {
+            // NumPy's broadcasting, as long as the output is the input's shape.
+            let size = input.dims();
+            let fits = dims.len() <= size.len()
+                && dims
+                    .iter()
+                    .rev()
+                    .zip(size.iter().rev())
+                    .all(|(&d, &s)| d == 1 || d == s);
+            if !fits || values.len() != dims.iter().product::<usize>() {
+                let shown: Vec<String> = dims.iter().map(ToString::to_string).collect();
+                let comma = if dims.len() == 1 { "," } else { "" };
+                return Err(ShapeError::new(
+                    None,
+                    format!(
+                        "a constant of shape ({}{comma}) does not broadcast to the input {input} (each size must be 1 or the input's)",
+                        shown.join(", ")
+                    ),
+                ));
+            }
+            let mut aligned = [1usize; 3];
+            for (a, &d) in aligned.iter_mut().rev().zip(dims.iter().rev()) {
+                *a = d;
+            }
+            Ok(Planned::new(
+                Op::ConstantTensor {
+                    op: *op,
+                    values: values.clone(),
+                    dims: aligned,
+                    constant_first: *constant_first,
+                },
+                input,
+            ))
+        }
         LayerKind::CustomScale { scale } => {
             if operands.len() != 2 || operands[1] != input {
                 return Err(ShapeError::new(

@@ -956,15 +956,28 @@ fn layer_statements(
                     constant_first,
                 } => {
                     let c = Literal::f32_suffixed(*constant);
-                    let op = match (op, constant_first) {
-                        (ConstantOp::Add, _) => quote!(Add),
-                        (ConstantOp::Multiply, _) => quote!(Multiply),
-                        (ConstantOp::Subtract, false) => quote!(Subtract),
-                        (ConstantOp::Subtract, true) => quote!(SubtractFrom),
-                        (ConstantOp::TrueDivide, false) => quote!(DivideBy),
-                        (ConstantOp::TrueDivide, true) => quote!(Divide),
-                    };
+                    let op = constant_op_tokens(*op, *constant_first);
                     quote!(::cnn_runtime::kernels::elementwise::constant_op(y, ::cnn_runtime::kernels::elementwise::ConstantOp::#op, #c);)
+                }
+                Op::ConstantTensor {
+                    op,
+                    values,
+                    dims,
+                    constant_first,
+                } => {
+                    let op = constant_op_tokens(*op, *constant_first);
+                    let n = lit(values.len());
+                    let values = values.iter().map(|&v| Literal::f32_suffixed(v));
+                    let (h, w, c) = as_map(layer.output);
+                    let ([h, w, c], [ch, cw, cc]) = ([h, w, c].map(lit), dims.map(lit));
+                    quote! {
+                        static CONSTANT: [f32; #n] = [#(#values),*];
+                        ::cnn_runtime::kernels::elementwise::constant_tensor_op(
+                            y, [#h, #w, #c],
+                            ::cnn_runtime::kernels::elementwise::ConstantOp::#op,
+                            &CONSTANT, [#ch, #cw, #cc],
+                        );
+                    }
                 }
                 _ => unreachable!("element-wise ops"),
             };
@@ -1329,6 +1342,19 @@ fn depthwise_sizes(
         pad.bottom, pad.left, pad.right, oh, ow,
     ]
     .map(lit)
+}
+
+/// The runtime's `ConstantOp` variant for `x op c`, or `c op x` when
+/// `constant_first`.
+fn constant_op_tokens(op: ConstantOp, constant_first: bool) -> TokenStream {
+    match (op, constant_first) {
+        (ConstantOp::Add, _) => quote!(Add),
+        (ConstantOp::Multiply, _) => quote!(Multiply),
+        (ConstantOp::Subtract, false) => quote!(Subtract),
+        (ConstantOp::Subtract, true) => quote!(SubtractFrom),
+        (ConstantOp::TrueDivide, false) => quote!(DivideBy),
+        (ConstantOp::TrueDivide, true) => quote!(Divide),
+    }
 }
 
 /// A kernel's geometry struct (`ConvGeometry`, `TransposeGeometry`): strides,

@@ -226,6 +226,14 @@ pub enum Op {
         constant: f32,
         constant_first: bool,
     },
+    /// `x op c` (or `c op x`) with `c` a constant tensor of `dims` (as
+    /// height, width, channels; each 1 or the input's), broadcast.
+    ConstantTensor {
+        op: crate::spec::ConstantOp,
+        values: Vec<f32>,
+        dims: [usize; 3],
+        constant_first: bool,
+    },
     /// On the channel (last) axis, in input order.
     Concatenate,
 }
@@ -244,6 +252,7 @@ impl Op {
             | Op::AdaptedNormalization { .. }
             | Op::LayerNorm { .. }
             | Op::LayerScale
+            | Op::ConstantTensor { .. }
             | Op::Constant { .. } => OpMemory::Elementwise,
             _ => OpMemory::Compute,
         }

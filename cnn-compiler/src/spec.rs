@@ -544,6 +544,15 @@ pub enum LayerKind {
         constant: f32,
         constant_first: bool,
     },
+    /// The same with a constant tensor (Keras 3's `x - mean`, a NumPy array):
+    /// its values, row-major, and its sizes (each 1 or the input's, aligned
+    /// from the last).
+    ConstantTensor {
+        op: ConstantOp,
+        values: Vec<f32>,
+        dims: Vec<usize>,
+        constant_first: bool,
+    },
     /// The axis as written (only the last one is supported; checked later).
     Concatenate {
         axis: Spanned<i64>,

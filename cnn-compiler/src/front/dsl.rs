@@ -1373,10 +1373,7 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
         | Class::SubtractConstant
         | Class::MultiplyConstant
         | Class::TrueDivideConstant => {
-            let any = -f64::from(f32::MAX)..=f64::from(f32::MAX);
-            let constant = a
-                .require("constant", loc, "a number")
-                .and_then(|v| a.number(v, "constant", any));
+            let constant = a.require("constant", loc, "a number");
             let constant_first = match a.take("constant_first") {
                 Some(v) => a.boolean(v, "constant_first")?,
                 None => false,
@@ -1387,10 +1384,23 @@ fn layer_kind(class: Class, loc: Loc, a: &mut Args) -> Option<LayerKind> {
                 Class::MultiplyConstant => ConstantOp::Multiply,
                 _ => ConstantOp::TrueDivide,
             };
-            LayerKind::Constant {
-                op,
-                constant: constant?,
-                constant_first,
+            let constant = constant?;
+            if matches!(constant.value, Value::Tuple(_)) {
+                // A tensor: nested tuples of numbers, row-major.
+                let (values, dims) = constant_tensor(a, constant)?;
+                LayerKind::ConstantTensor {
+                    op,
+                    values,
+                    dims,
+                    constant_first,
+                }
+            } else {
+                let any = -f64::from(f32::MAX)..=f64::from(f32::MAX);
+                LayerKind::Constant {
+                    op,
+                    constant: a.number(constant, "constant", any)?,
+                    constant_first,
+                }
             }
         }
         Class::Concatenate => {
@@ -1506,6 +1516,52 @@ fn conv_sizes(a: &mut Args, loc: Loc) -> ConvSizes {
         strides,
         dilation,
     }
+}
+
+/// A constant tensor written as nested tuples of numbers (`((1.0, 2.0),
+/// (3.0, 4.0))`): its values, row-major, and its sizes; every row of one
+/// length, at most three axes.
+fn constant_tensor(a: &mut Args, v: Spanned<Value>) -> Option<(Vec<f32>, Vec<usize>)> {
+    fn walk(
+        a: &mut Args,
+        v: Spanned<Value>,
+        depth: usize,
+        dims: &mut Vec<usize>,
+        values: &mut Vec<f32>,
+    ) -> Option<()> {
+        let loc = v.loc;
+        match v.value {
+            Value::Tuple(items) => {
+                if depth == dims.len() {
+                    dims.push(items.len());
+                }
+                if depth >= 3 || dims[depth] != items.len() {
+                    a.diags().error(
+                        loc,
+                        "a constant tensor needs rows of one length, at most three axes",
+                    );
+                    return None;
+                }
+                for item in items {
+                    walk(a, item, depth + 1, dims, values)?;
+                }
+                Some(())
+            }
+            other => {
+                if depth != dims.len() {
+                    a.diags()
+                        .error(loc, "a constant tensor needs rows of one length");
+                    return None;
+                }
+                let any = -f64::from(f32::MAX)..=f64::from(f32::MAX);
+                values.push(a.number(Spanned::new(other, loc), "constant", any)?);
+                Some(())
+            }
+        }
+    }
+    let (mut dims, mut values) = (Vec::new(), Vec::new());
+    walk(a, v, 0, &mut dims, &mut values)?;
+    Some((values, dims))
 }
 
 /// A 1-D size: a number, or Keras' list of one (`[3]`).

@@ -825,7 +825,7 @@ fn constant_op_call(
     let [a, b] = args.as_slice() else {
         return None;
     };
-    let (tensor, constant, constant_first) = match (a.as_f64(), b.as_f64()) {
+    let (tensor, constant, constant_first) = match (constant_of(a), constant_of(b)) {
         (None, Some(c)) => (a, c, false),
         (Some(c), None) => (b, c, true),
         _ => return None,
@@ -833,6 +833,10 @@ fn constant_op_call(
     if !is_op {
         return None;
     }
+    let constant = match constant {
+        Ok(constant) => constant,
+        Err(e) => return Some(Err(format!("{class} of a constant: {e}"))),
+    };
     let mut sources = Vec::new();
     inbound_layers(tensor, &mut sources);
     let [source] = sources.as_slice() else {
@@ -851,14 +855,7 @@ fn constant_op_call(
             shown_json(&node["kwargs"])
         )));
     }
-    let constant = constant as f32;
-    if !constant.is_finite() {
-        return Some(Err(format!("{class} of a number too large for f32")));
-    }
-    let mut args = vec![Arg::keyword(
-        "constant",
-        located(Dsl::Float(f64::from(constant))),
-    )];
+    let mut args = vec![Arg::keyword("constant", located(constant))];
     if constant_first && matches!(class, "Subtract" | "TrueDivide") {
         args.push(Arg::keyword(
             "constant_first",
@@ -877,6 +874,40 @@ fn constant_op_call(
         loc: Loc::default(),
         scope: None,
     }))
+}
+
+/// A call argument that is a constant: a number, or a NumPy array or tensor
+/// (`{"class_name": "__numpy__", "config": {"value": [...]}}`) as nested
+/// tuples of numbers; `None` for anything else (a tensor); an error for a
+/// constant this compiler cannot carry (not numbers, beyond f32).
+fn constant_of(value: &Value) -> Option<Result<Dsl, String>> {
+    fn numbers(value: &Value) -> Result<Dsl, String> {
+        match value {
+            Value::Array(items) => Ok(Dsl::Tuple(
+                items
+                    .iter()
+                    .map(|v| numbers(v).map(located))
+                    .collect::<Result<_, _>>()?,
+            )),
+            Value::Number(n) => {
+                let x = n.as_f64().unwrap_or(f64::INFINITY);
+                if (x as f32).is_finite() {
+                    Ok(Dsl::Float(f64::from(x as f32)))
+                } else {
+                    Err(format!("the number {n} is too large for f32"))
+                }
+            }
+            other => Err(format!("{} is not a number", shown_json(other))),
+        }
+    }
+    match value {
+        Value::Number(_) => Some(numbers(value)),
+        Value::Object(o) => match o.get("class_name").and_then(Value::as_str) {
+            Some("__numpy__" | "__tensor__") => Some(numbers(&value["config"]["value"])),
+            _ => None,
+        },
+        _ => None,
+    }
 }
 
 fn located(value: Dsl) -> Spanned<Dsl> {

@@ -134,6 +134,44 @@ pub fn constant_op<T: Plain>(values: &mut T, op: ConstantOp, c: f32) {
     }
 }
 
+/// Every value `x` of `values` (a map of `dims`, as (height, width,
+/// channels)) becomes `x op c`, `c` the value of the constant tensor
+/// `constant` (of `constant_dims`, each 1 or `dims`' size: NumPy's
+/// broadcasting) at the same place, in place: Keras 3's `x - mean` with a
+/// per-channel `mean`.
+///
+/// ```
+/// use cnn_runtime::kernels::elementwise::{constant_tensor_op, ConstantOp};
+///
+/// let mut map = [[[1.0f32, 2.0], [3.0, 4.0]]];
+/// constant_tensor_op(&mut map, [1, 2, 2], ConstantOp::Subtract, &[1.0, 2.0], [1, 1, 2]);
+/// assert_eq!(map, [[[0.0, 0.0], [2.0, 2.0]]]);
+/// ```
+#[inline]
+pub fn constant_tensor_op<T: Plain>(
+    values: &mut T,
+    dims: [usize; 3],
+    op: ConstantOp,
+    constant: &[f32],
+    constant_dims: [usize; 3],
+) {
+    let [_, w, c] = dims;
+    let [ch, cw, cc] = constant_dims;
+    for (i, x) in flat_mut(values).iter_mut().enumerate() {
+        let (y, rest) = (i / (w * c), i % (w * c));
+        let (col, k) = (rest / c, rest % c);
+        let v = constant[((y % ch) * cw + col % cw) * cc + k % cc];
+        *x = match op {
+            ConstantOp::Add => *x + v,
+            ConstantOp::Subtract => *x - v,
+            ConstantOp::SubtractFrom => v - *x,
+            ConstantOp::Multiply => *x * v,
+            ConstantOp::DivideBy => *x / v,
+            ConstantOp::Divide => v / *x,
+        };
+    }
+}
+
 /// Keras' Normalization, in place: each value `x` of channel `k` (the last
 /// axis, `C` values per pixel) becomes `(x - mean[k]) / std[k]`, or with
 /// `invert`, `mean[k] + x * std[k]`, in Keras' order of operations.

@@ -1153,24 +1153,9 @@ fn conv2d_transpose(t: &crate::spec::Conv2DTransposeSpec, class: Class, input: S
             "`strides` > 1 together with `dilation_rate` > 1 is not supported".to_string(),
         ));
     }
-    let padding =
-        |p: Option<&Spanned<Pair>>, h: bool| p.map(|p| if h { p.value.h } else { p.value.w });
-    let rows = transpose_axis(
-        h,
-        k.h,
-        s.h,
-        d.h,
-        t.padding,
-        padding(t.output_padding.as_ref(), true),
-    );
-    let cols = transpose_axis(
-        w,
-        k.w,
-        s.w,
-        d.w,
-        t.padding,
-        padding(t.output_padding.as_ref(), false),
-    );
+    let extra = t.output_padding.as_ref().map(|p| p.value);
+    let rows = transpose_axis(h, k.h, s.h, d.h, t.padding, extra.map(|p| p.h));
+    let cols = transpose_axis(w, k.w, s.w, d.w, t.padding, extra.map(|p| p.w));
     let ((oh, top), (ow, left)) = match (rows, cols) {
         (Ok(r), Ok(c)) => (r, c),
         (Err(why), _) | (_, Err(why)) => {

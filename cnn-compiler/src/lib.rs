@@ -133,6 +133,7 @@ pub fn expand_include_keras(tokens: TokenStream) -> TokenStream {
         front::include::FileKind::Python => keras_text_model(
             file.header,
             file.weights,
+            file.model.as_ref().map(|m| m.value.as_str()),
             &file.text,
             &shown,
             loc,
@@ -172,12 +173,13 @@ pub fn expand_include_keras(tokens: TokenStream) -> TokenStream {
 fn keras_text_model(
     header: Header,
     weights: Option<spec::Spanned<String>>,
+    wanted: Option<&str>,
     text: &str,
     label: &str,
     loc: diag::Loc,
     diags: &mut Diagnostics,
 ) -> Option<TokenStream> {
-    let (spec, keras) = front::keras_text::spec(header, weights, text, label, loc, diags)?;
+    let (spec, keras) = front::keras_text::spec(header, weights, wanted, text, label, loc, diags)?;
     let mut found = Diagnostics::new();
     let plan = check::check(spec, &mut found);
     for d in found {
@@ -210,15 +212,25 @@ pub fn expand_keras(tokens: TokenStream) -> TokenStream {
         None,
     );
     let mut diags = Diagnostics::new();
-    let code = match syn::parse2::<syn::LitStr>(header.rest.clone()) {
-        Ok(text) => {
-            let loc = diag::Loc::span(text.span());
-            keras_text_model(header, None, &text.value(), "Keras code", loc, &mut diags)
+    let code = match syn::parse2::<front::keras_text::KerasCode>(header.rest.clone()) {
+        Ok(front::keras_text::KerasCode { model, code }) => {
+            let loc = diag::Loc::span(code.span());
+            let wanted = model.map(|m| m.value());
+            keras_text_model(
+                header,
+                None,
+                wanted.as_deref(),
+                &code.value(),
+                "Keras code",
+                loc,
+                &mut diags,
+            )
         }
         Err(e) => {
             diags.push(diag::Diagnostic::new(
                 diag::Loc::span(e.span()),
-                "expected the Keras code as one string: `cnn_keras! { pub struct Net; r#\"model = ...\"# }`",
+                "expected the Keras code as one string, after an optional `model = \"name\";`: \
+                 `cnn_keras! { pub struct Net; r#\"model = ...\"# }`",
             ));
             None
         }

@@ -42,6 +42,11 @@ struct Args {
     /// Write the generated Rust here rather than to standard output.
     #[arg(short, long, value_name = "OUTPUT.rs")]
     output: Option<PathBuf>,
+    /// Keras code that builds several models: the one to compile, by the
+    /// variable it is assigned to or its Keras name (default: `model`, else
+    /// the only one).
+    #[arg(long = "model", value_name = "NAME")]
+    model_name: Option<String>,
 }
 
 pub(crate) enum Mode {
@@ -61,6 +66,11 @@ fn main() -> ExitCode {
         _ => Mode::Generate(args.output),
     };
     let input = args.model;
+    let wanted = args.model_name;
+    if wanted.is_some() && input.extension().is_none_or(|e| e != "py") {
+        eprintln!("cnnc: `--model` chooses among the models of Keras Python code (a .py file)");
+        return ExitCode::from(2);
+    }
     if input.extension().is_some_and(|e| e == "tflite") {
         return tflite::run(&input, mode);
     }
@@ -74,7 +84,7 @@ fn main() -> ExitCode {
             }
         };
     let name = input.display().to_string();
-    let compiled = source::compile(&name, &text)
+    let compiled = source::compile(&name, &text, wanted.as_deref())
         .and_then(|plan| source::embedded(&input, &text, &plan).map(|weights| (plan, weights)));
     let (plan, embedded) = match compiled {
         Ok(compiled) => compiled,

@@ -14,10 +14,11 @@ pub struct Problem {
     pub range: Option<Range<usize>>,
 }
 
-/// Compiles `text`, read from the file called `name`.
-pub fn compile(name: &str, text: &str) -> Result<Plan, Vec<Problem>> {
+/// Compiles `text`, read from the file called `name`; of Keras code that
+/// builds several models, the one `wanted` names.
+pub fn compile(name: &str, text: &str, wanted: Option<&str>) -> Result<Plan, Vec<Problem>> {
     if name.ends_with(".py") {
-        let keras = keras_py::parse_all(text).map_err(|errors| {
+        let keras = keras_py::parse_model(text, wanted).map_err(|errors| {
             errors
                 .into_iter()
                 .map(|e| text_problem(text, e.pos, e.message))

@@ -21,6 +21,8 @@ pub struct ModelFile {
     pub kind: FileKind,
     /// `weights = "..."`: embedded at compile time, as in `cnn!`.
     pub weights: Option<Spanned<String>>,
+    /// `model = "..."`: which of the models Keras code builds.
+    pub model: Option<Spanned<String>>,
     /// `include_str!` of the file, so that cargo rebuilds when it changes.
     pub track: TokenStream,
 }
@@ -42,8 +44,8 @@ pub fn read(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Option
             return None;
         }
     };
-    let (path, weights) = match syn::parse2::<PathArg>(header.rest.clone()) {
-        Ok(PathArg(path, weights)) => (path, weights),
+    let (path, weights, model) = match syn::parse2::<PathArg>(header.rest.clone()) {
+        Ok(PathArg(path, weights, model)) => (path, weights, model),
         Err(e) => {
             diags.push(Diagnostic::new(
                 Loc::span(e.span()),
@@ -67,6 +69,13 @@ pub fn read(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Option
         ));
         return None;
     };
+    if let (Some(model), FileKind::Json) = (&model, kind) {
+        diags.push(Diagnostic::new(
+            Loc::span(model.span()),
+            "`model = ...` chooses among the models of Keras Python code; a `.json` file holds one",
+        ));
+        return None;
+    }
     let file = base.join(&shown);
     let text = match crate::model_file::read_text(&file, crate::model_file::MAX_TEXT_BYTES) {
         Ok(text) => text,
@@ -95,13 +104,15 @@ pub fn read(tokens: TokenStream, base: &Path, diags: &mut Diagnostics) -> Option
         text,
         kind,
         weights: weights.map(|w| Spanned::new(w.value(), Loc::span(w.span()))),
+        model: model.map(|m| Spanned::new(m.value(), Loc::span(m.span()))),
         track,
     })
 }
 
 /// The rest of the input: a string literal, then optionally
-/// `weights = "..."`, each optionally followed by `;` or `,`.
-struct PathArg(syn::LitStr, Option<syn::LitStr>);
+/// `weights = "..."` and `model = "..."`, each optionally followed by `;`
+/// or `,`.
+struct PathArg(syn::LitStr, Option<syn::LitStr>, Option<syn::LitStr>);
 
 impl syn::parse::Parse for PathArg {
     fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
@@ -115,20 +126,24 @@ impl syn::parse::Parse for PathArg {
         };
         let path = input.parse()?;
         separator(input)?;
-        let mut weights = None;
-        if !input.is_empty() {
+        let (mut weights, mut model) = (None, None);
+        while !input.is_empty() {
             let key: proc_macro2::Ident = input.parse()?;
-            if key != "weights" {
-                return Err(syn::Error::new(
-                    key.span(),
-                    "expected `weights = \"model.safetensors\"` after the model file",
-                ));
-            }
+            let slot = match key.to_string().as_str() {
+                "weights" if weights.is_none() => &mut weights,
+                "model" if model.is_none() => &mut model,
+                _ => {
+                    return Err(syn::Error::new(
+                        key.span(),
+                        "expected `weights = \"model.safetensors\"` or `model = \"name\"` after the model file",
+                    ))
+                }
+            };
             input.parse::<syn::Token![=]>()?;
-            weights = Some(input.parse()?);
+            *slot = Some(input.parse()?);
             separator(input)?;
         }
-        Ok(PathArg(path, weights))
+        Ok(PathArg(path, weights, model))
     }
 }
 

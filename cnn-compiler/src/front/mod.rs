@@ -6,6 +6,7 @@ pub mod include;
 pub mod keras_json;
 pub mod keras_py;
 pub mod keras_text;
+pub mod python;
 pub(crate) mod value;
 
 /// What an input dimension of `None` (a size Keras leaves open, as sequence and

@@ -41,10 +41,11 @@ def block(x filters):
     return x
 "# }
 
-// A tensor's shape is not known while reading.
+// A tensor's shape the layers before it cannot give.
 cnn_keras! { pub struct Shape; r#"
 inputs = keras.Input((8, 8, 3))
-x = layers.Conv2D(inputs.shape[-1] * 2, 3)(inputs)
+x = layers.Conv2D(8, 9)(inputs)
+x = layers.Conv2D(x.shape[-1] * 2, 3)(x)
 model = keras.Model(inputs, x)
 "# }
 

@@ -609,10 +609,18 @@ if big:
         let shared =
             "d = layers.Dense(4)\ni = keras.Input((4,))\nmodel = keras.Model(i, d(d(i)))\n";
         assert!(parse(shared).unwrap_err().message.contains("shared layers"));
-        let shape = "i = keras.Input((4, 4, 2))\nx = layers.Conv2D(i.shape[-1] * 2, 1)(i)\nmodel = keras.Model(i, x)\n";
-        assert!(parse(shape)
-            .unwrap_err()
-            .message
-            .contains("shape is not known while reading"));
+        // A tensor's shape comes from the shape checker; one it cannot
+        // compute is an error at the `.shape`.
+        let shape = "i = keras.Input((4, 4, 2))\nx = layers.Conv2D(i.shape[-1] * 2, 1)(i)\ny = layers.Conv2D(K.int_shape(x)[3] + 1, 3)(x)\nmodel = keras.Model(i, y)\n";
+        assert!(text(&parse(shape).unwrap().model).contains("Conv2D(filters = 5, kernel_size = 3)"));
+        let shape = "i = keras.Input((4, 4, 2))\nx = layers.Conv2D(2, 5)(i)\ny = layers.Conv2D(x.shape[-1], 1)(x)\nmodel = keras.Model(i, y)\n";
+        let e = parse(shape).unwrap_err();
+        assert!(
+            e.message
+                .contains("the tensor's shape cannot be computed: "),
+            "{}",
+            e.message
+        );
+        assert_eq!(at(&e), (3, 19));
     }
 }

@@ -660,6 +660,8 @@ pub fn method<'a>(
             })),
         },
         Value::Tuple(_) => match name {
+            // TensorFlow's `TensorShape.as_list()`.
+            "as_list" => Value::list(receiver.items().unwrap_or_default()),
             "index" | "count" => {
                 let (v, _) = arg(0)?;
                 let t = receiver.items().unwrap_or_default();

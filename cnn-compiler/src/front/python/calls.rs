@@ -109,6 +109,21 @@ pub fn external<'a>(
             }
         }
     }
+    // `K.int_shape(x)`, `keras.ops.shape(x)`, `tf.shape(x)` of a tensor while building.
+    if matches!(last.as_str(), "int_shape" | "shape") {
+        if let [(Value::Tensor(node), _)] = args.as_slice() {
+            let node = *node;
+            let dims = interp.tensor_shape(node).map_err(|m| {
+                err(
+                    interp.lines.of(call),
+                    format!("the tensor's shape cannot be computed: {m}"),
+                )
+            })?;
+            let mut shape = vec![Value::None];
+            shape.extend(dims.into_iter().map(|d| Value::Int(d as i128)));
+            return Ok(Value::tuple(shape));
+        }
+    }
     // `keras.ops` functions (and `keras.activations`) on a tensor: Keras 3
     // records them as op layers.
     let op_module = segments.iter().any(|s| matches!(*s, "ops" | "activations"));

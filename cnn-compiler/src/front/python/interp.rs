@@ -91,6 +91,8 @@ pub struct Interp<'a> {
     pub models: Vec<Rc<Model>>,
     /// Models used inside other models.
     pub nested: HashSet<*const Model>,
+    /// Tensor shapes computed so far, by node.
+    shapes: HashMap<usize, Vec<usize>>,
 }
 
 fn err(pos: Pos, message: impl Into<String>) -> TextError {
@@ -123,6 +125,7 @@ impl<'a> Interp<'a> {
             assigned: Vec::new(),
             models: Vec::new(),
             nested: HashSet::new(),
+            shapes: HashMap::new(),
         }
     }
 
@@ -1317,14 +1320,14 @@ impl<'a> Interp<'a> {
             },
             Value::Tensor(_) => match name {
                 "shape" => {
-                    return Err(err(
-                        pos,
-                        format!(
-                            "`{}`: a tensor's shape is not known while reading the code (the compiler infers shapes later); \
-                             write the size out or pass it as a parameter",
-                            self.source(at)
-                        ),
-                    ))
+                    let Value::Tensor(node) = value else { unreachable!() };
+                    let dims = self.tensor_shape(node).map_err(|m| {
+                        err(pos, format!("`{}`: the tensor's shape cannot be computed: {m}", self.source(at)))
+                    })?;
+                    // Keras' shapes start with the batch size, unknown.
+                    let mut shape = vec![Value::None];
+                    shape.extend(dims.into_iter().map(|d| Value::Int(d as i128)));
+                    Value::tuple(shape)
                 }
                 _ => opaque(self),
             },
@@ -1446,6 +1449,60 @@ impl<'a> Interp<'a> {
             Value::Tuple(_) => Value::tuple(picked),
             _ => Value::list(picked),
         })
+    }
+
+    /// The sizes of tensor `node` (without the batch), as the compiler's
+    /// shape checker infers them for the layers that make it.
+    pub fn tensor_shape(&mut self, node: usize) -> Result<Vec<usize>, String> {
+        if let Some(dims) = self.shapes.get(&node) {
+            return Ok(dims.clone());
+        }
+        let dims = match &self.graph[node].op {
+            Op::Input(input) => input.shape.clone().map(|s| s.dims).map_err(|e| e.message)?,
+            _ => {
+                // The inputs it depends on, as the inputs of a model giving it.
+                let mut inputs = Vec::new();
+                let mut seen = HashSet::new();
+                let mut stack = vec![node];
+                while let Some(n) = stack.pop() {
+                    if !seen.insert(n) {
+                        continue;
+                    }
+                    match self.graph[n].op {
+                        Op::Input(_) => inputs.push(n),
+                        _ => stack.extend(self.graph[n].inputs.iter().copied()),
+                    }
+                }
+                inputs.sort_unstable();
+                let model = Model {
+                    name: "shape".to_string(),
+                    pos: self.graph[node].pos,
+                    kind: ModelKind::Functional {
+                        inputs,
+                        outputs: vec![node],
+                    },
+                };
+                let built = super::keras::build(&model, &self.graph).map_err(|errors| {
+                    errors
+                        .into_iter()
+                        .next()
+                        .map_or_else(String::new, |e| e.message)
+                })?;
+                let plan = crate::compile_keras(built.model).map_err(|diags| {
+                    diags
+                        .into_iter()
+                        .next()
+                        .map_or_else(String::new, |d| d.message)
+                })?;
+                match plan.output() {
+                    crate::plan::Shape::Map { h, w, c } => vec![h, w, c],
+                    crate::plan::Shape::Steps { n, c } => vec![n, c],
+                    crate::plan::Shape::Vector(n) => vec![n],
+                }
+            }
+        };
+        self.shapes.insert(node, dims.clone());
+        Ok(dims)
     }
 
     /// Adds a node to the graph: the tensor it makes.

@@ -21,7 +21,8 @@ for target in "${targets[@]}"; do
         safetensors) cp fixtures/features_b/weights.safetensors "$dir/features_b" ;;
         npz) cp fixtures/features_b/weights.npz "$dir/features_b" ;;
         dsl) for f in fixtures/*/model.cnn; do cp "$f" "$dir/$(basename "$(dirname "$f")")"; done ;;
-        keras_python) for f in fixtures/*/keras_source.py; do cp "$f" "$dir/$(basename "$(dirname "$f")")"; done ;;
+        keras_python) for f in fixtures/*/keras_source.py; do cp "$f" "$dir/$(basename "$(dirname "$f")")"; done
+                      for f in tests/keras/code/*.py; do cp "$f" "$dir/code-$(basename "$f")"; done ;;
         keras_json) for f in fixtures/*/config.json; do cp "$f" "$dir/$(basename "$(dirname "$f")")"; done ;;
         # The fixtures' TensorFlow Lite files that fit -max_len (int8 and float32).
         tflite) for f in fixtures/{flat_input,inception,dscnn,bn_dw}/tflite/model.*.tflite; do

@@ -609,6 +609,15 @@ if big:
         let shared =
             "d = layers.Dense(4)\ni = keras.Input((4,))\nmodel = keras.Model(i, d(d(i)))\n";
         assert!(parse(shared).unwrap_err().message.contains("shared layers"));
+        // Transfer learning from keras.applications: the network is not in the code.
+        let e = parse("base = keras.applications.MobileNetV2(include_top=False)\ni = keras.Input((96, 96, 3))\nx = layers.Dense(2)(base(i, training=False))\nmodel = keras.Model(i, x)\n").unwrap_err();
+        assert!(
+            e.message
+                .contains("it comes from `keras.applications.MobileNetV2(include_top=False)`"),
+            "{}",
+            e.message
+        );
+        assert!(e.message.contains("model.to_json()"), "{}", e.message);
         // A tensor's shape comes from the shape checker; one it cannot
         // compute is an error at the `.shape`.
         let shape = "i = keras.Input((4, 4, 2))\nx = layers.Conv2D(i.shape[-1] * 2, 1)(i)\ny = layers.Conv2D(K.int_shape(x)[3] + 1, 3)(x)\nmodel = keras.Model(i, y)\n";

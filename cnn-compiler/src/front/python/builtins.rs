@@ -85,10 +85,11 @@ pub fn call<'a>(
         .any(|(v, _)| unknown(v) && !matches!(v, Value::Failed))
         && builtin != Builtin::Isinstance
     {
-        return Ok(Value::Opaque(Rc::new(Opaque {
-            what: interp.source_of(call),
+        return Ok(Value::Opaque(Opaque::new(
+            interp.source_of(call),
             pos,
-        })));
+            None,
+        )));
     }
     if let Some((_, Value::Failed, at)) = kwargs.first() {
         return Err(err(*at, FOLLOW_ON));
@@ -376,10 +377,7 @@ pub fn call<'a>(
             super::value::arithmetic(ast::Operator::Pow, &a, &b, MAX_ITEMS)
                 .map_err(|m| err(pos, m))?
         }
-        Builtin::Isinstance => Value::Opaque(Rc::new(Opaque {
-            what: interp.source_of(call),
-            pos,
-        })),
+        Builtin::Isinstance => Value::Opaque(Opaque::new(interp.source_of(call), pos, None)),
     })
 }
 
@@ -527,10 +525,11 @@ pub fn method<'a>(
             "format" => {
                 let positional: Vec<Value> = args.iter().map(|(v, _)| v.clone()).collect();
                 if positional.iter().any(unknown) {
-                    return Ok(Value::Opaque(Rc::new(Opaque {
-                        what: interp.source_of(call),
+                    return Ok(Value::Opaque(Opaque::new(
+                        interp.source_of(call),
                         pos,
-                    })));
+                        None,
+                    )));
                 }
                 let named: Vec<(String, Value)> =
                     kwargs.into_iter().map(|(k, v, _)| (k, v)).collect();
@@ -654,10 +653,7 @@ pub fn method<'a>(
                 _ => return Err(err(pos, "`get_layer` is read with a layer name")),
             },
             // Training, saving, printing: nothing to do with the architecture.
-            _ => Value::Opaque(Rc::new(Opaque {
-                what: interp.source_of(call),
-                pos,
-            })),
+            _ => Value::Opaque(Opaque::new(interp.source_of(call), pos, None)),
         },
         Value::Tuple(_) => match name {
             // TensorFlow's `TensorShape.as_list()`.

@@ -133,7 +133,7 @@ pub fn external<'a>(
     let is_class = Class::from_dsl_name(&last).is_some_and(|c| c != Class::InputLayer);
     // A class from `keras.layers`, or a class name the code never defines
     // or imports (pasted code often leaves its imports out).
-    let in_layers = (e.path.split('.').any(|p| p == "layers") || !e.imported)
+    let in_layers = (segments.contains(&"layers") || (!e.imported && segments.len() == 1))
         && last.starts_with(|c: char| c.is_ascii_uppercase());
     if is_class || in_layers {
         let layer = interp.make_layer(&last, pos, args, kwargs)?;
@@ -150,10 +150,11 @@ pub fn external<'a>(
             ),
         ));
     }
-    Ok(Value::Opaque(Rc::new(Opaque {
-        what: interp.source_of(call),
-        pos: interp.lines.of(call),
-    })))
+    Ok(Value::Opaque(Opaque::new(
+        interp.source_of(call),
+        interp.lines.of(call),
+        None,
+    )))
 }
 
 /// `keras.ops.gelu(x)`, `ops.subtract(c, x)`, `keras.activations.relu(x)`.
@@ -385,6 +386,26 @@ fn tensors(value: &Value, pos: Pos, what: &str) -> R<Vec<usize>> {
                     e.path
                 ),
             )),
+            Value::Opaque(o) => {
+                let hint = if o.from.contains("applications") {
+                    "; a keras.applications network is read from Keras' JSON: save the whole \
+                     model with `model.to_json()` and give that file to `include_keras!`"
+                } else {
+                    ""
+                };
+                let origin = if *o.from == *o.what {
+                    String::new()
+                } else {
+                    format!(" (it comes from `{}`)", o.from)
+                };
+                Err(err(
+                    pos,
+                    format!(
+                        "{what} must be tensors; `{}` is not one the reader can follow{origin}{hint}",
+                        o.what
+                    ),
+                ))
+            }
             other => Err(err(
                 pos,
                 format!(

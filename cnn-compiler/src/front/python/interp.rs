@@ -251,10 +251,8 @@ impl<'a> Interp<'a> {
                 self.bind(&f.name, function, scope);
             }
             S::ClassDef(c) => {
-                let class = Value::Class(Rc::new(Opaque {
-                    what: format!("class {}", c.name),
-                    pos: self.pos(c),
-                }));
+                let class =
+                    Value::Class(Opaque::new(format!("class {}", c.name), self.pos(c), None));
                 self.bind(&c.name, class, scope);
             }
             S::Return(r) => {
@@ -444,10 +442,11 @@ impl<'a> Interp<'a> {
         super::scan::assigned_names(&f.body, &mut assigned);
         super::scan::target_names(&f.target, &mut assigned);
         for name in assigned {
-            let value = Value::Opaque(Rc::new(Opaque {
-                what: format!("{name} (set in a loop over {})", self.source(&*f.iter)),
-                pos: self.pos(f),
-            }));
+            let value = Value::Opaque(Opaque::new(
+                format!("{name} (set in a loop over {})", self.source(&*f.iter)),
+                self.pos(f),
+                Some(iterable),
+            ));
             self.bind(name, value, scope);
         }
         Ok(Flow::Next)
@@ -513,10 +512,11 @@ impl<'a> Interp<'a> {
                         for elt in elts {
                             let part = match &value {
                                 Value::Failed => Value::Failed,
-                                _ => Value::Opaque(Rc::new(Opaque {
-                                    what: self.source(elt),
-                                    pos: self.pos(elt),
-                                })),
+                                _ => Value::Opaque(Opaque::new(
+                                    self.source(elt),
+                                    self.pos(elt),
+                                    Some(&value),
+                                )),
                             };
                             let elt = match elt {
                                 E::Starred(s) => &*s.value,
@@ -619,7 +619,8 @@ impl<'a> Interp<'a> {
                 format!("`{}`, which the code does not define", e.path)
             }
             Value::External(e) => format!("`{}`, imported from outside", e.path),
-            Value::Opaque(o) => format!("`{}`", o.what),
+            Value::Opaque(o) if *o.from == *o.what => format!("`{}`", o.what),
+            Value::Opaque(o) => format!("`{}`, from `{}`", o.what, o.from),
             Value::Method(m) => format!("`.{}` of a {}", m.1, m.0.type_name()),
             Value::Tensor(_) => "a tensor's value".to_string(),
             other => format!("a {}", other.type_name()),
@@ -774,10 +775,11 @@ impl<'a> Interp<'a> {
                     this.check_size(out.len(), &*c.elt)
                 })?;
                 if !known {
-                    return Ok(Value::Opaque(Rc::new(Opaque {
-                        what: self.source(expr),
-                        pos: self.pos(expr),
-                    })));
+                    return Ok(Value::Opaque(Opaque::new(
+                        self.source(expr),
+                        self.pos(expr),
+                        None,
+                    )));
                 }
                 Value::list(out)
             }
@@ -788,10 +790,11 @@ impl<'a> Interp<'a> {
                     this.check_size(out.len(), &*c.elt)
                 })?;
                 if !known {
-                    return Ok(Value::Opaque(Rc::new(Opaque {
-                        what: self.source(expr),
-                        pos: self.pos(expr),
-                    })));
+                    return Ok(Value::Opaque(Opaque::new(
+                        self.source(expr),
+                        self.pos(expr),
+                        None,
+                    )));
                 }
                 Value::list(out)
             }
@@ -802,10 +805,11 @@ impl<'a> Interp<'a> {
                     this.check_size(out.len(), &*c.elt)
                 })?;
                 if !known {
-                    return Ok(Value::Opaque(Rc::new(Opaque {
-                        what: self.source(expr),
-                        pos: self.pos(expr),
-                    })));
+                    return Ok(Value::Opaque(Opaque::new(
+                        self.source(expr),
+                        self.pos(expr),
+                        None,
+                    )));
                 }
                 Value::list(out)
             }
@@ -818,10 +822,11 @@ impl<'a> Interp<'a> {
                     this.check_size(out.len(), &*c.key)
                 })?;
                 if !known {
-                    return Ok(Value::Opaque(Rc::new(Opaque {
-                        what: self.source(expr),
-                        pos: self.pos(expr),
-                    })));
+                    return Ok(Value::Opaque(Opaque::new(
+                        self.source(expr),
+                        self.pos(expr),
+                        None,
+                    )));
                 }
                 Value::Dict(Rc::new(RefCell::new(out)))
             }
@@ -915,10 +920,11 @@ impl<'a> Interp<'a> {
                     return Err(follow_on(self.pos(expr)));
                 }
                 if matches!(value, Value::External(_) | Value::Opaque(_)) {
-                    return Ok(Value::Opaque(Rc::new(Opaque {
-                        what: self.source(expr),
-                        pos: self.pos(expr),
-                    })));
+                    return Ok(Value::Opaque(Opaque::new(
+                        self.source(expr),
+                        self.pos(expr),
+                        Some(&value),
+                    )));
                 }
                 let value = match f.conversion {
                     ast::ConversionFlag::Repr | ast::ConversionFlag::Ascii => {
@@ -1059,10 +1065,7 @@ impl<'a> Interp<'a> {
                     .collect::<R<Vec<_>>>()?,
             ),
             ast::Constant::Complex { .. } | ast::Constant::Ellipsis => {
-                Value::Opaque(Rc::new(Opaque {
-                    what: self.source(at),
-                    pos: self.pos(at),
-                }))
+                Value::Opaque(Opaque::new(self.source(at), self.pos(at), None))
             }
         })
     }
@@ -1104,10 +1107,11 @@ impl<'a> Interp<'a> {
             match v {
                 Value::Failed => return Err(follow_on(self.pos(at))),
                 Value::External(_) | Value::Opaque(_) => {
-                    return Ok(Value::Opaque(Rc::new(Opaque {
-                        what: self.source(at),
-                        pos: self.pos(at),
-                    })))
+                    return Ok(Value::Opaque(Opaque::new(
+                        self.source(at),
+                        self.pos(at),
+                        Some(v),
+                    )))
                 }
                 _ => {}
             }
@@ -1192,10 +1196,11 @@ impl<'a> Interp<'a> {
     fn unary(&mut self, op: ast::UnaryOp, operand: Value<'a>, at: &ast::Expr) -> R<Value<'a>> {
         match (&operand, op) {
             (Value::Failed, _) => Err(follow_on(self.pos(at))),
-            (Value::External(_) | Value::Opaque(_), _) => Ok(Value::Opaque(Rc::new(Opaque {
-                what: self.source(at),
-                pos: self.pos(at),
-            }))),
+            (Value::External(_) | Value::Opaque(_), _) => Ok(Value::Opaque(Opaque::new(
+                self.source(at),
+                self.pos(at),
+                Some(&operand),
+            ))),
             (v, ast::UnaryOp::Not) => Ok(Value::Bool(!self.truth(v, at, "not")?)),
             (Value::Float(x), ast::UnaryOp::USub) => Ok(Value::Float(-x)),
             (Value::Float(x), ast::UnaryOp::UAdd) => Ok(Value::Float(*x)),
@@ -1267,12 +1272,7 @@ impl<'a> Interp<'a> {
 
     fn attribute(&mut self, value: Value<'a>, name: &str, at: &ast::Expr) -> R<Value<'a>> {
         let pos = self.pos(at);
-        let opaque = |this: &Self| {
-            Value::Opaque(Rc::new(Opaque {
-                what: this.source(at),
-                pos,
-            }))
-        };
+        let opaque = |this: &Self| Value::Opaque(Opaque::new(this.source(at), pos, Some(&value)));
         Ok(match &value {
             Value::Failed => return Err(follow_on(pos)),
             Value::External(e) => Value::External(Rc::new(External {
@@ -1345,10 +1345,15 @@ impl<'a> Interp<'a> {
         match (&value, &key) {
             (Value::Failed, _) | (_, Value::Failed) => Err(follow_on(pos)),
             (Value::External(_) | Value::Opaque(_), _)
-            | (_, Value::External(_) | Value::Opaque(_)) => Ok(Value::Opaque(Rc::new(Opaque {
-                what: self.source(at),
+            | (_, Value::External(_) | Value::Opaque(_)) => Ok(Value::Opaque(Opaque::new(
+                self.source(at),
                 pos,
-            }))),
+                Some(if matches!(value, Value::External(_) | Value::Opaque(_)) {
+                    &value
+                } else {
+                    &key
+                }),
+            ))),
             (Value::Tuple(_) | Value::List(_), _) => {
                 let items = value.items().unwrap_or_default();
                 let i = self.index(&key, items.len(), at)?;
@@ -1398,10 +1403,11 @@ impl<'a> Interp<'a> {
         let items: Vec<Value> = match &value {
             Value::Failed => return Err(follow_on(pos)),
             Value::External(_) | Value::Opaque(_) => {
-                return Ok(Value::Opaque(Rc::new(Opaque {
-                    what: self.source(at),
+                return Ok(Value::Opaque(Opaque::new(
+                    self.source(at),
                     pos,
-                })))
+                    Some(&value),
+                )))
             }
             Value::Str(s) => s.chars().map(|c| Value::str(&c.to_string())).collect(),
             Value::Tuple(_) | Value::List(_) => value.items().unwrap_or_default(),
@@ -1581,10 +1587,11 @@ impl<'a> Interp<'a> {
                     c.what
                 ),
             )),
-            Value::Opaque(_) => Ok(Value::Opaque(Rc::new(Opaque {
-                what: self.source(call),
+            Value::Opaque(_) => Ok(Value::Opaque(Opaque::new(
+                self.source(call),
                 pos,
-            }))),
+                Some(&func),
+            ))),
             Value::Failed => Err(follow_on(pos)),
             other => Err(err(
                 pos,

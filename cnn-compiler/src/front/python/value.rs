@@ -51,9 +51,24 @@ pub struct External {
 }
 
 pub struct Opaque {
-    /// What it is, as written (`mnist.load_data()`).
+    /// What it is, as written (`x_train.shape[0]`).
     pub what: String,
     pub pos: Pos,
+    /// The unknown it comes from (`keras.datasets.mnist.load_data()`).
+    pub from: Rc<str>,
+}
+
+impl Opaque {
+    /// `what`, computed from `operand` (the unknown value it comes from)
+    /// when given.
+    pub fn new(what: String, pos: Pos, operand: Option<&Value>) -> Rc<Self> {
+        let from = match operand {
+            Some(Value::Opaque(o)) => o.from.clone(),
+            Some(Value::External(e)) => Rc::from(e.path.as_str()),
+            _ => Rc::from(what.as_str()),
+        };
+        Rc::new(Opaque { what, pos, from })
+    }
 }
 
 /// A `def` or a `lambda`, with its defaults and the scope it was defined in.

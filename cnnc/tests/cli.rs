@@ -255,3 +255,33 @@ fn an_unsupported_tflite_operator_exits_1_naming_it() {
     ]);
     assert_eq!(out.status.code(), Some(2), "a missing file is an I/O error");
 }
+
+/// Keras code that builds several models: `--model` names the one to
+/// compile (by variable or Keras name); without it, the one assigned to
+/// `model`; a nested model's summary is Keras'.
+#[test]
+fn model_chooses_among_the_models_of_keras_code() {
+    let path = repo("tests/keras/nested_models.py");
+    let path = path.to_str().unwrap();
+    let ambiguous = cnnc(&["--check", path]);
+    assert_eq!(ambiguous.status.code(), Some(1));
+    assert!(text(&ambiguous.stderr).contains("builds 2 models"));
+    let expected = std::fs::read_to_string(repo("tests/keras/nested_models/summary.txt")).unwrap();
+    let out = cnnc(&["--summary", "--model", "autoencoder", path]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).starts_with(&expected));
+    let expected =
+        std::fs::read_to_string(repo("tests/keras/backbone_in_sequential/summary.txt")).unwrap();
+    let classifier = cnnc(&["--summary", "--model", "classifier", path]);
+    assert!(
+        text(&classifier.stdout).starts_with(&expected),
+        "{}",
+        text(&classifier.stderr)
+    );
+    let missing = cnnc(&["--check", "--model", "decoder_2", path]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("no model named `decoder_2`"));
+    let json = repo("tests/keras/nested_models/config.json");
+    let wrong_kind = cnnc(&["--check", "--model", "x", json.to_str().unwrap()]);
+    assert_eq!(wrong_kind.status.code(), Some(2));
+}

@@ -414,6 +414,79 @@ model.summary()
         ));
     }
 
+    /// The Python that model code uses, evaluated as Python evaluates it:
+    /// the layers' options and names below are computed from it.
+    #[test]
+    fn python_constructs_evaluate_as_python() {
+        let source = r#"
+import keras
+from keras import layers
+
+counter = 0
+def bump():
+    global counter
+    counter += 1
+    return counter
+
+def scaled(factor):
+    def apply(n):
+        return int(round(n * factor))
+    return apply
+
+half = scaled(0.5)
+widths = [w for w in range(8, 40, 8) if w != 16]          # [8, 24, 32]
+table = {f"l{i}": w for i, w in enumerate(widths, start=1)}
+first, *rest = widths
+n = 0
+while n < 3 and not n > 5:
+    n += 1
+else:
+    n *= 10                                                # 30
+if n > 100:
+    kind = "big"
+elif 10 < n <= 30:
+    kind = "mid"
+else:
+    kind = "small"
+names = "-".join(s.upper() for s in ["a", "b"]).replace("-", "_").lower().split("_")
+try:
+    shape = (12, 12, 1)
+finally:
+    del n
+with keras.utils.custom_object_scope({}):
+    pad = "same" if kind in ("mid", "big") and shape[0] % 2 == 0 else "valid"
+sizes = sorted(reversed([max(widths), min(widths), len(widths), sum(rest), abs(-2)]))
+ok = all(w % 8 == 0 for w in widths) and any(w > 30 for w in widths) and table.get("l9") is None
+inputs = keras.Input(shape=shape)
+x = inputs
+for key, units in table.items():
+    x = layers.Conv2D(units, 3, padding=pad, name="%s_%s_%d" % (key, kind, bump()))(x)
+x = layers.Conv2D(half(rest[-1]), (lambda k: k + 2)(1), name="{0}{1}_{n:03d}".format(*names, n=sizes[0]))(x)
+x = layers.Dense(round(2.5) + round(3.5) + int(ok), name=f"dense_{shape[::-1][0]}_{widths[1:][0]}")(x)
+model = keras.Model(inputs, x)
+"#;
+        let keras = parse(source).unwrap();
+        assert_eq!(
+            names(&keras.model),
+            [
+                "l1_mid_1<in",
+                "l2_mid_2<0",
+                "l3_mid_3<1",
+                "ab_002<2",
+                "dense_1_24<3"
+            ]
+        );
+        assert_eq!(
+            text(&keras.model),
+            "input(12, 12, 1);\n\
+             Conv2D(filters = 8, kernel_size = 3, padding = \"same\")\n\
+             Conv2D(filters = 24, kernel_size = 3, padding = \"same\")\n\
+             Conv2D(filters = 32, kernel_size = 3, padding = \"same\")\n\
+             Conv2D(filters = 16, kernel_size = 3)\n\
+             Dense(units = 7)\n"
+        );
+    }
+
     /// Keras lists a functional model's layers deepest first, branches in
     /// the order a walk from the output meets them (not the order written).
     #[test]

@@ -487,6 +487,14 @@ model = keras.Model(inputs, x)
         );
     }
 
+    /// Keras' own MNIST example of old: the input shape depends on the data
+    /// format, which is Keras' default (channels last).
+    #[test]
+    fn the_data_format_is_keras_default() {
+        let source = "from keras import backend as K\nimg_rows, img_cols = 28, 28\nif K.image_data_format() == 'channels_first':\n    input_shape = (1, img_rows, img_cols)\nelse:\n    input_shape = (img_rows, img_cols, 1)\nmodel = Sequential()\nmodel.add(Conv2D(32, kernel_size=(3, 3), activation='relu', input_shape=input_shape))\n";
+        assert_eq!(parse(source).unwrap().model.input, [28, 28, 1]);
+    }
+
     /// Keras lists a functional model's layers deepest first, branches in
     /// the order a walk from the output meets them (not the order written).
     #[test]

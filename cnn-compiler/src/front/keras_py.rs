@@ -624,6 +624,24 @@ full = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
         assert!(e.message.contains("limit"), "{}", e.message);
         let e = parse("for i in range(10 ** 12):\n    pass\n").unwrap_err();
         assert!(e.message.contains("limit"), "{}", e.message);
+        // Growth through concatenation, joins and formats; cycles.
+        for grows in [
+            "x = [0]\nfor i in range(40):\n    x = x + x\n",
+            "x = sum([[0] * 1000] * 1000, [])\n",
+            "x = ','.join(['a' * 1000] * 1000)\n",
+            "x = '%s%s' % ('a' * 99999, 'b' * 99999)\n",
+            "x = '{}{}'.format('a' * 99999, 'b' * 99999)\n",
+        ] {
+            assert!(
+                parse(grows).unwrap_err().message.contains("limit")
+                    || parse(grows).unwrap_err().message.contains("longer than"),
+                "{grows}"
+            );
+        }
+        let cycle = "a = []\na.append(a)\nc = str(a) + repr([a, a])\nd = a == a\nb = a < a\n";
+        let e = parse(cycle).unwrap_err();
+        assert!(e.message.contains("cannot be ordered"), "{}", e.message);
+        assert_eq!(at(&e), (5, 5));
         let nested = format!(
             "{}pass\n",
             (0..120)

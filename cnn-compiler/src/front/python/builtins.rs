@@ -533,7 +533,15 @@ pub fn method<'a>(
                 }
                 let named: Vec<(String, Value)> =
                     kwargs.into_iter().map(|(k, v, _)| (k, v)).collect();
-                Value::str(&format::format_method(s, &positional, &named).map_err(|m| err(pos, m))?)
+                let text =
+                    format::format_method(s, &positional, &named).map_err(|m| err(pos, m))?;
+                if text.len() > MAX_ITEMS {
+                    return Err(err(
+                        pos,
+                        format!("a string longer than {MAX_ITEMS} characters"),
+                    ));
+                }
+                Value::str(&text)
             }
             "join" => {
                 let (v, at) = arg(0)?;
@@ -545,6 +553,14 @@ pub fn method<'a>(
                         other => Err(bad(interp, other, at, "what `join` joins")),
                     })
                     .collect::<R<_>>()?;
+                let total: usize =
+                    parts.iter().map(String::len).sum::<usize>() + s.len() * parts.len();
+                if total > MAX_ITEMS {
+                    return Err(err(
+                        pos,
+                        format!("a string longer than {MAX_ITEMS} characters"),
+                    ));
+                }
                 Value::str(&parts.join(s))
             }
             "upper" => Value::str(&s.to_uppercase()),

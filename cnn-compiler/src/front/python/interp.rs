@@ -1117,9 +1117,9 @@ impl<'a> Interp<'a> {
             }
         }
         if let (ast::Operator::Mod, Value::Str(template)) = (op, &left) {
-            return format::percent(template, &right)
-                .map(|s| Value::str(&s))
-                .map_err(|m| err(self.pos(at), m));
+            let text = format::percent(template, &right).map_err(|m| err(self.pos(at), m))?;
+            self.check_size(text.len(), at)?;
+            return Ok(Value::str(&text));
         }
         arithmetic(op, &left, &right, MAX_ITEMS).map_err(|m| err(self.pos(at), m))
     }

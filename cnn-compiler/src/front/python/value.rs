@@ -241,13 +241,20 @@ pub fn equal<'a>(a: &Value<'a>, b: &Value<'a>, depth: usize) -> bool {
 
 /// Python's `<` (`None` where Python raises a TypeError).
 pub fn less<'a>(a: &Value<'a>, b: &Value<'a>) -> Option<bool> {
+    less_at(a, b, 0)
+}
+
+fn less_at<'a>(a: &Value<'a>, b: &Value<'a>, depth: usize) -> Option<bool> {
+    if depth > 64 {
+        return None;
+    }
     match (a, b) {
         (Value::Str(x), Value::Str(y)) => Some(x < y),
         (Value::Tuple(_), Value::Tuple(_)) | (Value::List(_), Value::List(_)) => {
             let (x, y) = (a.items()?, b.items()?);
             for (p, q) in x.iter().zip(&y) {
-                if !equal(p, q, 0) {
-                    return less(p, q);
+                if !equal(p, q, depth + 1) {
+                    return less_at(p, q, depth + 1);
                 }
             }
             Some(x.len() < y.len())
@@ -286,13 +293,40 @@ pub fn float_repr(x: f64) -> String {
     }
 }
 
+/// Characters `str(x)` makes at most (beyond, the text is cut with `...`):
+/// a list of long strings cannot blow up.
+const MAX_TEXT: usize = 1_000_000;
+
 /// Python's `str(x)`; `repr` quotes strings.
 pub fn to_str(value: &Value, repr: bool, depth: usize) -> String {
+    let mut text = to_str_at(value, repr, depth);
+    if text.len() > MAX_TEXT {
+        let mut end = MAX_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push_str("...");
+    }
+    text
+}
+
+fn to_str_at(value: &Value, repr: bool, depth: usize) -> String {
     if depth > 32 {
         return "...".to_string();
     }
     let items = |items: &[Value], open: &str, close: &str| {
-        let parts: Vec<String> = items.iter().map(|v| to_str(v, true, depth + 1)).collect();
+        let mut parts: Vec<String> = Vec::new();
+        let mut len = 0;
+        for v in items {
+            if len > MAX_TEXT {
+                parts.push("...".to_string());
+                break;
+            }
+            let part = to_str_at(v, true, depth + 1);
+            len += part.len() + 2;
+            parts.push(part);
+        }
         let trailing = if open == "(" && parts.len() == 1 {
             ","
         } else {
@@ -334,11 +368,12 @@ pub fn to_str(value: &Value, repr: bool, depth: usize) -> String {
             let parts: Vec<String> = d
                 .borrow()
                 .iter()
+                .take(1000)
                 .map(|(k, v)| {
                     format!(
                         "{}: {}",
-                        to_str(k, true, depth + 1),
-                        to_str(v, true, depth + 1)
+                        to_str_at(k, true, depth + 1),
+                        to_str_at(v, true, depth + 1)
                     )
                 })
                 .collect();
@@ -454,9 +489,11 @@ pub fn arithmetic<'a>(
             Ok(Value::str(&format!("{x}{y}")))
         }
         (O::Add, Value::Tuple(x), Value::Tuple(y)) => {
+            repeat(1, x.len() + y.len())?;
             Ok(Value::tuple(x.iter().chain(y.iter()).cloned().collect()))
         }
         (O::Add, Value::List(x), Value::List(y)) => {
+            repeat(1, x.borrow().len() + y.borrow().len())?;
             let mut items = x.borrow().clone();
             items.extend(y.borrow().iter().cloned());
             Ok(Value::list(items))

@@ -74,7 +74,7 @@ pub fn external<'a>(
         "Model" | "Functional" if !e.path.contains("applications") => {
             return functional(interp, args, kwargs, pos)
         }
-        "Input" | "InputLayer" => return input(interp, args, kwargs, pos),
+        "Input" | "InputLayer" => return input(interp, args, kwargs, pos, call),
         _ => {}
     }
     if let Some(&(_, class)) = MERGE_FUNCTIONS.iter().find(|(f, _)| *f == last) {
@@ -225,21 +225,40 @@ fn input<'a>(
     args: Args<'a>,
     kwargs: Kwargs<'a>,
     pos: Pos,
+    call: &ast::ExprCall,
 ) -> R<Value<'a>> {
     let mut shape = None;
     let mut name = None;
-    let given = |value: &Value, at: Pos, batch: bool, shape: &mut Option<_>| {
+    // Where each size is, when the shape is a tuple written in the call.
+    let elements = |expr: Option<&ast::Expr>| -> Vec<Pos> {
+        match expr {
+            Some(ast::Expr::Tuple(t)) => t.elts.iter().map(|e| interp.lines.of(e)).collect(),
+            Some(ast::Expr::List(l)) => l.elts.iter().map(|e| interp.lines.of(e)).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let positional = elements(call.args.first());
+    let keyword = |key: &str| {
+        elements(
+            call.keywords
+                .iter()
+                .find(|k| k.arg.as_ref().is_some_and(|a| a.as_str() == key))
+                .map(|k| &k.value),
+        )
+    };
+    let given = |value: &Value, at: Pos, batch: bool, at_each: &[Pos], shape: &mut Option<_>| {
         if shape.is_none() {
-            *shape = Some(layer_args::shape(value, at, batch));
+            *shape = Some(layer_args::shape_at(value, at, batch, at_each));
         }
     };
     if let Some((value, at)) = args.first() {
-        given(value, *at, false, &mut shape);
+        given(value, *at, false, &positional, &mut shape);
     }
     for (key, value, at) in &kwargs {
+        let at_each = keyword(key);
         match key.as_str() {
-            "shape" | "input_shape" => given(value, *at, false, &mut shape),
-            "batch_shape" | "batch_input_shape" => given(value, *at, true, &mut shape),
+            "shape" | "input_shape" => given(value, *at, false, &at_each, &mut shape),
+            "batch_shape" | "batch_input_shape" => given(value, *at, true, &at_each, &mut shape),
             "name" => name = string(value, *at, "an input's name")?,
             "dtype" | "batch_size" | "sparse" | "ragged" | "optional" => {}
             other => {

@@ -203,6 +203,17 @@ fn dsl_error(value: &Value, pos: Pos) -> TextError {
 
 /// `(28, 28, 1)`, or with `batch` a leading `None`: an input's sizes.
 pub fn shape(value: &Value, pos: Pos, batch: bool) -> Result<Shape, TextError> {
+    shape_at(value, pos, batch, &[])
+}
+
+/// [`shape`], with where each size is written (`elements`, when the shape
+/// is a tuple written out) for errors about one of them.
+pub fn shape_at(
+    value: &Value,
+    pos: Pos,
+    batch: bool,
+    elements: &[Pos],
+) -> Result<Shape, TextError> {
     let items = match value {
         Value::Tuple(_) | Value::List(_) => value.items().unwrap_or_default(),
         Value::Int(_) => vec![value.clone()],
@@ -219,7 +230,9 @@ pub fn shape(value: &Value, pos: Pos, batch: bool) -> Result<Shape, TextError> {
     let skip = usize::from(batch && matches!(items.first(), Some(Value::None)));
     let dims = items[skip..]
         .iter()
-        .map(|v| match v {
+        .enumerate()
+        .map(|(i, v)| (elements.get(skip + i).copied().unwrap_or(pos), v))
+        .map(|(pos, v)| match v {
             Value::Int(d) if *d > 0 => usize::try_from(*d)
                 .ok()
                 .filter(|&d| d as u64 <= super::super::value::MAX_SIZE)

@@ -638,6 +638,22 @@ full = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
                 "{grows}"
             );
         }
+        // Chains of lists, dicts and closures nested in one another, dropped
+        // recursively: bounded before they could overflow the stack.
+        for chain in [
+            "x = []\nfor i in range(99999):\n    x = [x]\nx = 0\n",
+            "x = {}\nfor i in range(99999):\n    x = {1: x}\nx = 0\n",
+            "f = None\nfor i in range(99999):\n    f = (lambda g: lambda: g)(f)\nf = 0\n",
+            "x = ()\nfor i in range(99999):\n    x = (x,)\nx = 0\n",
+            "m = None\nfor i in range(99999):\n    m = [m].append\nm = 0\n",
+        ] {
+            let e = parse(chain).unwrap_err();
+            assert!(
+                e.message.contains("than the reader's limit (10000"),
+                "{chain}: {}",
+                e.message
+            );
+        }
         let cycle = "a = []\na.append(a)\nc = str(a) + repr([a, a])\nd = a == a\nb = a < a\n";
         let e = parse(cycle).unwrap_err();
         assert!(e.message.contains("cannot be ordered"), "{}", e.message);

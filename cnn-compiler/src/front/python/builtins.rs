@@ -9,8 +9,6 @@ use super::interp::{insert_entry, Interp, FOLLOW_ON, MAX_ITEMS};
 use super::keras::{Item, ModelKind};
 use super::value::{equal, less, to_str, truthy, Builtin, Opaque, Value};
 use rustpython_parser::ast;
-use std::cell::RefCell;
-use std::rc::Rc;
 
 type R<T> = Result<T, TextError>;
 type Args<'a> = Vec<(Value<'a>, Pos)>;
@@ -353,7 +351,7 @@ pub fn call<'a>(
             for (k, v, _) in kwargs {
                 insert_entry(&mut entries, Value::str(&k), v);
             }
-            Value::Dict(Rc::new(RefCell::new(entries)))
+            Value::dict(entries)
         }
         Builtin::Any | Builtin::All => {
             let (v, at) = arg(0)?;
@@ -506,7 +504,7 @@ pub fn method<'a>(
             ),
             "keys" => Value::list(dict.borrow().iter().map(|(k, _)| k.clone()).collect()),
             "values" => Value::list(dict.borrow().iter().map(|(_, v)| v.clone()).collect()),
-            "copy" => Value::Dict(Rc::new(RefCell::new(dict.borrow().clone()))),
+            "copy" => Value::dict(dict.borrow().clone()),
             "update" => {
                 let mut more = Vec::new();
                 if let Some((Value::Dict(other), _)) = args.first() {

@@ -25,6 +25,10 @@ pub const MAX_DEPTH: usize = 200;
 pub const MAX_CALLS: usize = 64;
 /// Items of a list or tuple, characters of a string.
 pub const MAX_ITEMS: usize = 100_000;
+/// Lists, tuples, dicts and functions made, weighted (a dict counts two, a
+/// function three): what a chain of them nested in one another needs to be
+/// dropped stays within the stack of a compiler thread.
+pub const MAX_OBJECTS: usize = 10_000;
 
 /// A comprehension goes over data: its value is unknown (never shown).
 const DATA: &str = "\u{0}data";
@@ -93,6 +97,34 @@ pub struct Interp<'a> {
     pub nested: HashSet<*const Model>,
     /// Tensor shapes computed so far, by node.
     shapes: HashMap<usize, Vec<usize>>,
+    /// Every scope made, and every list or dict the code changed: emptied
+    /// when reading ends, as they may hold themselves (a closure in its own
+    /// scope, `items.append(items)`), which reference counting never frees.
+    scopes: Vec<std::rc::Weak<Scope<'a>>>,
+    changed: Vec<Value<'a>>,
+    changed_at: HashSet<usize>,
+}
+
+impl Drop for Interp<'_> {
+    fn drop(&mut self) {
+        let mut freed = Vec::new();
+        for scope in self.scopes.drain(..).filter_map(|s| s.upgrade()) {
+            freed.extend(std::mem::take(&mut *scope.vars.borrow_mut()).into_values());
+        }
+        for container in self.changed.drain(..) {
+            match &container {
+                Value::List(l) => freed.extend(std::mem::take(&mut *l.borrow_mut())),
+                Value::Dict(d) => {
+                    for (k, v) in std::mem::take(&mut *d.borrow_mut()) {
+                        freed.push(k);
+                        freed.push(v);
+                    }
+                }
+                _ => {}
+            }
+        }
+        drop(freed);
+    }
 }
 
 fn err(pos: Pos, message: impl Into<String>) -> TextError {
@@ -108,7 +140,9 @@ fn follow_on(pos: Pos) -> TextError {
 
 impl<'a> Interp<'a> {
     pub fn new(text: &'a str, lines: &'a Lines<'a>) -> Self {
+        super::value::reset_made();
         let globals = Scope::new(None);
+        let scopes = vec![Rc::downgrade(&globals)];
         globals
             .vars
             .borrow_mut()
@@ -126,6 +160,28 @@ impl<'a> Interp<'a> {
             models: Vec::new(),
             nested: HashSet::new(),
             shapes: HashMap::new(),
+            scopes,
+            changed: Vec::new(),
+            changed_at: HashSet::new(),
+        }
+    }
+
+    fn new_scope(&mut self, parent: &Rc<Scope<'a>>) -> Rc<Scope<'a>> {
+        let scope = Scope::new(Some(parent.clone()));
+        self.scopes.push(Rc::downgrade(&scope));
+        scope
+    }
+
+    /// Notes that the code changed `container` (a list or dict), so that it
+    /// is emptied when reading ends.
+    pub fn changed(&mut self, container: &Value<'a>) {
+        let at = match container {
+            Value::List(l) => Rc::as_ptr(l) as usize,
+            Value::Dict(d) => Rc::as_ptr(d) as usize,
+            _ => return,
+        };
+        if self.changed_at.insert(at) {
+            self.changed.push(container.clone());
         }
     }
 
@@ -165,6 +221,15 @@ impl<'a> Interp<'a> {
             return Err(err(
                 pos(),
                 format!("the code runs more than {MAX_STEPS} steps: a loop that does not end?"),
+            ));
+        }
+        if super::value::made() > MAX_OBJECTS {
+            return Err(err(
+                pos(),
+                format!(
+                    "the code makes more lists, tuples, dicts and functions than the reader's \
+                     limit ({MAX_OBJECTS}, a dict counting two and a function three)"
+                ),
             ));
         }
         Ok(())
@@ -280,6 +345,7 @@ impl<'a> Interp<'a> {
                 let operand = self.eval(&a.value, scope)?;
                 // `items += more` extends the list itself, as in Python.
                 if let (Value::List(list), ast::Operator::Add) = (&current, a.op) {
+                    self.changed(&current);
                     let more = self.iterate(&operand, &*a.value)?;
                     self.check_size(list.borrow().len() + more.len(), &*a.value)?;
                     list.borrow_mut().extend(more);
@@ -489,6 +555,8 @@ impl<'a> Interp<'a> {
                 None => None,
             });
         }
+        // A closure holds the scope it was made in: three objects' weight.
+        super::value::count_made(3);
         Ok(Value::Function(Rc::new(Function {
             name: name.to_string(),
             args,
@@ -560,6 +628,7 @@ impl<'a> Interp<'a> {
             E::Subscript(s) => {
                 let container = self.eval(&s.value, scope)?;
                 let key = self.eval(&s.slice, scope)?;
+                self.changed(&container);
                 match &container {
                     Value::List(list) => {
                         let len = list.borrow().len();
@@ -725,7 +794,7 @@ impl<'a> Interp<'a> {
                         },
                     }
                 }
-                Value::Dict(Rc::new(RefCell::new(entries)))
+                Value::dict(entries)
             }
             E::BoolOp(b) => {
                 let mut last = Value::None;
@@ -828,7 +897,7 @@ impl<'a> Interp<'a> {
                         None,
                     )));
                 }
-                Value::Dict(Rc::new(RefCell::new(out)))
+                Value::dict(out)
             }
             E::Compare(c) => {
                 let mut left = self.eval(&c.left, scope)?;
@@ -1004,7 +1073,7 @@ impl<'a> Interp<'a> {
         scope: &Rc<Scope<'a>>,
         body: &mut dyn FnMut(&mut Self, &Rc<Scope<'a>>) -> R<()>,
     ) -> R<bool> {
-        let inner = Scope::new(Some(scope.clone()));
+        let inner = self.new_scope(scope);
         match self.generate(generators, &inner, body) {
             Ok(()) => Ok(true),
             Err(e) if e.message == DATA => Ok(false),
@@ -1311,7 +1380,7 @@ impl<'a> Interp<'a> {
                     ModelKind::Functional { .. } => opaque(self),
                 },
                 "trainable" => Value::Bool(true),
-                _ => Value::Method(Rc::new((value.clone(), name.to_string()))),
+                _ => Value::method(value.clone(), name),
             },
             Value::Layer(layer) => match name {
                 "name" => Value::str(&layer.name),
@@ -1332,7 +1401,7 @@ impl<'a> Interp<'a> {
                 _ => opaque(self),
             },
             Value::List(_) | Value::Dict(_) | Value::Str(_) | Value::Tuple(_) => {
-                Value::Method(Rc::new((value.clone(), name.to_string())))
+                Value::method(value.clone(), name)
             }
             other => {
                 return Err(err(pos, format!("a {} has no attribute `{name}` the reader knows", other.type_name())))
@@ -1625,7 +1694,7 @@ impl<'a> Interp<'a> {
                 format!("calls nested more than {MAX_CALLS} deep (endless recursion?)"),
             ));
         }
-        let scope = Scope::new(Some(f.scope.clone()));
+        let scope = self.new_scope(&f.scope);
         let spec = f.args;
         let params: Vec<&ast::ArgWithDefault> = spec.posonlyargs.iter().chain(&spec.args).collect();
         let mut bound: Vec<Option<Value>> = vec![None; params.len()];
@@ -1708,10 +1777,10 @@ impl<'a> Interp<'a> {
                 .insert(vararg.arg.to_string(), Value::tuple(extra));
         }
         if let Some(kwarg) = &spec.kwarg {
-            scope.vars.borrow_mut().insert(
-                kwarg.arg.to_string(),
-                Value::Dict(Rc::new(RefCell::new(kw_extra))),
-            );
+            scope
+                .vars
+                .borrow_mut()
+                .insert(kwarg.arg.to_string(), Value::dict(kw_extra));
         }
         self.calls += 1;
         let result = match f.body {

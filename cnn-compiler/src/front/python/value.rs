@@ -148,17 +148,50 @@ impl Builtin {
     }
 }
 
+thread_local! {
+    /// What the code has made so far (see [`made`]).
+    static MADE: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Counts an object the code makes, by the stack its drop may take: a
+/// chain of lists, dicts or closures nested in one another is dropped
+/// recursively, so their number is bounded ([`super::interp::MAX_OBJECTS`]).
+pub fn count_made(weight: usize) {
+    MADE.with(|m| m.set(m.get().saturating_add(weight)));
+}
+
+/// The weight of what the code made since [`reset_made`].
+pub fn made() -> usize {
+    MADE.with(std::cell::Cell::get)
+}
+
+pub fn reset_made() {
+    MADE.with(|m| m.set(0));
+}
+
 impl<'a> Value<'a> {
     pub fn str(s: &str) -> Self {
         Value::Str(Rc::from(s))
     }
 
     pub fn tuple(items: Vec<Value<'a>>) -> Self {
+        count_made(1);
         Value::Tuple(Rc::from(items))
     }
 
     pub fn list(items: Vec<Value<'a>>) -> Self {
+        count_made(1);
         Value::List(Rc::new(RefCell::new(items)))
+    }
+
+    pub fn dict(entries: Vec<(Value<'a>, Value<'a>)>) -> Self {
+        count_made(2);
+        Value::Dict(Rc::new(RefCell::new(entries)))
+    }
+
+    pub fn method(receiver: Value<'a>, name: &str) -> Self {
+        count_made(1);
+        Value::Method(Rc::new((receiver, name.to_string())))
     }
 
     /// Python's type name, for messages.

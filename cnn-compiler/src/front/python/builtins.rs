@@ -8,18 +8,8 @@ use super::format;
 use super::interp::{insert_entry, Interp, FOLLOW_ON, MAX_ITEMS};
 use super::keras::{Item, ModelKind};
 use super::value::{equal, less, to_str, truthy, Builtin, Opaque, Value};
+use super::{err, Args, Kwargs, R};
 use rustpython_parser::ast;
-
-type R<T> = Result<T, TextError>;
-type Args<'a> = Vec<(Value<'a>, Pos)>;
-type Kwargs<'a> = Vec<(String, Value<'a>, Pos)>;
-
-fn err(pos: Pos, message: impl Into<String>) -> TextError {
-    TextError {
-        pos,
-        message: message.into(),
-    }
-}
 
 /// A value the builtin cannot use: unknown while reading, or the wrong type.
 fn bad(interp: &Interp, value: &Value, pos: Pos, what: &str) -> TextError {

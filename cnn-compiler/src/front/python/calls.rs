@@ -4,25 +4,15 @@
 //! `np.random.seed`, `keras.optimizers.Adam`, `mnist.load_data`) returns a
 //! value the reader does not follow.
 
-use super::super::keras_py::{Pos, TextError};
+use super::super::keras_py::Pos;
 use super::interp::{Interp, FOLLOW_ON};
 use super::keras::{Item, Layer, Model, ModelKind, Op};
 use super::layer_args;
 use super::value::{External, Opaque, Value};
+use super::{err, Args, Kwargs, R};
 use crate::spec::Class;
 use rustpython_parser::ast;
 use std::rc::Rc;
-
-type R<T> = Result<T, TextError>;
-type Args<'a> = Vec<(Value<'a>, Pos)>;
-type Kwargs<'a> = Vec<(String, Value<'a>, Pos)>;
-
-fn err(pos: Pos, message: impl Into<String>) -> TextError {
-    TextError {
-        pos,
-        message: message.into(),
-    }
-}
 
 /// Keras' merge functions and the layer each makes.
 const MERGE_FUNCTIONS: &[(&str, &str)] = &[

@@ -12,6 +12,7 @@ use super::syntax::Lines;
 use super::value::{
     arithmetic, equal, less, to_str, truthy, Body, Builtin, External, Function, Opaque, Value,
 };
+use super::{err, Args, Kwargs, R};
 use rustpython_parser::ast::{self, Ranged};
 use std::cell::{Cell, RefCell};
 use std::collections::{HashMap, HashSet};
@@ -36,8 +37,6 @@ const DATA: &str = "\u{0}data";
 /// The message of an error that only follows from an earlier one (a name
 /// whose assignment failed): dropped before errors are shown.
 pub const FOLLOW_ON: &str = "";
-
-type R<T> = Result<T, TextError>;
 
 /// Names and their values: a module's, or a function call's (whose parent is
 /// the scope the function was defined in).
@@ -124,13 +123,6 @@ impl Drop for Interp<'_> {
             }
         }
         drop(freed);
-    }
-}
-
-fn err(pos: Pos, message: impl Into<String>) -> TextError {
-    TextError {
-        pos,
-        message: message.into(),
     }
 }
 
@@ -837,50 +829,24 @@ impl<'a> Interp<'a> {
                     self.eval(&i.orelse, scope)?
                 }
             }
-            E::ListComp(c) => {
+            E::ListComp(ast::ExprListComp {
+                elt, generators, ..
+            })
+            | E::SetComp(ast::ExprSetComp {
+                elt, generators, ..
+            })
+            | E::GeneratorExp(ast::ExprGeneratorExp {
+                elt, generators, ..
+            }) => {
                 let mut out = Vec::new();
-                let known = self.comprehension(&c.generators, scope, &mut |this, inner| {
-                    out.push(this.eval(&c.elt, inner)?);
-                    this.check_size(out.len(), &*c.elt)
+                let known = self.comprehension(generators, scope, &mut |this, inner| {
+                    out.push(this.eval(elt, inner)?);
+                    this.check_size(out.len(), &**elt)
                 })?;
-                if !known {
-                    return Ok(Value::Opaque(Opaque::new(
-                        self.source(expr),
-                        self.pos(expr),
-                        None,
-                    )));
+                match known {
+                    true => Value::list(out),
+                    false => self.over_data(expr),
                 }
-                Value::list(out)
-            }
-            E::SetComp(c) => {
-                let mut out = Vec::new();
-                let known = self.comprehension(&c.generators, scope, &mut |this, inner| {
-                    out.push(this.eval(&c.elt, inner)?);
-                    this.check_size(out.len(), &*c.elt)
-                })?;
-                if !known {
-                    return Ok(Value::Opaque(Opaque::new(
-                        self.source(expr),
-                        self.pos(expr),
-                        None,
-                    )));
-                }
-                Value::list(out)
-            }
-            E::GeneratorExp(c) => {
-                let mut out = Vec::new();
-                let known = self.comprehension(&c.generators, scope, &mut |this, inner| {
-                    out.push(this.eval(&c.elt, inner)?);
-                    this.check_size(out.len(), &*c.elt)
-                })?;
-                if !known {
-                    return Ok(Value::Opaque(Opaque::new(
-                        self.source(expr),
-                        self.pos(expr),
-                        None,
-                    )));
-                }
-                Value::list(out)
             }
             E::DictComp(c) => {
                 let mut out = Vec::new();
@@ -890,14 +856,10 @@ impl<'a> Interp<'a> {
                     insert(&mut out, k, v);
                     this.check_size(out.len(), &*c.key)
                 })?;
-                if !known {
-                    return Ok(Value::Opaque(Opaque::new(
-                        self.source(expr),
-                        self.pos(expr),
-                        None,
-                    )));
+                match known {
+                    true => Value::dict(out),
+                    false => self.over_data(expr),
                 }
-                Value::dict(out)
             }
             E::Compare(c) => {
                 let mut left = self.eval(&c.left, scope)?;
@@ -1065,6 +1027,11 @@ impl<'a> Interp<'a> {
 
     /// Runs `body` for each binding of a comprehension's `for`s that its
     /// `if`s keep, in a scope of its own.
+    /// The value of a comprehension over data the reader does not see.
+    fn over_data(&self, expr: &ast::Expr) -> Value<'a> {
+        Value::Opaque(Opaque::new(self.source(expr), self.pos(expr), None))
+    }
+
     /// A comprehension over data the reader does not see is itself unknown
     /// (`[w * 0 for w in model.get_weights()]`): `Ok(false)`.
     fn comprehension(
@@ -1591,8 +1558,8 @@ impl<'a> Interp<'a> {
         &mut self,
         word: &str,
         pos: Pos,
-        args: Vec<(Value<'a>, Pos)>,
-        kwargs: Vec<(String, Value<'a>, Pos)>,
+        args: Args<'a>,
+        kwargs: Kwargs<'a>,
     ) -> R<Rc<Layer>> {
         let class = crate::spec::Class::from_dsl_name(word)
             .filter(|c| *c != crate::spec::Class::InputLayer);
@@ -1634,8 +1601,8 @@ impl<'a> Interp<'a> {
     fn call(
         &mut self,
         func: Value<'a>,
-        args: Vec<(Value<'a>, Pos)>,
-        kwargs: Vec<(String, Value<'a>, Pos)>,
+        args: Args<'a>,
+        kwargs: Kwargs<'a>,
         call: &'a ast::ExprCall,
     ) -> R<Value<'a>> {
         let pos = self.pos(call);
@@ -1683,8 +1650,8 @@ impl<'a> Interp<'a> {
     fn call_function(
         &mut self,
         f: &Rc<Function<'a>>,
-        args: Vec<(Value<'a>, Pos)>,
-        kwargs: Vec<(String, Value<'a>, Pos)>,
+        args: Args<'a>,
+        kwargs: Kwargs<'a>,
         call: &'a ast::ExprCall,
     ) -> R<Value<'a>> {
         let pos = self.pos(call);
@@ -1740,30 +1707,22 @@ impl<'a> Interp<'a> {
                 return Err(err(at, format!("`{}` has no parameter `{key}`", f.name)));
             }
         }
-        for (i, param) in params.iter().enumerate() {
-            let value = match bound[i].take().or_else(|| f.defaults[i].clone()) {
-                Some(v) => v,
-                None => {
-                    return Err(err(
-                        pos,
-                        format!("`{}` is missing its argument `{}`", f.name, param.def.arg),
-                    ))
-                }
-            };
-            scope
-                .vars
-                .borrow_mut()
-                .insert(param.def.arg.to_string(), value);
-        }
-        for (i, param) in spec.kwonlyargs.iter().enumerate() {
-            let value = match kw_bound[i].take().or_else(|| f.kw_defaults[i].clone()) {
-                Some(v) => v,
-                None => {
-                    return Err(err(
-                        pos,
-                        format!("`{}` is missing its argument `{}`", f.name, param.def.arg),
-                    ))
-                }
+        // Each parameter: its argument, else its default.
+        let given = params
+            .iter()
+            .copied()
+            .zip(bound.into_iter().zip(&f.defaults))
+            .chain(
+                spec.kwonlyargs
+                    .iter()
+                    .zip(kw_bound.into_iter().zip(&f.kw_defaults)),
+            );
+        for (param, (value, default)) in given {
+            let Some(value) = value.or_else(|| default.clone()) else {
+                return Err(err(
+                    pos,
+                    format!("`{}` is missing its argument `{}`", f.name, param.def.arg),
+                ));
             };
             scope
                 .vars

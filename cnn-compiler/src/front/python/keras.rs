@@ -7,6 +7,7 @@ use super::super::dsl::LayerCall;
 use super::super::keras_json::KerasModel;
 use super::super::keras_py::{Pos, TextError};
 use super::super::value::Value as Dsl;
+use super::err;
 use crate::diag::Loc;
 use crate::spec::{Class, Ref, Scope, Spanned};
 use std::cell::{Cell, RefCell};
@@ -112,13 +113,6 @@ impl Model {
             ModelKind::Sequential(_) => "Sequential",
             ModelKind::Functional { .. } => "Functional",
         }
-    }
-}
-
-fn err(pos: Pos, message: impl Into<String>) -> TextError {
-    TextError {
-        pos,
-        message: message.into(),
     }
 }
 
@@ -344,15 +338,28 @@ impl Emit<'_> {
             "name",
             located(Dsl::Str(layer.name.clone())),
         ));
+        self.push_call(class, &layer.word, args, inputs, scope, layer);
+    }
+
+    fn push_call(
+        &mut self,
+        class: Class,
+        word: &str,
+        args: Vec<DslArg>,
+        inputs: Option<Vec<Ref>>,
+        scope: Option<&Scope>,
+        layer: &Layer,
+    ) {
+        let inputs = inputs.map(|refs| {
+            refs.into_iter()
+                .map(|r| Spanned::new(r, Loc::default()))
+                .collect()
+        });
         let call = LayerCall {
             class,
-            word: layer.word.clone(),
+            word: word.to_string(),
             args,
-            inputs: inputs.map(|refs| {
-                refs.into_iter()
-                    .map(|r| Spanned::new(r, Loc::default()))
-                    .collect()
-            }),
+            inputs,
             loc: Loc::default(),
             scope: scope.cloned(),
         };
@@ -362,19 +369,8 @@ impl Emit<'_> {
     /// A layer standing for one that could not be read (and was reported),
     /// so that indices stay right and the other layers are checked too.
     fn stand_in(&mut self, layer: &Layer, inputs: Option<Vec<Ref>>, scope: Option<&Scope>) {
-        let call = LayerCall {
-            class: Class::Dropout,
-            word: "Dropout".to_string(),
-            args: vec![DslArg::keyword("rate", located(Dsl::Float(0.0)))],
-            inputs: inputs.map(|refs| {
-                refs.into_iter()
-                    .map(|r| Spanned::new(r, Loc::default()))
-                    .collect()
-            }),
-            loc: Loc::default(),
-            scope: scope.cloned(),
-        };
-        self.push(call, layer.pos, &layer.name);
+        let args = vec![DslArg::keyword("rate", located(Dsl::Float(0.0)))];
+        self.push_call(Class::Dropout, "Dropout", args, inputs, scope, layer);
     }
 
     /// A Sequential's items; its first reads `first` (`None`: the model's

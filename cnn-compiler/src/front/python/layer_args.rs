@@ -9,15 +9,9 @@ use super::super::value::Value as Dsl;
 use super::interp::{Interp, FOLLOW_ON};
 use super::keras::Shape;
 use super::value::{to_str, Value};
+use super::{err, Args as CallArgs, Kwargs};
 use crate::diag::Loc;
 use crate::spec::{Activation, Class, Spanned};
-
-fn err(pos: Pos, message: impl Into<String>) -> TextError {
-    TextError {
-        pos,
-        message: message.into(),
-    }
-}
 
 type Args = Result<Vec<DslArg>, Vec<TextError>>;
 
@@ -27,8 +21,8 @@ pub fn read<'a>(
     interp: &Interp<'a>,
     word: &str,
     class: Option<Class>,
-    args: Vec<(Value<'a>, Pos)>,
-    kwargs: Vec<(String, Value<'a>, Pos)>,
+    args: CallArgs<'a>,
+    kwargs: Kwargs<'a>,
 ) -> (Args, Option<Result<Shape, TextError>>) {
     let _ = interp;
     let mut out = Vec::new();

@@ -17,6 +17,20 @@ mod syntax;
 mod value;
 
 use super::keras_py::{Pos, TextError};
+use value::Value;
+
+type R<T> = Result<T, TextError>;
+/// A call's positional arguments, each with where it is written.
+type Args<'a> = Vec<(Value<'a>, Pos)>;
+/// A call's keyword arguments: name, value, where the value is written.
+type Kwargs<'a> = Vec<(String, Value<'a>, Pos)>;
+
+fn err(pos: Pos, message: impl Into<String>) -> TextError {
+    TextError {
+        pos,
+        message: message.into(),
+    }
+}
 use interp::{Interp, FOLLOW_ON};
 pub use keras::Built;
 use std::rc::Rc;

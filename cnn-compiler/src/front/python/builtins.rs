@@ -12,7 +12,7 @@ use super::{err, Args, Kwargs, R};
 use rustpython_parser::ast;
 
 /// A value the builtin cannot use: unknown while reading, or the wrong type.
-fn bad(interp: &Interp, value: &Value, pos: Pos, what: &str) -> TextError {
+fn bad(value: &Value, pos: Pos, what: &str) -> TextError {
     match value {
         Value::Failed => err(pos, FOLLOW_ON),
         Value::External(e) if !e.imported => err(
@@ -29,13 +29,10 @@ fn bad(interp: &Interp, value: &Value, pos: Pos, what: &str) -> TextError {
                 to_str(value, false, 0)
             ),
         ),
-        other => {
-            let _ = interp;
-            err(
-                pos,
-                format!("{what}: a {} cannot be used here", other.type_name()),
-            )
-        }
+        other => err(
+            pos,
+            format!("{what}: a {} cannot be used here", other.type_name()),
+        ),
     }
 }
 
@@ -43,17 +40,17 @@ fn unknown(value: &Value) -> bool {
     matches!(value, Value::External(_) | Value::Opaque(_) | Value::Failed)
 }
 
-fn items<'a>(interp: &Interp<'a>, value: &Value<'a>, pos: Pos, what: &str) -> R<Vec<Value<'a>>> {
+fn items<'a>(value: &Value<'a>, pos: Pos, what: &str) -> R<Vec<Value<'a>>> {
     match value {
         Value::Tuple(_) | Value::List(_) => Ok(value.items().unwrap_or_default()),
         Value::Str(s) => Ok(s.chars().map(|c| Value::str(&c.to_string())).collect()),
         Value::Dict(d) => Ok(d.borrow().iter().map(|(k, _)| k.clone()).collect()),
-        other => Err(bad(interp, other, pos, what)),
+        other => Err(bad(other, pos, what)),
     }
 }
 
-fn int_of(interp: &Interp, value: &Value, pos: Pos, what: &str) -> R<i128> {
-    value.as_int().ok_or_else(|| bad(interp, value, pos, what))
+fn int_of(value: &Value, pos: Pos, what: &str) -> R<i128> {
+    value.as_int().ok_or_else(|| bad(value, pos, what))
 }
 
 pub fn call<'a>(
@@ -99,7 +96,7 @@ pub fn call<'a>(
         Builtin::Range => {
             let bounds: Vec<i128> = args
                 .iter()
-                .map(|(v, p)| int_of(interp, v, *p, "`range`'s bounds"))
+                .map(|(v, p)| int_of(v, *p, "`range`'s bounds"))
                 .collect::<R<_>>()?;
             let (start, stop, step) = match bounds.as_slice() {
                 [stop] => (0, *stop, 1),
@@ -127,7 +124,7 @@ pub fn call<'a>(
         }
         Builtin::Len => {
             let (v, at) = arg(0)?;
-            Value::Int(items(interp, &v, at, "`len`'s argument")?.len() as i128)
+            Value::Int(items(&v, at, "`len`'s argument")?.len() as i128)
         }
         Builtin::Int => match args.first() {
             None => Value::Int(0),
@@ -146,7 +143,7 @@ pub fn call<'a>(
                     .parse::<i128>()
                     .map_err(|_| err(*at, format!("`int` of the string {:?}", s.to_string())))?,
             ),
-            Some((v, at)) => Value::Int(int_of(interp, v, *at, "`int`'s argument")?),
+            Some((v, at)) => Value::Int(int_of(v, *at, "`int`'s argument")?),
         },
         Builtin::Float => match args.first() {
             None => Value::Float(0.0),
@@ -157,7 +154,7 @@ pub fn call<'a>(
             ),
             Some((v, at)) => Value::Float(
                 v.as_float()
-                    .ok_or_else(|| bad(interp, v, *at, "`float`'s argument"))?,
+                    .ok_or_else(|| bad(v, *at, "`float`'s argument"))?,
             ),
         },
         Builtin::Str => match args.first() {
@@ -168,14 +165,14 @@ pub fn call<'a>(
         Builtin::Bool => match args.first() {
             None => Value::Bool(false),
             Some((v, at)) => {
-                Value::Bool(truthy(v).ok_or_else(|| bad(interp, v, *at, "`bool`'s argument"))?)
+                Value::Bool(truthy(v).ok_or_else(|| bad(v, *at, "`bool`'s argument"))?)
             }
         },
         Builtin::Round => {
             let (v, at) = arg(0)?;
             let x = v
                 .as_float()
-                .ok_or_else(|| bad(interp, &v, at, "`round`'s argument"))?;
+                .ok_or_else(|| bad(&v, at, "`round`'s argument"))?;
             match args.get(1) {
                 None | Some((Value::None, _)) => {
                     if v.as_int().is_some() {
@@ -190,8 +187,7 @@ pub fn call<'a>(
                     }
                 }
                 Some((digits, at)) => {
-                    let digits =
-                        int_of(interp, digits, *at, "`round`'s digits")?.clamp(-300, 300) as i32;
+                    let digits = int_of(digits, *at, "`round`'s digits")?.clamp(-300, 300) as i32;
                     if v.as_int().is_some() && digits >= 0 {
                         v
                     } else {
@@ -206,7 +202,7 @@ pub fn call<'a>(
                 return Err(err(*at, format!("`{name}` with `{key}=` is not read")));
             }
             let candidates = match args.as_slice() {
-                [(one, at)] => items(interp, one, *at, "the argument")?,
+                [(one, at)] => items(one, *at, "the argument")?,
                 many => many.iter().map(|(v, _)| v.clone()).collect(),
             };
             let mut best: Option<Value> = None;
@@ -241,7 +237,7 @@ pub fn call<'a>(
             match v {
                 Value::Float(x) => Value::Float(x.abs()),
                 other => Value::Int(
-                    int_of(interp, &other, at, "`abs`'s argument")?
+                    int_of(&other, at, "`abs`'s argument")?
                         .checked_abs()
                         .ok_or_else(|| err(at, "integer too large"))?,
                 ),
@@ -250,7 +246,7 @@ pub fn call<'a>(
         Builtin::Sum => {
             let (v, at) = arg(0)?;
             let mut total = args.get(1).map_or(Value::Int(0), |(s, _)| s.clone());
-            for item in items(interp, &v, at, "`sum`'s argument")? {
+            for item in items(&v, at, "`sum`'s argument")? {
                 total = super::value::arithmetic(ast::Operator::Add, &total, &item, MAX_ITEMS)
                     .map_err(|m| err(at, m))?;
             }
@@ -259,7 +255,7 @@ pub fn call<'a>(
         Builtin::Zip => {
             let lists: Vec<Vec<Value>> = args
                 .iter()
-                .map(|(v, at)| items(interp, v, *at, "what `zip` goes over"))
+                .map(|(v, at)| items(v, *at, "what `zip` goes over"))
                 .collect::<R<_>>()?;
             let n = lists.iter().map(Vec::len).min().unwrap_or(0);
             Value::list(
@@ -277,11 +273,11 @@ pub fn call<'a>(
                 .map(|(v, p)| (v.clone(), *p))
                 .as_ref())
             {
-                Some((s, p)) => int_of(interp, s, *p, "`enumerate`'s start")?,
+                Some((s, p)) => int_of(s, *p, "`enumerate`'s start")?,
                 None => 0,
             };
             Value::list(
-                items(interp, &v, at, "what `enumerate` goes over")?
+                items(&v, at, "what `enumerate` goes over")?
                     .into_iter()
                     .enumerate()
                     .map(|(i, item)| Value::tuple(vec![Value::Int(start + i as i128), item]))
@@ -290,7 +286,7 @@ pub fn call<'a>(
         }
         Builtin::List | Builtin::Tuple | Builtin::Sorted | Builtin::Reversed => {
             let mut list = match args.first() {
-                Some((v, at)) => items(interp, v, *at, "the argument")?,
+                Some((v, at)) => items(v, *at, "the argument")?,
                 None => Vec::new(),
             };
             if builtin == Builtin::Sorted {
@@ -329,7 +325,7 @@ pub fn call<'a>(
                 match v {
                     Value::Dict(d) => entries = d.borrow().clone(),
                     other => {
-                        for pair in items(interp, other, *at, "`dict`'s argument")? {
+                        for pair in items(other, *at, "`dict`'s argument")? {
                             match pair.items().as_deref() {
                                 Some([k, v]) => insert_entry(&mut entries, k.clone(), v.clone()),
                                 _ => return Err(err(*at, "`dict` needs pairs")),
@@ -346,8 +342,8 @@ pub fn call<'a>(
         Builtin::Any | Builtin::All => {
             let (v, at) = arg(0)?;
             let mut result = builtin == Builtin::All;
-            for item in items(interp, &v, at, "the argument")? {
-                let t = truthy(&item).ok_or_else(|| bad(interp, &item, at, "a value tested"))?;
+            for item in items(&v, at, "the argument")? {
+                let t = truthy(&item).ok_or_else(|| bad(&item, at, "a value tested"))?;
                 if builtin == Builtin::Any && t {
                     result = true;
                     break;
@@ -402,7 +398,7 @@ pub fn method<'a>(
             }
             "extend" => {
                 let (v, at) = arg(0)?;
-                let more = items(interp, &v, at, "what `extend` adds")?;
+                let more = items(&v, at, "what `extend` adds")?;
                 if list.borrow().len() + more.len() > MAX_ITEMS {
                     return Err(err(pos, format!("a list of more than {MAX_ITEMS} items")));
                 }
@@ -413,7 +409,7 @@ pub fn method<'a>(
                 let (i, at) = arg(0)?;
                 let (v, _) = arg(1)?;
                 let len = list.borrow().len() as i128;
-                let i = int_of(interp, &i, at, "the index")?;
+                let i = int_of(&i, at, "the index")?;
                 let i = if i < 0 { (i + len).max(0) } else { i.min(len) };
                 list.borrow_mut().insert(i as usize, v);
                 Value::None
@@ -425,7 +421,7 @@ pub fn method<'a>(
                 }
                 let i = match args.first() {
                     Some((i, at)) => {
-                        let i = int_of(interp, i, *at, "the index")?;
+                        let i = int_of(i, *at, "the index")?;
                         let j = if i < 0 { i + len as i128 } else { i };
                         usize::try_from(j)
                             .ok()
@@ -533,12 +529,12 @@ pub fn method<'a>(
             }
             "join" => {
                 let (v, at) = arg(0)?;
-                let parts = items(interp, &v, at, "what `join` joins")?;
+                let parts = items(&v, at, "what `join` joins")?;
                 let parts: Vec<String> = parts
                     .iter()
                     .map(|p| match p {
                         Value::Str(p) => Ok(p.to_string()),
-                        other => Err(bad(interp, other, at, "what `join` joins")),
+                        other => Err(bad(other, at, "what `join` joins")),
                     })
                     .collect::<R<_>>()?;
                 let total: usize =

@@ -80,7 +80,7 @@ pub fn external<'a>(
                 .filter(|(k, _, _)| k != "inputs")
                 .collect();
             let layer = interp.make_layer(class, pos, Vec::new(), options)?;
-            return apply(interp, layer, tensors, pos, interp.lines.of(call));
+            return apply(interp, layer, tensors, interp.lines.of(call));
         }
     }
     let segments: Vec<&str> = e.path.split('.').collect();
@@ -206,7 +206,7 @@ fn ops_call<'a>(
         _ => "Softmax",
     };
     let layer = interp.make_layer(word, name_pos(interp, call, function), Vec::new(), options)?;
-    apply(interp, layer, tensor, pos, pos)
+    apply(interp, layer, tensor, pos)
 }
 
 /// `keras.Input(shape=..., name=...)`, `InputLayer(input_shape=...)`.
@@ -542,22 +542,21 @@ pub fn apply_layer<'a>(
         [] => return Err(err(pos, "the layer is applied to no tensor")),
         many => Value::list(many.to_vec()),
     };
-    apply(interp, layer, tensors, pos, pos)
+    apply(interp, layer, tensors, pos)
 }
 
+/// `layer` applied to `given` (a tensor or a list of them) by the call at `call`.
 fn apply<'a>(
     interp: &mut Interp<'a>,
     layer: Rc<Layer>,
-    tensors_given: Value<'a>,
-    pos: Pos,
+    given: Value<'a>,
     call: Pos,
 ) -> R<Value<'a>> {
-    let inputs = tensors(&tensors_given, call, "what a layer is applied to")?;
+    let inputs = tensors(&given, call, "what a layer is applied to")?;
     if inputs.is_empty() {
         return Err(err(call, "the layer is applied to no tensor"));
     }
     use_layer(&layer, call)?;
-    let _ = pos;
     Ok(interp.node(Op::Layer(layer), inputs, call))
 }
 

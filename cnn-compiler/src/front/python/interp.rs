@@ -1586,7 +1586,7 @@ impl<'a> Interp<'a> {
                 ))
             }
         };
-        let (args, input_shape) = layer_args::read(self, word, class, args, kwargs);
+        let (args, input_shape) = layer_args::read(word, class, args, kwargs);
         Ok(Rc::new(Layer {
             word: word.to_string(),
             class,

@@ -6,7 +6,7 @@ use super::super::args::Arg as DslArg;
 use super::super::keras_json::TRAINING_ONLY;
 use super::super::keras_py::{keras_positional, Pos, TextError};
 use super::super::value::Value as Dsl;
-use super::interp::{Interp, FOLLOW_ON};
+use super::interp::FOLLOW_ON;
 use super::keras::Shape;
 use super::value::{to_str, Value};
 use super::{err, Args as CallArgs, Kwargs};
@@ -18,13 +18,11 @@ type Args = Result<Vec<DslArg>, Vec<TextError>>;
 /// The DSL arguments of layer `word` (of `class`, if supported), and the
 /// input shape given on it; every mistake in them, each at its place.
 pub fn read<'a>(
-    interp: &Interp<'a>,
     word: &str,
     class: Option<Class>,
     args: CallArgs<'a>,
     kwargs: Kwargs<'a>,
 ) -> (Args, Option<Result<Shape, TextError>>) {
-    let _ = interp;
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut input_shape = None;

@@ -44,6 +44,30 @@ pub fn parse_all(text: &str) -> Result<KerasText, Vec<TextError>> {
 
 /// As [`parse_all`], for the model assigned to the variable `wanted` (or
 /// with that Keras name) when given.
+///
+/// ```
+/// use cnn_compiler::front::keras_py::parse_model;
+///
+/// let code = r#"
+/// import keras
+/// from keras import layers
+///
+/// def dense_stack(x, widths):
+///     for i, units in enumerate(widths):
+///         x = layers.Dense(units, activation="relu", name=f"hidden{i}")(x)
+///     return x
+///
+/// inputs = keras.Input((8,))
+/// encoder = keras.Model(inputs, dense_stack(inputs, [6, 4]), name="encoder")
+/// classifier = keras.Sequential([keras.Input((8,)), layers.Dense(3)])
+/// "#;
+/// let keras = parse_model(code, Some("encoder")).unwrap();
+/// assert_eq!(keras.model.name, "encoder");
+/// assert_eq!(keras.model.layers.len(), 2);
+/// // Two models and none assigned to `model`: which one is a question.
+/// let errors = parse_model(code, None).unwrap_err();
+/// assert!(errors[0].message.contains("builds 2 models"));
+/// ```
 pub fn parse_model(text: &str, wanted: Option<&str>) -> Result<KerasText, Vec<TextError>> {
     let built = super::python::read(text, wanted)?;
     Ok(KerasText {

@@ -5,7 +5,7 @@
 use super::super::keras_py::{Pos, TextError};
 use super::calls;
 use super::format;
-use super::interp::{insert_entry, Interp, FOLLOW_ON, MAX_ITEMS};
+use super::interp::{insert, Interp, FOLLOW_ON, MAX_ITEMS};
 use super::keras::{Item, ModelKind};
 use super::value::{equal, less, to_str, truthy, Builtin, Opaque, Value};
 use super::{err, Args, Kwargs, R};
@@ -70,11 +70,7 @@ pub fn call<'a>(
         .any(|(v, _)| unknown(v) && !matches!(v, Value::Failed))
         && builtin != Builtin::Isinstance
     {
-        return Ok(Value::Opaque(Opaque::new(
-            interp.source_of(call),
-            pos,
-            None,
-        )));
+        return Ok(Value::Opaque(Opaque::new(interp.source(call), pos, None)));
     }
     if let Some((_, Value::Failed, at)) = kwargs.first() {
         return Err(err(*at, FOLLOW_ON));
@@ -86,11 +82,11 @@ pub fn call<'a>(
         args.get(i).cloned().ok_or_else(|| {
             err(
                 pos,
-                format!("`{}` needs more arguments", interp.source_of(&*call.func)),
+                format!("`{}` needs more arguments", interp.source(&*call.func)),
             )
         })
     };
-    let name = interp.source_of(&*call.func);
+    let name = interp.source(&*call.func);
     Ok(match builtin {
         Builtin::Print => Value::None,
         Builtin::Range => {
@@ -327,7 +323,7 @@ pub fn call<'a>(
                     other => {
                         for pair in items(other, *at, "`dict`'s argument")? {
                             match pair.items().as_deref() {
-                                Some([k, v]) => insert_entry(&mut entries, k.clone(), v.clone()),
+                                Some([k, v]) => insert(&mut entries, k.clone(), v.clone()),
                                 _ => return Err(err(*at, "`dict` needs pairs")),
                             }
                         }
@@ -335,7 +331,7 @@ pub fn call<'a>(
                 }
             }
             for (k, v, _) in kwargs {
-                insert_entry(&mut entries, Value::str(&k), v);
+                insert(&mut entries, Value::str(&k), v);
             }
             Value::dict(entries)
         }
@@ -361,7 +357,7 @@ pub fn call<'a>(
             super::value::arithmetic(ast::Operator::Pow, &a, &b, MAX_ITEMS)
                 .map_err(|m| err(pos, m))?
         }
-        Builtin::Isinstance => Value::Opaque(Opaque::new(interp.source_of(call), pos, None)),
+        Builtin::Isinstance => Value::Opaque(Opaque::new(interp.source(call), pos, None)),
     })
 }
 
@@ -499,7 +495,7 @@ pub fn method<'a>(
                 more.extend(kwargs.into_iter().map(|(k, v, _)| (Value::str(&k), v)));
                 let mut d = dict.borrow_mut();
                 for (k, v) in more {
-                    insert_entry(&mut d, k, v);
+                    insert(&mut d, k, v);
                 }
                 Value::None
             }
@@ -509,11 +505,7 @@ pub fn method<'a>(
             "format" => {
                 let positional: Vec<Value> = args.iter().map(|(v, _)| v.clone()).collect();
                 if positional.iter().any(unknown) {
-                    return Ok(Value::Opaque(Opaque::new(
-                        interp.source_of(call),
-                        pos,
-                        None,
-                    )));
+                    return Ok(Value::Opaque(Opaque::new(interp.source(call), pos, None)));
                 }
                 let named: Vec<(String, Value)> =
                     kwargs.into_iter().map(|(k, v, _)| (k, v)).collect();
@@ -653,7 +645,7 @@ pub fn method<'a>(
                 _ => return Err(err(pos, "`get_layer` is read with a layer name")),
             },
             // Training, saving, printing: nothing to do with the architecture.
-            _ => Value::Opaque(Opaque::new(interp.source_of(call), pos, None)),
+            _ => Value::Opaque(Opaque::new(interp.source(call), pos, None)),
         },
         Value::Tuple(_) => match name {
             // TensorFlow's `TensorShape.as_list()`.

@@ -15,7 +15,7 @@ use rustpython_parser::ast;
 use std::rc::Rc;
 
 /// Keras' merge functions and the layer each makes.
-const MERGE_FUNCTIONS: &[(&str, &str)] = &[
+pub const MERGE_FUNCTIONS: &[(&str, &str)] = &[
     ("add", "Add"),
     ("multiply", "Multiply"),
     ("concatenate", "Concatenate"),
@@ -108,15 +108,12 @@ pub fn external<'a>(
     if matches!(last.as_str(), "int_shape" | "shape") {
         if let [(Value::Tensor(node), _)] = args.as_slice() {
             let node = *node;
-            let dims = interp.tensor_shape(node).map_err(|m| {
+            return interp.keras_shape(node).map_err(|m| {
                 err(
                     interp.lines.of(call),
                     format!("the tensor's shape cannot be computed: {m}"),
                 )
-            })?;
-            let mut shape = vec![Value::None];
-            shape.extend(dims.into_iter().map(|d| Value::Int(d as i128)));
-            return Ok(Value::tuple(shape));
+            });
         }
     }
     // `keras.ops` functions (and `keras.activations`) on a tensor: Keras 3
@@ -146,7 +143,7 @@ pub fn external<'a>(
         ));
     }
     Ok(Value::Opaque(Opaque::new(
-        interp.source_of(call),
+        interp.source(call),
         interp.lines.of(call),
         None,
     )))

@@ -182,7 +182,7 @@ impl<'a> Interp<'a> {
     }
 
     /// The code of `node`, as written (for messages).
-    fn source(&self, node: &impl Ranged) -> String {
+    pub fn source(&self, node: &impl Ranged) -> String {
         let range = node.range();
         let text = self
             .text
@@ -227,7 +227,10 @@ impl<'a> Interp<'a> {
         Ok(())
     }
 
-    fn enter(&mut self, pos: impl FnOnce() -> Pos) -> R<()> {
+    /// A step one level deeper (an expression or a statement), undone by
+    /// `self.depth -= 1` when it is evaluated.
+    fn enter(&mut self, pos: impl Fn() -> Pos) -> R<()> {
+        self.step(&pos)?;
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             self.depth -= 1;
@@ -289,7 +292,6 @@ impl<'a> Interp<'a> {
     }
 
     fn exec(&mut self, stmt: &'a ast::Stmt, scope: &Rc<Scope<'a>>) -> R<Flow<'a>> {
-        self.step(|| self.lines.of(stmt))?;
         self.enter(|| self.lines.of(stmt))?;
         let flow = self.exec_inner(stmt, scope);
         self.depth -= 1;
@@ -741,7 +743,6 @@ impl<'a> Interp<'a> {
     }
 
     pub fn eval(&mut self, expr: &'a ast::Expr, scope: &Rc<Scope<'a>>) -> R<Value<'a>> {
-        self.step(|| self.lines.of(expr))?;
         self.enter(|| self.lines.of(expr))?;
         let value = self.eval_inner(expr, scope);
         self.depth -= 1;
@@ -1357,13 +1358,9 @@ impl<'a> Interp<'a> {
             Value::Tensor(_) => match name {
                 "shape" => {
                     let Value::Tensor(node) = value else { unreachable!() };
-                    let dims = self.tensor_shape(node).map_err(|m| {
+                    self.keras_shape(node).map_err(|m| {
                         err(pos, format!("`{}`: the tensor's shape cannot be computed: {m}", self.source(at)))
-                    })?;
-                    // Keras' shapes start with the batch size, unknown.
-                    let mut shape = vec![Value::None];
-                    shape.extend(dims.into_iter().map(|d| Value::Int(d as i128)));
-                    Value::tuple(shape)
+                    })?
                 }
                 _ => opaque(self),
             },
@@ -1545,6 +1542,16 @@ impl<'a> Interp<'a> {
         };
         self.shapes.insert(node, dims.clone());
         Ok(dims)
+    }
+
+    /// Tensor `node`'s shape as Keras gives it (`x.shape`, `K.int_shape(x)`):
+    /// a tuple that starts with the batch size, unknown.
+    pub fn keras_shape(&mut self, node: usize) -> Result<Value<'a>, String> {
+        let dims = self.tensor_shape(node)?;
+        let sizes = dims.into_iter().map(|d| Value::Int(d as i128));
+        Ok(Value::tuple(
+            std::iter::once(Value::None).chain(sizes).collect(),
+        ))
     }
 
     /// Adds a node to the graph: the tensor it makes.
@@ -1786,13 +1793,13 @@ impl<'a> Interp<'a> {
         let input = Rc::new(Input { name, shape, pos });
         self.node(Op::Input(input), Vec::new(), pos)
     }
-
-    pub fn source_of(&self, node: &impl Ranged) -> String {
-        self.source(node)
-    }
 }
 
-fn insert<'a>(entries: &mut Vec<(Value<'a>, Value<'a>)>, key: Value<'a>, value: Value<'a>) {
+pub(super) fn insert<'a>(
+    entries: &mut Vec<(Value<'a>, Value<'a>)>,
+    key: Value<'a>,
+    value: Value<'a>,
+) {
     match entries.iter_mut().find(|(k, _)| equal(k, &key, 0)) {
         Some(entry) => entry.1 = value,
         None => entries.push((key, value)),
@@ -1808,12 +1815,4 @@ fn is<'a>(a: &Value<'a>, b: &Value<'a>) -> bool {
         (Value::None | Value::Bool(_), _) | (_, Value::None | Value::Bool(_)) => false,
         _ => equal(a, b, 0),
     }
-}
-
-pub(super) fn insert_entry<'a>(
-    entries: &mut Vec<(Value<'a>, Value<'a>)>,
-    key: Value<'a>,
-    value: Value<'a>,
-) {
-    insert(entries, key, value)
 }

@@ -164,7 +164,6 @@ pub fn build(model: &Model, graph: &[Node]) -> Result<Built, Vec<TextError>> {
             keras.functional = true;
             let order = keras_order(graph, inputs, outputs);
             let mut refs: HashMap<usize, Ref> = HashMap::new();
-            let mut offset = 0usize;
             for &node in &order {
                 let Node {
                     op, inputs: reads, ..
@@ -197,7 +196,6 @@ pub fn build(model: &Model, graph: &[Node]) -> Result<Built, Vec<TextError>> {
                         } else {
                             let int = |n: usize| located(Dsl::Int(n as i128));
                             let dims = Dsl::Tuple(shape.dims.iter().map(|&d| int(d)).collect());
-                            let size: usize = shape.dims.iter().product();
                             emit.push(
                                 LayerCall {
                                     class: Class::InputLayer,
@@ -206,7 +204,11 @@ pub fn build(model: &Model, graph: &[Node]) -> Result<Built, Vec<TextError>> {
                                         DslArg::keyword("shape", located(dims)),
                                         DslArg::keyword(
                                             "offset",
-                                            int(input_offset(graph, inputs, node)),
+                                            int(input_offset(
+                                                graph,
+                                                inputs,
+                                                inputs.iter().position(|&i| i == node).unwrap_or(0),
+                                            )),
                                         ),
                                         DslArg::keyword(
                                             "name",
@@ -220,7 +222,6 @@ pub fn build(model: &Model, graph: &[Node]) -> Result<Built, Vec<TextError>> {
                                 input.pos,
                                 &input.name,
                             );
-                            offset += size;
                             refs.insert(node, Ref::Layer(emit.calls.len() - 1));
                         }
                     }
@@ -244,7 +245,7 @@ pub fn build(model: &Model, graph: &[Node]) -> Result<Built, Vec<TextError>> {
                 }
             }
             if inputs.len() > 1 {
-                keras.input = vec![offset];
+                keras.input = vec![input_offset(graph, inputs, inputs.len())];
                 keras.input_name = Some(String::new());
             }
             let last = emit.calls.len().checked_sub(1).map(Ref::Layer);
@@ -278,12 +279,12 @@ pub fn build(model: &Model, graph: &[Node]) -> Result<Built, Vec<TextError>> {
     })
 }
 
-/// Where input `node` lies in the inputs struct: after the model's inputs
-/// before it, in the order the model lists them.
-fn input_offset(graph: &[Node], inputs: &[usize], node: usize) -> usize {
-    inputs
+/// Where the model's input number `index` lies in the inputs struct: after
+/// the inputs before it, in the order the model lists them (`inputs.len()`:
+/// the size of the whole struct).
+fn input_offset(graph: &[Node], inputs: &[usize], index: usize) -> usize {
+    inputs[..index]
         .iter()
-        .take_while(|&&i| i != node)
         .map(|&i| match &graph[i].op {
             Op::Input(input) => input
                 .shape

@@ -63,9 +63,7 @@ pub fn read(text: &str, wanted: Option<&str>) -> Result<Built, Vec<TextError>> {
         }
     }
     let model = choose(&interp, wanted)?;
-    let mut built = keras::build(&model, &interp.graph)?;
-    built.model.name = model.name.clone();
-    Ok(built)
+    keras::build(&model, &interp.graph)
 }
 
 /// The model to compile: the one assigned to `wanted` (default `model`), or

@@ -12,17 +12,14 @@ fn builds(call: &ast::ExprCall) -> bool {
         ast::Expr::Call(_) => return true,
         _ => return false,
     };
+    // `model.add(...)`, a model or an input made, a merge function, a layer class.
     matches!(
         last,
-        "add"
-            | "Sequential"
-            | "Model"
-            | "Functional"
-            | "Input"
-            | "InputLayer"
-            | "concatenate"
-            | "multiply"
-    ) || crate::spec::Class::from_dsl_name(last).is_some()
+        "add" | "Sequential" | "Model" | "Functional" | "Input" | "InputLayer"
+    ) || super::calls::MERGE_FUNCTIONS
+        .iter()
+        .any(|(f, _)| *f == last)
+        || crate::spec::Class::from_dsl_name(last).is_some()
 }
 
 /// The first call in `body` that builds part of a model, if any.

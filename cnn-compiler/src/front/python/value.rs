@@ -503,14 +503,15 @@ pub fn arithmetic<'a>(
             _ => return Err(format!("`{}` on a float", operator_text(op))),
         }));
     }
+    let fits = |total: Option<usize>| match total {
+        Some(total) if total <= limit => Ok(()),
+        _ => Err(format!(
+            "more than {limit} items: beyond the reader's limit"
+        )),
+    };
     let repeat = |n: i128, len: usize| -> Result<usize, String> {
         let n = usize::try_from(n.max(0)).unwrap_or(usize::MAX);
-        match n.checked_mul(len) {
-            Some(total) if total <= limit => Ok(n),
-            _ => Err(format!(
-                "a repetition making more than {limit} items: beyond the reader's limit"
-            )),
-        }
+        fits(n.checked_mul(len)).map(|()| n)
     };
     match (op, a, b) {
         (O::Add, Value::Str(x), Value::Str(y)) => {
@@ -522,11 +523,11 @@ pub fn arithmetic<'a>(
             Ok(Value::str(&format!("{x}{y}")))
         }
         (O::Add, Value::Tuple(x), Value::Tuple(y)) => {
-            repeat(1, x.len() + y.len())?;
+            fits(x.len().checked_add(y.len()))?;
             Ok(Value::tuple(x.iter().chain(y.iter()).cloned().collect()))
         }
         (O::Add, Value::List(x), Value::List(y)) => {
-            repeat(1, x.borrow().len() + y.borrow().len())?;
+            fits(x.borrow().len().checked_add(y.borrow().len()))?;
             let mut items = x.borrow().clone();
             items.extend(y.borrow().iter().cloned());
             Ok(Value::list(items))

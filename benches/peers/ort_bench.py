@@ -2,7 +2,8 @@
 and tract: the median time per image of one CASE (batch1_1thread,
 batch256_1thread, or batch256_all_threads with ONNX Runtime's default
 threads), or a graph fixture at batch 1 on one thread (CASE resnet8, dscnn
-or mobilenet_v1_vww, MODEL its model.onnx). Prints `onnxruntime,case,µs`.
+or mobilenet_v1_vww, MODEL its model.onnx; or a full-size network of
+scripts/bench-applications.sh: resnet50, mobilenet_v2, densenet121). Prints `onnxruntime,case,µs`.
 
     ort_bench.py MODEL.onnx DIGITS.safetensors CASE"""
 
@@ -15,7 +16,7 @@ import numpy as np
 import onnxruntime as ort
 
 BATCH = 256
-GRAPHS = ("resnet8", "dscnn", "mobilenet_v1_vww")
+GRAPHS = ("resnet8", "dscnn", "mobilenet_v1_vww", "resnet50", "mobilenet_v2", "densenet121")
 
 
 def digits(path, n):

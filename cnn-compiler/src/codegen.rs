@@ -706,7 +706,14 @@ fn forward_body(
                 #statements
             }
         });
-        body.extend(quote!(self.#method(input, &mut *arena);));
+        // Timed with the runtime's `profile` feature; the call itself without.
+        let step = format!(
+            "{} {} {} -> {}",
+            layer.name, layer.class, layer.input, layer.output
+        );
+        body.extend(quote! {
+            ::cnn_runtime::profile::step(#i, #step, || self.#method(input, &mut *arena));
+        });
     }
     let output_ty = output_type(plan);
     let at = match (memory.output_copy, memory.tensors[plan.outputs[0]]) {

@@ -46,6 +46,7 @@ pub mod kernels;
 pub mod memory;
 mod model;
 pub mod params;
+pub mod profile;
 #[cfg(feature = "reference")]
 pub mod reference;
 pub mod simd;

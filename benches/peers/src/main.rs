@@ -20,6 +20,8 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 use tract_onnx::prelude::*;
 
+#[cfg(feature = "applications")]
+mod applications;
 #[path = "../../fma_peak.rs"]
 mod fma_peak;
 
@@ -83,6 +85,8 @@ fn main() -> TractResult<()> {
             ("cnn", "mobilenet_v1_vww") => {
                 graph::<MobilenetV1Vww>(&dir.with_file_name("mobilenet_v1_vww"))?
             }
+            #[cfg(feature = "applications")]
+            ("cnn", name) if applications::NAMES.contains(&name) => applications::case(name)?,
             ("cnn", "resnet8_int8") => int8_graph(Resnet8Int8::new(), "resnet8"),
             ("cnn", "dscnn_int8") => int8_graph(DscnnInt8::new(), "dscnn"),
             ("cnn", "mobilenet_v1_vww_int8") => {
@@ -219,22 +223,30 @@ fn int8_graph<M: Int8Model + 'static>(model: M, name: &str) -> (usize, Box<dyn F
     )
 }
 
-/// Time per operator of an int8 graph fixture (`CASE` as for `cnn`), with the
-/// `profile` feature: a second of runs, then each step's mean µs and share.
+/// Time per operator of a graph fixture, float32 or int8, or (with the
+/// `applications` feature) a full-size network (`CASE` as for `cnn`), with
+/// the `profile` feature: a few seconds of runs, then each step's mean µs
+/// and share.
 fn profile(case: &str) -> TractResult<()> {
+    let fixture = |name: &str| fixture_dir("seed_mnist").with_file_name(name);
     let (_, mut run) = match case {
+        "resnet8" => graph::<Resnet8>(&fixture(case))?,
+        "dscnn" => graph::<Dscnn>(&fixture(case))?,
+        "mobilenet_v1_vww" => graph::<MobilenetV1Vww>(&fixture(case))?,
         "resnet8_int8" => int8_graph(Resnet8Int8::new(), "resnet8"),
         "dscnn_int8" => int8_graph(DscnnInt8::new(), "dscnn"),
         "mobilenet_v1_vww_int8" => int8_graph(MobilenetV1VwwInt8::new(), "mobilenet_v1_vww"),
-        other => return Err(TractError::msg(format!("no int8 model `{other}`"))),
+        #[cfg(feature = "applications")]
+        name if applications::NAMES.contains(&name) => applications::case(name)?,
+        other => return Err(TractError::msg(format!("no model `{other}`"))),
     };
     #[cfg(feature = "profile")]
     {
         let start = Instant::now();
-        while start.elapsed() < Duration::from_secs(1) {
+        while start.elapsed() < Duration::from_secs(3) {
             run();
         }
-        let steps = cnn_runtime::int8::profile::take();
+        let steps = cnn_runtime::profile::take();
         let total: f64 = steps.iter().map(|s| s.mean_micros()).sum();
         for s in &steps {
             let share = s.mean_micros() / total;

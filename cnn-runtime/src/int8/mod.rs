@@ -50,7 +50,8 @@ pub mod fully_connected;
 pub mod layout;
 mod model;
 pub mod pool;
-pub mod profile;
+/// Time per operator (the same table as float32 models; see [`crate::profile`]).
+pub use crate::profile;
 pub mod reduce;
 pub mod softmax;
 

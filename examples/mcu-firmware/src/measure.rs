@@ -27,12 +27,12 @@ fn SysTick() {
 }
 
 /// A sampling profile of `forward`'s steps: at each SysTick, the step that
-/// was running (`cnn_runtime::int8::profile::RUNNING_STEP`) gains one
+/// was running (`cnn_runtime::profile::RUNNING_STEP`) gains one
 /// period's instructions.
 #[cfg(feature = "profile")]
 pub mod steps {
     use super::{AtomicU32, Ordering, INSTRUCTIONS_PER_TICK, RELOAD};
-    use cnn_runtime::int8::profile::RUNNING_STEP;
+    use cnn_runtime::profile::RUNNING_STEP;
 
     /// Steps counted; later ones are not.
     pub const MAX_STEPS: usize = 128;

@@ -1,5 +1,5 @@
-//! Time per operator of the generated int8 models, with the `profile`
-//! feature: every step of `forward` runs inside [`step`], which then adds its
+//! Time per operator of the generated models (float32 and int8), with the
+//! `profile` feature: every step of `forward` runs inside [`step`], which then adds its
 //! time to a table that [`take`] returns. Without the feature, [`step`] is
 //! the call itself (nothing is measured, nothing is kept).
 //!
@@ -11,7 +11,7 @@
 //! ```no_run
 //! # #[cfg(feature = "profile")] {
 //! // After running a model a few thousand times:
-//! for s in cnn_runtime::int8::profile::take() {
+//! for s in cnn_runtime::profile::take() {
 //!     println!("{:>3} {:<40} {:>8.2} µs", s.step, s.operator, s.mean_micros());
 //! }
 //! # }

@@ -3,7 +3,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::epilogue::{ChannelEpilogue, Epilogue};
-use super::{inside, taps_along};
+use super::{conv_big, inside, taps_along};
 use crate::activation::{apply_in_place, Activation, InRegisters};
 use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
 #[cfg(target_arch = "x86_64")]
@@ -106,11 +106,11 @@ fn conv2d_avx2<A: Activation>(
 /// With [`TILE_VECTORS`] this is the 6 x 16 register tile of the classic
 /// AVX2 GEMM kernel: 12 accumulators, 2 weight vectors and 1 input broadcast
 /// fill 15 of the 16 vector registers.
-const TILE_PIXELS: usize = 6;
+pub(crate) const TILE_PIXELS: usize = 6;
 /// Output channels per tile, in vectors.
-const TILE_VECTORS: usize = 2;
+pub(crate) const TILE_VECTORS: usize = 2;
 /// Output channels per tile with 16 lanes (AVX-512), in vectors.
-const WIDE_TILE_VECTORS: usize = 4;
+pub(crate) const WIDE_TILE_VECTORS: usize = 4;
 /// Windows up to this many values (3x3x3, 5x5x1) are copied out per tile.
 const PACK_MAX: usize = 32;
 /// A tile's windows, copied out (with 16 values of slack for block copies).
@@ -131,6 +131,9 @@ pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
     activation: A,
     output: &mut [f32],
 ) {
+    if conv_big::applies::<N>(g) {
+        return conv_big::conv2d_by_taps(lanes, g, input, kernel, epilogue, activation, output);
+    }
     let rows = inside(g.out_h, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h);
     let cols = inside(g.out_w, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w);
     let conv = Conv {
@@ -437,7 +440,7 @@ impl<L: Lanes<N>, const N: usize> Conv<'_, L, N> {
 /// `x[p][k]` of each pixel `p` and multiplies it with kernel row `k`
 /// (`weights` starts at the run's first row), columns `col..col + 8 NV`.
 #[inline(always)]
-fn run<L: Lanes<N>, const N: usize, const M: usize, const NV: usize>(
+pub(crate) fn run<L: Lanes<N>, const N: usize, const M: usize, const NV: usize>(
     l: L,
     x: [&[f32]; M],
     len: usize,

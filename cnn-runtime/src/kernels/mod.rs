@@ -19,6 +19,7 @@
 //! layer, applied in registers before the activation and the store.
 
 pub mod conv;
+mod conv_big;
 pub mod dense;
 pub mod depthwise;
 pub mod elementwise;

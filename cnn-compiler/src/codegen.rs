@@ -7,7 +7,7 @@
 use crate::embed::EmbeddedWeights;
 use crate::fuse::{self, Fusion};
 use crate::memory::{plan_memory, Location, MemoryPlan};
-use crate::plan::{Op, OpMemory, Pad, ParamSlot, Plan, PlannedLayer, Shape};
+use crate::plan::{Op, OpMemory, Operand, Pad, ParamSlot, Plan, PlannedLayer, Shape};
 use crate::spec::{Activation, ConstantOp, Pair, PoolOp};
 use crate::summary;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
@@ -688,13 +688,30 @@ fn forward_body(
     let mut methods = TokenStream::new();
     let mut body = TokenStream::new();
     let fusions = fuse::fusions(plan, memory);
+    let folded = fuse::folded_paddings(plan);
     for (i, layer) in plan.layers.iter().enumerate() {
-        if fusions.absorbed[i] {
-            continue; // run by the layer before it
+        if fusions.absorbed[i] || folded[i] {
+            continue; // run by the layer before it, or after it
         }
         let field = fields.iter().find(|f| f.layer == i);
         let taken = Taken::of(plan, fields, fusions.by_layer[i]);
-        let statements = layer_statements(i, layer, field, taken, &arena);
+        // A convolution after a folded padding reads the unpadded tensor
+        // (the padding's output is a view of it) with the padding its own.
+        let padded = layer.inputs.first().and_then(|o| {
+            let p = o.tensor.checked_sub(1).filter(|&p| folded[p])?;
+            let Op::ZeroPadding2D(extra) = plan.layers[p].op else {
+                return None;
+            };
+            let input = plan.layers[p].input;
+            Some(PlannedLayer {
+                op: fuse::padded_convolution(&layer.op, extra)?,
+                inputs: vec![Operand { shape: input, ..*o }],
+                input,
+                ..layer.clone()
+            })
+        });
+        let statements =
+            layer_statements(i, padded.as_ref().unwrap_or(layer), field, taken, &arena);
         if statements.is_empty() {
             continue;
         }

@@ -12,7 +12,7 @@
 //! its region and the plan is unchanged).
 
 use crate::memory::MemoryPlan;
-use crate::plan::{Op, Plan};
+use crate::plan::{Op, Pad, Plan};
 use crate::spec::Activation;
 
 /// What a convolution (or Dense) layer runs for the layers after it.
@@ -102,6 +102,67 @@ pub fn fusions(plan: &Plan, memory: &MemoryPlan) -> Fusions {
     fusions
 }
 
+/// Per layer, whether it is a ZeroPadding2D that the convolution reading
+/// its output takes over as padding of its own: the convolution then reads
+/// the unpadded tensor, its windows leave out the zeros (no padded copy is
+/// written, a whole pass over memory saved: Keras' ResNets and MobileNetV2
+/// pad this way before their strided convolutions). Only where nothing
+/// else reads the padded tensor, and where every side's padding stays
+/// smaller than the window (as TensorFlow's `same` padding is), so that
+/// every window keeps a real input.
+pub fn folded_paddings(plan: &Plan) -> Vec<bool> {
+    let n = plan.layers.len();
+    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
+    for (i, layer) in plan.layers.iter().enumerate() {
+        for operand in &layer.inputs {
+            readers[operand.tensor].push(i);
+        }
+    }
+    (0..n)
+        .map(|i| {
+            let Op::ZeroPadding2D(extra) = plan.layers[i].op else {
+                return false;
+            };
+            let (&[j], false) = (readers[i + 1].as_slice(), plan.outputs.contains(&(i + 1))) else {
+                return false;
+            };
+            plan.layers[j].inputs.len() == 1
+                && padded_convolution(&plan.layers[j].op, extra).is_some()
+        })
+        .collect()
+}
+
+/// A convolution's operation with `extra` padding added to its own, if it
+/// is one that takes padding (Conv2D, DepthwiseConv2D) and every side stays
+/// smaller than its (dilated) window.
+pub fn padded_convolution(op: &Op, extra: Pad) -> Option<Op> {
+    let mut op = op.clone();
+    let (Op::Conv2D {
+        kernel,
+        dilation,
+        pad,
+        ..
+    }
+    | Op::DepthwiseConv2D {
+        kernel,
+        dilation,
+        pad,
+        ..
+    }) = &mut op
+    else {
+        return None;
+    };
+    let span = |k: usize, d: usize| (k - 1) * d + 1;
+    let (h, w) = (span(kernel.h, dilation.h), span(kernel.w, dilation.w));
+    *pad = Pad {
+        top: pad.top + extra.top,
+        bottom: pad.bottom + extra.bottom,
+        left: pad.left + extra.left,
+        right: pad.right + extra.right,
+    };
+    (pad.top < h && pad.bottom < h && pad.left < w && pad.right < w).then_some(op)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +171,45 @@ mod tests {
     fn fused(source: &str) -> Fusions {
         let plan = crate::compile(source.parse().expect("tokens")).expect("compiles");
         fusions(&plan, &plan_memory(&plan))
+    }
+
+    #[test]
+    fn a_convolution_takes_over_the_padding_before_it() {
+        let plan = crate::compile(
+            "struct M; input(9, 9, 2);
+             ZeroPadding2D(1) Conv2D(4, 3x3, strides = 2)
+             ZeroPadding2D(((0, 1), (0, 1))) DepthwiseConv2D(3x3, strides = 2)
+             ZeroPadding2D(3) Conv2D(4, 3x3)
+             ZeroPadding2D(1) MaxPool(2)"
+                .parse()
+                .expect("tokens"),
+        )
+        .expect("compiles");
+        // Padding 3 is not smaller than a 3x3 window, and pooling is not a
+        // convolution: both keep their padding layers.
+        assert_eq!(
+            folded_paddings(&plan),
+            [true, false, true, false, false, false, false, false]
+        );
+        let Op::DepthwiseConv2D { pad, .. } = fuse_pad(&plan, 2, 3) else {
+            panic!("a depthwise convolution");
+        };
+        assert_eq!(
+            pad,
+            Pad {
+                top: 0,
+                bottom: 1,
+                left: 0,
+                right: 1
+            }
+        );
+    }
+
+    fn fuse_pad(plan: &Plan, padding: usize, conv: usize) -> Op {
+        let Op::ZeroPadding2D(extra) = plan.layers[padding].op else {
+            panic!("a padding layer");
+        };
+        padded_convolution(&plan.layers[conv].op, extra).expect("folds")
     }
 
     #[test]

@@ -71,11 +71,18 @@ pub fn plan_memory(plan: &Plan) -> MemoryPlan {
     let mut arena = Arena::default();
     let mut temps = vec![None; n];
     let mut activations = 0usize;
+    // A padding the next convolution takes over is a view of its input.
+    let folded = crate::fuse::folded_paddings(plan);
     for (i, layer) in plan.layers.iter().enumerate() {
         let t = i + 1;
         arena.release_before(i);
         let source = layer.inputs.first().and_then(|o| region_of[o.tensor]);
-        match (layer.op.memory(), source) {
+        let memory = if folded[i] {
+            OpMemory::Alias
+        } else {
+            layer.op.memory()
+        };
+        match (memory, source) {
             (OpMemory::Alias, _) => {
                 region_of[t] = source;
                 if let Some(r) = source {

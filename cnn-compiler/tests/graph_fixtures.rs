@@ -188,15 +188,30 @@ fn memory_plans_never_overwrite_live_tensors() {
             for &t in &plan.outputs {
                 last_read[t] = usize::MAX;
             }
+            // A view (a flatten, or a padding the convolution after it takes
+            // over) is read where its readers read it.
+            let folded = cnn_compiler::fuse::folded_paddings(&plan);
+            let view = |i: usize| folded[i] || plan.layers[i].op.memory() == OpMemory::Alias;
+            for (i, layer) in plan.layers.iter().enumerate().rev() {
+                if view(i) {
+                    let source = layer.inputs[0].tensor;
+                    last_read[source] = last_read[source].max(last_read[i + 1]);
+                }
+            }
+            // A folded padding's output is its input, unpadded.
+            let len = |t: usize| match t.checked_sub(1) {
+                Some(p) if folded[p] => plan.layers[p].input.len(),
+                _ => plan.tensor_shape(t).len(),
+            };
             let region = |t: usize| match memory.tensors[t] {
-                Location::Arena(at) => Some(at..at + plan.tensor_shape(t).len()),
+                Location::Arena(at) => Some(at..at + len(t)),
                 Location::Input => None,
             };
             for (i, layer) in plan.layers.iter().enumerate() {
                 let out = i + 1;
                 let Some(written) = region(out) else { continue };
                 assert!(written.end <= memory.arena, "{name}: {}", layer.name);
-                if layer.op.memory() == OpMemory::Alias {
+                if view(i) {
                     continue;
                 }
                 let in_place = layer.op.memory() == OpMemory::Elementwise

@@ -1295,6 +1295,29 @@ fn layer_statements(
         (Op::Add, _, _) if layer.inputs.iter().any(|o| o.shape != layer.output) => {
             broadcast_steps(layer, arena, out, quote!(add_assign_broadcast))
         }
+        (Op::Add, _, _)
+            if layer
+                .inputs
+                .iter()
+                .any(|o| memory.tensors[o.tensor] == Location::Arena(out)) =>
+        {
+            // The sum over one operand, in place (`memory::summed_in_place`:
+            // two operands), with the activation after it if it was fused.
+            let other = layer
+                .inputs
+                .iter()
+                .find(|o| memory.tensors[o.tensor] != Location::Arena(out))
+                .expect("two operands in different places");
+            let bind = arena.read_write(memory.tensors[other.tensor], &out_ty, out, &out_ty);
+            let op = match taken.activation {
+                Some(f) => {
+                    let act = activation_tokens(f);
+                    quote!(::cnn_runtime::kernels::elementwise::add_assign_activate(y, x, #act);)
+                }
+                None => quote!(::cnn_runtime::kernels::elementwise::add_assign(y, x);),
+            };
+            return quote!({ #bind #op });
+        }
         (Op::Add, _, _) => {
             let mut steps = TokenStream::new();
             for (k, operand) in layer.inputs.iter().enumerate() {

@@ -1,7 +1,8 @@
 //! Which layers the generated code runs inside the convolution before them:
 //! a BatchNormalization folds into the convolution's epilogue (its sums are
 //! scaled and shifted per channel before they are stored), and an activation
-//! layer after either runs in the convolution's kernel. Keras' MobileNets,
+//! layer after either runs in the convolution's kernel (or in the pass of a
+//! residual `Add` written over its operand). Keras' MobileNets,
 //! ResNets and DS-CNNs are built of `Conv2D(use_bias=False)`,
 //! `BatchNormalization`, `Activation('relu')` triples; fused, each triple is
 //! one pass over memory instead of three.
@@ -69,6 +70,12 @@ pub fn fusions(plan: &Plan, memory: &MemoryPlan) -> Fusions {
             Op::Conv2D { activation, .. }
             | Op::DepthwiseConv2D { activation, .. }
             | Op::Dense { activation, .. } => activation == Activation::Linear,
+            // A sum written over one of its operands (a residual
+            // connection) runs the activation after it in the same pass.
+            Op::Add => layer
+                .inputs
+                .iter()
+                .any(|o| memory.tensors[o.tensor] == memory.tensors[i + 1]),
             _ => false,
         };
         if !runs_activation || fusions.absorbed[i] {
@@ -232,6 +239,29 @@ mod tests {
         assert_eq!(
             f.absorbed,
             [false, true, true, false, true, true, false, false, true]
+        );
+    }
+
+    #[test]
+    fn a_residual_sum_takes_over_its_activation() {
+        let source = "struct M; input(8, 8, 4);
+             a = Conv2D(4, 3x3, relu, padding = same);
+             b = Conv2D(4, 3x3, padding = same)(a) BatchNorm;
+             Add(a, b) Activation(relu)
+             c = Conv2D(4, 1x1);
+             Add(c, c) Activation(relu)";
+        let plan = crate::compile(source.parse().expect("tokens")).expect("compiles");
+        let memory = plan_memory(&plan);
+        let f = fusions(&plan, &memory);
+        // The sum is written over `a` (both operands end there; the first
+        // is taken), and runs the relu; `c + c` has no operand to write
+        // over, so its relu is a pass of its own.
+        assert_eq!(memory.tensors[4], memory.tensors[1]);
+        assert_eq!(f.by_layer[3].activation, Some(Activation::Relu));
+        assert_eq!(f.by_layer[6], Fusion::default());
+        assert_eq!(
+            f.absorbed,
+            [false, false, true, false, true, false, false, false]
         );
     }
 

@@ -5,7 +5,7 @@
 //! that overwrite an input no later layer reads; Flatten, Reshape and Dropout
 //! are views of their input and cost nothing.
 
-use crate::plan::{OpMemory, Plan};
+use crate::plan::{Op, OpMemory, Plan, PlannedLayer};
 
 /// Regions start at multiples of this many values (64 bytes: a cache line).
 const ALIGN: usize = 16;
@@ -77,6 +77,12 @@ pub fn plan_memory(plan: &Plan) -> MemoryPlan {
         let t = i + 1;
         arena.release_before(i);
         let source = layer.inputs.first().and_then(|o| region_of[o.tensor]);
+        if let Some(r) = summed_in_place(layer, &region_of, &arena, i) {
+            region_of[t] = Some(r);
+            arena.extend(r, last_read[t]);
+            activations += layer.output.len();
+            continue;
+        }
         let memory = if folded[i] {
             OpMemory::Alias
         } else {
@@ -127,6 +133,32 @@ pub fn plan_memory(plan: &Plan) -> MemoryPlan {
         arena: arena.high_water.next_multiple_of(ALIGN),
         activations,
     }
+}
+
+/// The region an `Add` of two tensors of its own shape writes its sum over:
+/// an operand's that no later layer reads (the residual connections of
+/// ResNets: the block's last convolution is read only by the sum). One pass
+/// instead of a copy and an addition; the sum is the same either way round.
+fn summed_in_place(
+    layer: &PlannedLayer,
+    region_of: &[Option<usize>],
+    arena: &Arena,
+    i: usize,
+) -> Option<usize> {
+    let [a, b] = layer.inputs.as_slice() else {
+        return None;
+    };
+    if layer.op != Op::Add || a.shape != layer.output || b.shape != layer.output {
+        return None;
+    }
+    let (ra, rb) = (region_of[a.tensor], region_of[b.tensor]);
+    if ra == rb {
+        return None; // the same tensor twice, or both the model's input
+    }
+    [ra, rb]
+        .into_iter()
+        .flatten()
+        .find(|&r| arena.regions[r].until == i)
 }
 
 /// A block of the arena, busy until the end of layer `until`.

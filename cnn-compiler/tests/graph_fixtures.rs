@@ -174,7 +174,7 @@ fn dsl_models_are_the_keras_graphs() {
 #[test]
 fn memory_plans_never_overwrite_live_tensors() {
     use cnn_compiler::memory::{plan_memory, Location};
-    use cnn_compiler::plan::OpMemory;
+    use cnn_compiler::plan::{Op, OpMemory};
     for name in GRAPH_FIXTURES {
         for plan in [plan_from_json(name), plan_from_dsl(name)] {
             let memory = plan_memory(&plan);
@@ -214,8 +214,17 @@ fn memory_plans_never_overwrite_live_tensors() {
                 if view(i) {
                     continue;
                 }
-                let in_place = layer.op.memory() == OpMemory::Elementwise
-                    && memory.tensors[layer.inputs[0].tensor] == memory.tensors[out];
+                // An element-wise layer over its input, or a sum over the
+                // operand no later layer reads.
+                let in_place = match layer.op {
+                    Op::Add => layer.inputs.iter().any(|o| {
+                        memory.tensors[o.tensor] == memory.tensors[out] && last_read[o.tensor] == i
+                    }),
+                    _ => {
+                        layer.op.memory() == OpMemory::Elementwise
+                            && memory.tensors[layer.inputs[0].tensor] == memory.tensors[out]
+                    }
+                };
                 // Tensors produced before this layer and read by it or later.
                 for (t, &last) in last_read.iter().enumerate().take(out) {
                     if last < i || memory.tensors[t] == memory.tensors[out] && in_place {

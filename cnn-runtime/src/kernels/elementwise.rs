@@ -2,6 +2,7 @@
 //! merges (`Add`, `Concatenate`), zero padding and copies. Each is memory-bound;
 //! the loops run over contiguous values for the compiler to vectorise.
 
+use crate::activation::Activation;
 use crate::memory::{flat, flat_mut, Plain};
 use crate::params::{BatchNormParams, LayerNormParams, LayerScaleParams};
 
@@ -209,6 +210,15 @@ pub fn copy<T: Plain + Copy>(input: &T, output: &mut T) {
 pub fn add_assign<T: Plain>(sum: &mut T, term: &T) {
     for (s, t) in flat_mut(sum).iter_mut().zip(flat(term)) {
         *s += t;
+    }
+}
+
+/// `sum = f(sum + term)`, value by value: a residual `Add` and the
+/// activation after it, in one pass.
+#[inline]
+pub fn add_assign_activate<T: Plain, A: Activation>(sum: &mut T, term: &T, f: A) {
+    for (s, t) in flat_mut(sum).iter_mut().zip(flat(term)) {
+        *s = f.apply(*s + t);
     }
 }
 

@@ -67,6 +67,9 @@ pub fn conv2d_dyn<A: Activation>(
     {
         return;
     }
+    if conv_big::applies(&g) {
+        return conv_big::conv2d_by_taps_dyn(&g, input, kernel, epilogue, activation, output);
+    }
     dispatch!(
         wide(conv2d_avx512) if g.c_out.is_multiple_of(16),
         conv2d_avx2,
@@ -131,9 +134,6 @@ pub(crate) fn conv2d_lanes<L: Lanes<N>, const N: usize, A: Activation>(
     activation: A,
     output: &mut [f32],
 ) {
-    if conv_big::applies::<N>(g) {
-        return conv_big::conv2d_by_taps(lanes, g, input, kernel, epilogue, activation, output);
-    }
     let rows = inside(g.out_h, g.stride_h, g.dilation_h, g.pad_top, g.kh, g.h);
     let cols = inside(g.out_w, g.stride_w, g.dilation_w, g.pad_left, g.kw, g.w);
     let conv = Conv {

@@ -6,40 +6,92 @@
 //! last stage: 3x3 over 512 channels is 9 MiB; its 1x1 convolutions from 1024
 //! to 2048 channels 8 MiB), each tile streams all of it from memory: the
 //! layer then runs at a tenth of the multiply-add peak. Here the kernel is
-//! cut into chunks of consecutive rows, one tap and a range of input
-//! channels each (contiguous in Keras' layout, so no cache set fills up),
-//! small enough to stay in L2 while every pixel that reads the tap goes
-//! through them; the sums wait in the output between chunks. The order of
-//! the additions is the shared kernel's (taps, then input channels), so
-//! both give the same sums.
+//! cut into chunks of rows (one tap, a range of input channels); each
+//! chunk's columns for one register tile are copied into a contiguous panel
+//! on the stack (in Keras' layout they lie a whole kernel row apart, 2 KiB
+//! with 512 channels, so left in place they would crowd into a few cache
+//! sets), which every pixel that reads the tap then goes through from L1.
+//! The sums wait in the output between chunks. The order of the additions
+//! is the shared kernel's (taps, then input channels), so both give the
+//! same sums.
 // Register tiles are indexed by pixel and vector: index loops say so.
 #![allow(clippy::needless_range_loop)]
 
 use super::conv::{run, Conv2DGeometry, TILE_PIXELS, TILE_VECTORS, WIDE_TILE_VECTORS};
 use super::epilogue::Epilogue;
 use crate::activation::{apply_in_place, Activation, InRegisters};
-use crate::simd::{activate, lane_blocks, lane_blocks_mut, Lanes};
+use crate::simd::{activate, dispatch, lane_blocks, lane_blocks_mut, Lanes};
+#[cfg(target_arch = "x86_64")]
+use crate::simd::{Avx2Fma, Avx512};
 use core::ops::Range;
 
-/// Kernels larger than this go tap by tap (ResNet50's 3x3 over 128
-/// channels, 0.56 MiB, still runs best the shared way).
+/// Kernels larger than this go tap by tap (below it, the shared kernel is
+/// faster: measured on ResNet50's 0.5-1 MiB layers, 6-20 % slower here).
 const KERNEL_IN_CACHE: usize = 1 << 20;
-/// The bytes of kernel one chunk holds at most (at least one row).
-const CHUNK_BYTES: usize = 256 * 1024;
+/// Values in a panel: 32 KiB, in L1 beside the pixels' inputs.
+const PANEL: usize = 8 * 1024;
 
 /// Whether the convolution runs here: a kernel larger than
-/// [`KERNEL_IN_CACHE`], output channels in whole vectors of `N`.
+/// [`KERNEL_IN_CACHE`] and output channels in whole 16-lane vectors (as
+/// every large layer has).
 #[inline(always)]
-pub(crate) fn applies<const N: usize>(g: &Conv2DGeometry) -> bool {
-    g.kernel_len() * core::mem::size_of::<f32>() > KERNEL_IN_CACHE && g.c_out.is_multiple_of(N)
+pub(crate) fn applies(g: &Conv2DGeometry) -> bool {
+    g.kernel_len() * core::mem::size_of::<f32>() > KERNEL_IN_CACHE && g.c_out.is_multiple_of(16)
+}
+
+/// The convolution, tap by tap, on the fastest instruction set the CPU has.
+/// The caller has checked the slices' lengths and [`applies`]. Not inlined
+/// (nor are the per-instruction-set entry points): the panel's 32 KiB of
+/// stack exist only while a large layer runs.
+#[inline(never)]
+pub(crate) fn conv2d_by_taps_dyn<A: Activation>(
+    g: &Conv2DGeometry,
+    input: &[f32],
+    kernel: &[f32],
+    epilogue: Epilogue<'_>,
+    activation: A,
+    output: &mut [f32],
+) {
+    dispatch!(
+        wide(by_taps_avx512) if g.c_out.is_multiple_of(16),
+        by_taps_avx2,
+        conv2d_by_taps(g, input, kernel, epilogue, activation, output)
+    )
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn by_taps_avx512<A: Activation>(
+    lanes: Avx512,
+    g: &Conv2DGeometry,
+    input: &[f32],
+    kernel: &[f32],
+    epilogue: Epilogue<'_>,
+    activation: A,
+    output: &mut [f32],
+) {
+    conv2d_by_taps(lanes, g, input, kernel, epilogue, activation, output)
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2,fma")]
+fn by_taps_avx2<A: Activation>(
+    lanes: Avx2Fma,
+    g: &Conv2DGeometry,
+    input: &[f32],
+    kernel: &[f32],
+    epilogue: Epilogue<'_>,
+    activation: A,
+    output: &mut [f32],
+) {
+    conv2d_by_taps(lanes, g, input, kernel, epilogue, activation, output)
 }
 
 /// The convolution, chunk by chunk: sums start at the epilogue's start,
 /// each chunk adds its rows, the last pass finishes them (epilogue and
-/// activation). The caller has checked the slices' lengths and
-/// [`applies`].
+/// activation).
 #[inline(always)]
-pub(crate) fn conv2d_by_taps<L: Lanes<N>, const N: usize, A: Activation>(
+fn conv2d_by_taps<L: Lanes<N>, const N: usize, A: Activation>(
     l: L,
     g: &Conv2DGeometry,
     input: &[f32],
@@ -58,7 +110,14 @@ pub(crate) fn conv2d_by_taps<L: Lanes<N>, const N: usize, A: Activation>(
             }
         }
     }
-    let chunk = (CHUNK_BYTES / (co * core::mem::size_of::<f32>())).clamp(1, ci);
+    let mut panel = [0.0f32; PANEL];
+    // Rows per chunk: as many as a panel of the widest tile holds.
+    let widest = N * if N >= 16 {
+        WIDE_TILE_VECTORS
+    } else {
+        TILE_VECTORS
+    };
+    let chunk = (PANEL / widest).min(ci);
     for ky in 0..g.kh {
         let ys = tap_range(g.out_h, g.stride_h, ky * g.dilation_h, g.pad_top, g.h);
         for kx in 0..g.kw {
@@ -71,8 +130,30 @@ pub(crate) fn conv2d_by_taps<L: Lanes<N>, const N: usize, A: Activation>(
                     ky,
                     kx,
                     channels: c0..(c0 + chunk).min(ci),
+                    ys: ys.clone(),
+                    xs: xs.clone(),
                 };
-                add_rows(l, g, input, kernel, &rows, ys.clone(), xs.clone(), output);
+                let chunk = Chunk {
+                    l,
+                    g,
+                    input,
+                    kernel,
+                    rows,
+                };
+                let mut col = 0;
+                if N >= 16 {
+                    while col + N * WIDE_TILE_VECTORS <= co {
+                        chunk.add::<WIDE_TILE_VECTORS>(col, &mut panel, output);
+                        col += N * WIDE_TILE_VECTORS;
+                    }
+                }
+                while col + N * TILE_VECTORS <= co {
+                    chunk.add::<TILE_VECTORS>(col, &mut panel, output);
+                    col += N * TILE_VECTORS;
+                }
+                if col + N <= co {
+                    chunk.add::<1>(col, &mut panel, output);
+                }
             }
         }
     }
@@ -104,122 +185,105 @@ fn tap_range(out: usize, stride: usize, offset: usize, pad: usize, n: usize) -> 
     first..end.max(first)
 }
 
-/// One chunk of kernel rows: tap `(ky, kx)`, input `channels`.
+/// One chunk of kernel rows: tap `(ky, kx)`, input `channels`, read by the
+/// pixels of rows `ys` and columns `xs` (those whose tap is real).
 struct Rows {
     ky: usize,
     kx: usize,
     channels: Range<usize>,
-}
-
-/// Adds the chunk's rows to the sums of every pixel of rows `ys` and columns
-/// `xs` (those whose tap is real), in tiles of [`TILE_PIXELS`].
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn add_rows<L: Lanes<N>, const N: usize>(
-    l: L,
-    g: &Conv2DGeometry,
-    input: &[f32],
-    kernel: &[f32],
-    rows: &Rows,
     ys: Range<usize>,
     xs: Range<usize>,
-    output: &mut [f32],
-) {
-    let (ci, co) = (g.c_in, g.c_out);
-    let first_row = (rows.ky * g.kw + rows.kx) * ci + rows.channels.start;
-    let Some(weights) = kernel.get(first_row * co..) else {
-        return;
-    };
-    let where_ = |oy: usize, ox: usize| {
-        let iy = oy * g.stride_h + rows.ky * g.dilation_h - g.pad_top;
-        let ix = ox * g.stride_w + rows.kx * g.dilation_w - g.pad_left;
-        (
-            (iy * g.w + ix) * ci + rows.channels.start,
-            (oy * g.out_w + ox) * co,
-        )
-    };
-    let (mut oy, mut ox) = (ys.start, xs.start);
-    let mut next = || {
-        let pixel = where_(oy, ox);
-        ox += 1;
-        if ox == xs.end {
-            (oy, ox) = (oy + 1, xs.start);
-        }
-        pixel
-    };
-    let len = rows.channels.len();
-    let mut left = ys.len() * xs.len();
-    while left >= TILE_PIXELS {
-        let tile: [(usize, usize); TILE_PIXELS] = core::array::from_fn(|_| next());
-        add_tile(l, tile, input, len, weights, co, output);
-        left -= TILE_PIXELS;
-    }
-    for _ in 0..left {
-        add_tile(l, [next()], input, len, weights, co, output);
-    }
 }
 
-/// Adds `len` rows to `M` pixels' sums (each `(input offset, output
-/// offset)`), every output channel, through the register tile.
-#[inline(always)]
-fn add_tile<L: Lanes<N>, const N: usize, const M: usize>(
+/// A chunk with the convolution's operands.
+struct Chunk<'a, L, const N: usize> {
     l: L,
-    pixels: [(usize, usize); M],
-    input: &[f32],
-    len: usize,
-    weights: &[f32],
-    co: usize,
-    output: &mut [f32],
-) {
-    let mut x: [&[f32]; M] = [&[]; M];
-    for p in 0..M {
-        let at = pixels[p].0;
-        x[p] = input.get(at..at + len).unwrap_or(&[]);
-    }
-    let outs = pixels.map(|(_, out)| out);
-    let mut col = 0;
-    if N >= 16 {
-        while col + N * WIDE_TILE_VECTORS <= co {
-            add_block::<L, N, M, WIDE_TILE_VECTORS>(l, x, len, weights, co, col, outs, output);
-            col += N * WIDE_TILE_VECTORS;
-        }
-    }
-    while col + N * TILE_VECTORS <= co {
-        add_block::<L, N, M, TILE_VECTORS>(l, x, len, weights, co, col, outs, output);
-        col += N * TILE_VECTORS;
-    }
-    if col + N <= co {
-        add_block::<L, N, M, 1>(l, x, len, weights, co, col, outs, output);
-    }
+    g: &'a Conv2DGeometry,
+    input: &'a [f32],
+    kernel: &'a [f32],
+    rows: Rows,
 }
 
-/// One register tile: `M` pixels' sums of channels `col..col + N NV` from
-/// the output, `len` rows added, stored back.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn add_block<L: Lanes<N>, const N: usize, const M: usize, const NV: usize>(
-    l: L,
-    x: [&[f32]; M],
-    len: usize,
-    weights: &[f32],
-    co: usize,
-    col: usize,
-    outs: [usize; M],
-    output: &mut [f32],
-) {
-    let mut acc = [[l.zero(); NV]; M];
-    for p in 0..M {
-        if let Some(sums) = lane_blocks::<N, NV>(output, outs[p] + col) {
-            for v in 0..NV {
-                acc[p][v] = l.load(&sums[v]);
+impl<L: Lanes<N>, const N: usize> Chunk<'_, L, N> {
+    /// Adds the chunk's rows, output channels `col..col + N NV`, to the sums
+    /// of its pixels: those columns copied into `panel`, then the pixels in
+    /// tiles of [`TILE_PIXELS`].
+    #[inline(always)]
+    fn add<const NV: usize>(&self, col: usize, panel: &mut [f32; PANEL], output: &mut [f32]) {
+        let Chunk { l, g, rows, .. } = self;
+        let (ci, co) = (g.c_in, g.c_out);
+        let (len, width) = (rows.channels.len(), N * NV);
+        if len * width > PANEL {
+            return;
+        }
+        let first_row = (rows.ky * g.kw + rows.kx) * ci + rows.channels.start;
+        for r in 0..len {
+            let from = lane_blocks::<N, NV>(self.kernel, (first_row + r) * co + col);
+            let to = lane_blocks_mut::<N, NV>(panel, r * width);
+            if let (Some(from), Some(to)) = (from, to) {
+                for v in 0..NV {
+                    l.store(l.load(&from[v]), &mut to[v]);
+                }
             }
         }
+        let panel = &panel[..len * width];
+        let at = |oy: usize, ox: usize| {
+            // Real taps only (`tap_range`): no underflow.
+            let iy = oy * g.stride_h + rows.ky * g.dilation_h - g.pad_top;
+            let ix = ox * g.stride_w + rows.kx * g.dilation_w - g.pad_left;
+            (
+                (iy * g.w + ix) * ci + rows.channels.start,
+                (oy * g.out_w + ox) * co + col,
+            )
+        };
+        let (mut oy, mut ox) = (rows.ys.start, rows.xs.start);
+        let mut next = || {
+            let pixel = at(oy, ox);
+            ox += 1;
+            if ox == rows.xs.end {
+                (oy, ox) = (oy + 1, rows.xs.start);
+            }
+            pixel
+        };
+        let mut left = rows.ys.len() * rows.xs.len();
+        while left >= TILE_PIXELS {
+            let tile: [(usize, usize); TILE_PIXELS] = core::array::from_fn(|_| next());
+            self.tile::<TILE_PIXELS, NV>(tile, panel, output);
+            left -= TILE_PIXELS;
+        }
+        for _ in 0..left {
+            self.tile::<1, NV>([next()], panel, output);
+        }
     }
-    run(l, x, len, weights, co, col, &mut acc);
-    for p in 0..M {
-        if let Some(dst) = lane_blocks_mut::<N, NV>(output, outs[p] + col) {
-            for v in 0..NV {
-                l.store(acc[p][v], &mut dst[v]);
+
+    /// One register tile: the sums of `M` pixels (each `(input offset,
+    /// output offset)`) from the output, the panel's rows added, stored back.
+    #[inline(always)]
+    fn tile<const M: usize, const NV: usize>(
+        &self,
+        pixels: [(usize, usize); M],
+        panel: &[f32],
+        output: &mut [f32],
+    ) {
+        let l = self.l;
+        let len = self.rows.channels.len();
+        let mut x: [&[f32]; M] = [&[]; M];
+        let mut acc = [[l.zero(); NV]; M];
+        for p in 0..M {
+            let (at, out) = pixels[p];
+            x[p] = self.input.get(at..at + len).unwrap_or(&[]);
+            if let Some(sums) = lane_blocks::<N, NV>(output, out) {
+                for v in 0..NV {
+                    acc[p][v] = l.load(&sums[v]);
+                }
+            }
+        }
+        run(l, x, len, panel, N * NV, 0, &mut acc);
+        for p in 0..M {
+            if let Some(dst) = lane_blocks_mut::<N, NV>(output, pixels[p].1) {
+                for v in 0..NV {
+                    l.store(acc[p][v], &mut dst[v]);
+                }
             }
         }
     }

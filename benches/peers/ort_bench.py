@@ -1,13 +1,15 @@
 """The seed MNIST model through ONNX Runtime, timed as src/main.rs times cnn
 and tract: the median time per image of one CASE (batch1_1thread,
-batch256_1thread, or batch256_all_threads with ONNX Runtime's default
-threads), or a graph fixture at batch 1 on one thread (CASE resnet8, dscnn
-or mobilenet_v1_vww, MODEL its model.onnx; or a full-size network of
-scripts/bench-applications.sh: resnet50, mobilenet_v2, densenet121). Prints `onnxruntime,case,µs`.
+batch256_1thread, or batch256_all_threads with one intra-op thread per
+core), or a graph fixture at batch 1 on one thread (CASE resnet8, dscnn or
+mobilenet_v1_vww, MODEL its model.onnx; or a full-size network of
+scripts/bench-applications.sh: resnet50, mobilenet_v2, densenet121).
+Prints `onnxruntime,case,µs`.
 
     ort_bench.py MODEL.onnx DIGITS.safetensors CASE"""
 
 import json
+import os
 import struct
 import sys
 import time
@@ -76,8 +78,11 @@ def main():
     elif case == "batch256_1thread":
         report(case, BATCH, lambda: one.run(None, {name: x}))
     elif case == "batch256_all_threads":
-        default = session(model, 0)
-        report(case, BATCH, lambda: default.run(None, {name: x}))
+        # As many intra-op threads as the machine has cores, as cnn's rayon
+        # pool has (ONNX Runtime's default setting differs from machine to
+        # machine and is not a like-for-like comparison).
+        every_core = session(model, os.cpu_count() or 1)
+        report(case, BATCH, lambda: every_core.run(None, {name: x}))
     else:
         sys.exit(f"unknown case {case}")
 

@@ -41,6 +41,7 @@ from make_application_checks import (  # noqa: E402
     float64_outputs,
     named_weights,
     randomise_statistics,
+    seeded_model,
 )
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "target", "application-bench")
@@ -68,13 +69,8 @@ def main():
         network, make = NETWORKS[folder]
         kwargs = dict(input_shape=(224, 224, 3), weights=None, classifier_activation=None)
         rng = np.random.default_rng(0)
-        keras.backend.clear_session()
-        keras.utils.set_random_seed(0)
-        model = make(**kwargs)
         out = os.path.join(ROOT, folder)
-        os.makedirs(out, exist_ok=True)
-        with open(os.path.join(out, "config.json"), "w") as f:
-            f.write(model.to_json())
+        model = seeded_model(make, kwargs, out)
         randomise_statistics(model, rng)
         write_safetensors(os.path.join(out, "weights.safetensors"), named_weights(model.layers))
         inputs = rng.uniform(-1, 1, (1, 224, 224, 3)).astype("float32")

@@ -126,6 +126,18 @@ def float64_outputs(make, kwargs, model, inputs):
         keras.config.set_dtype_policy("float32")
 
 
+def seeded_model(make, kwargs, out):
+    """The network from Keras' seeded initialisers, its `to_json()` written
+    to `out/config.json`."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(0)
+    model = make(**kwargs)
+    os.makedirs(out, exist_ok=True)
+    with open(os.path.join(out, "config.json"), "w") as f:
+        f.write(model.to_json())
+    return model
+
+
 def main():
     only = set(sys.argv[1:])
     unknown = only - {n[0] for n in NETWORKS}
@@ -137,13 +149,8 @@ def main():
         # Logits, not probabilities: a saturated softmax would hide errors.
         kwargs = dict(kwargs, classes=10, weights=None, classifier_activation=None)
         rng = np.random.default_rng(0)
-        keras.backend.clear_session()
-        keras.utils.set_random_seed(0)
-        model = make(**kwargs)
         out = os.path.join(ROOT, folder)
-        os.makedirs(out, exist_ok=True)
-        with open(os.path.join(out, "config.json"), "w") as f:
-            f.write(model.to_json())
+        model = seeded_model(make, kwargs, out)
         text = io.StringIO()
         with redirect_stdout(text):
             model.summary()

@@ -404,12 +404,36 @@ impl ::cnn_runtime::Model for SeedMnist {
         scratch: &'s mut Self::Scratch,
     ) -> &'s Self::Output {
         let arena = scratch.arena();
-        self.__cnn_layer_0(input, &mut *arena);
-        self.__cnn_layer_1(input, &mut *arena);
-        self.__cnn_layer_2(input, &mut *arena);
-        self.__cnn_layer_3(input, &mut *arena);
-        self.__cnn_layer_5(input, &mut *arena);
-        self.__cnn_layer_6(input, &mut *arena);
+        ::cnn_runtime::profile::step(
+            0usize,
+            "conv2d Conv2D 28x28x1 -> 26x26x32",
+            || self.__cnn_layer_0(input, &mut *arena),
+        );
+        ::cnn_runtime::profile::step(
+            1usize,
+            "max_pooling2d MaxPooling2D 26x26x32 -> 13x13x32",
+            || self.__cnn_layer_1(input, &mut *arena),
+        );
+        ::cnn_runtime::profile::step(
+            2usize,
+            "conv2d_1 Conv2D 13x13x32 -> 11x11x32",
+            || self.__cnn_layer_2(input, &mut *arena),
+        );
+        ::cnn_runtime::profile::step(
+            3usize,
+            "max_pooling2d_1 MaxPooling2D 11x11x32 -> 5x5x32",
+            || self.__cnn_layer_3(input, &mut *arena),
+        );
+        ::cnn_runtime::profile::step(
+            5usize,
+            "dense Dense 800 -> 128",
+            || self.__cnn_layer_5(input, &mut *arena),
+        );
+        ::cnn_runtime::profile::step(
+            6usize,
+            "dense_1 Dense 128 -> 10",
+            || self.__cnn_layer_6(input, &mut *arena),
+        );
         ::cnn_runtime::memory::at::<[f32; 10], 128, 27040>(arena)
     }
     ::cnn_runtime::__if_alloc! {

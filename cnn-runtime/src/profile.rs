@@ -1,7 +1,7 @@
 //! Time per operator of the generated models (float32 and int8), with the
-//! `profile` feature: every step of `forward` runs inside [`step`], which then adds its
-//! time to a table that [`take`] returns. Without the feature, [`step`] is
-//! the call itself (nothing is measured, nothing is kept).
+//! `profile` feature: every step of `forward` runs inside [`step`], which
+//! then adds its time to a table that [`take`] returns. Without the feature,
+//! [`step`] is the call itself (nothing is measured, nothing is kept).
 //!
 //! Where there is no clock std knows (a microcontroller), the
 //! `profile-marks` feature keeps the index of the step running now in

@@ -690,7 +690,7 @@ fn forward_body(
     let fusions = fuse::fusions(plan, memory);
     let folded = fuse::folded_paddings(plan);
     for (i, layer) in plan.layers.iter().enumerate() {
-        if fusions.absorbed[i] || folded[i] {
+        if fusions.absorbed[i] || folded[i].is_some() {
             continue; // run by the layer before it, or after it
         }
         let field = fields.iter().find(|f| f.layer == i);
@@ -698,13 +698,11 @@ fn forward_body(
         // A convolution after a folded padding reads the unpadded tensor
         // (the padding's output is a view of it) with the padding its own.
         let padded = layer.inputs.first().and_then(|o| {
-            let p = o.tensor.checked_sub(1).filter(|&p| folded[p])?;
-            let Op::ZeroPadding2D(extra) = plan.layers[p].op else {
-                return None;
-            };
+            let p = o.tensor.checked_sub(1)?;
+            let op = folded[p].clone()?;
             let input = plan.layers[p].input;
             Some(PlannedLayer {
-                op: fuse::padded_convolution(&layer.op, extra)?,
+                op,
                 inputs: vec![Operand { shape: input, ..*o }],
                 input,
                 ..layer.clone()
@@ -751,6 +749,27 @@ fn forward_body(
     let at = lit(at);
     body.extend(quote!(::cnn_runtime::memory::at::<#output_ty, #at, #n>(arena)));
     (methods, body)
+}
+
+/// An `Add` into a region of its own: a copy of the first operand, then
+/// each other one added, in Keras' order.
+fn sum_steps(
+    layer: &PlannedLayer,
+    arena: &Arena<'_>,
+    out: usize,
+    out_ty: &TokenStream,
+) -> TokenStream {
+    let mut steps = TokenStream::new();
+    for (k, operand) in layer.inputs.iter().enumerate() {
+        let bind = arena.read_write(arena.memory.tensors[operand.tensor], out_ty, out, out_ty);
+        let op = if k == 0 {
+            quote!(::cnn_runtime::kernels::elementwise::copy(x, y);)
+        } else {
+            quote!(::cnn_runtime::kernels::elementwise::add_assign(y, x);)
+        };
+        steps.extend(quote!({ #bind #op }));
+    }
+    steps
 }
 
 /// The largest window (kh x kw x c_in values) compiled for its own sizes: a
@@ -1295,19 +1314,13 @@ fn layer_statements(
         (Op::Add, _, _) if layer.inputs.iter().any(|o| o.shape != layer.output) => {
             broadcast_steps(layer, arena, out, quote!(add_assign_broadcast))
         }
-        (Op::Add, _, _)
-            if layer
-                .inputs
-                .iter()
-                .any(|o| memory.tensors[o.tensor] == Location::Arena(out)) =>
-        {
-            // The sum over one operand, in place (`memory::summed_in_place`:
-            // two operands), with the activation after it if it was fused.
-            let other = layer
-                .inputs
-                .iter()
-                .find(|o| memory.tensors[o.tensor] != Location::Arena(out))
-                .expect("two operands in different places");
+        (Op::Add, _, _) => {
+            let Some(k) = memory.overwritten_operand(i, layer) else {
+                return sum_steps(layer, arena, out, &out_ty);
+            };
+            // The sum over one of its two operands, in place, with the
+            // activation after it if it was fused.
+            let other = &layer.inputs[1 - k];
             let bind = arena.read_write(memory.tensors[other.tensor], &out_ty, out, &out_ty);
             let op = match taken.activation {
                 Some(f) => {
@@ -1317,19 +1330,6 @@ fn layer_statements(
                 None => quote!(::cnn_runtime::kernels::elementwise::add_assign(y, x);),
             };
             return quote!({ #bind #op });
-        }
-        (Op::Add, _, _) => {
-            let mut steps = TokenStream::new();
-            for (k, operand) in layer.inputs.iter().enumerate() {
-                let bind = arena.read_write(memory.tensors[operand.tensor], &out_ty, out, &out_ty);
-                let op = if k == 0 {
-                    quote!(::cnn_runtime::kernels::elementwise::copy(x, y);)
-                } else {
-                    quote!(::cnn_runtime::kernels::elementwise::add_assign(y, x);)
-                };
-                steps.extend(quote!({ #bind #op }));
-            }
-            return steps;
         }
         (Op::CustomScale { scale }, _, _) => {
             // `inputs[1] * scale`, then `+ inputs[0]`: Keras' two roundings.

@@ -37,12 +37,7 @@ pub struct Fusions {
 /// Finds every fusion in `plan`.
 pub fn fusions(plan: &Plan, memory: &MemoryPlan) -> Fusions {
     let n = plan.layers.len();
-    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
-    for (i, layer) in plan.layers.iter().enumerate() {
-        for operand in &layer.inputs {
-            readers[operand.tensor].push(i);
-        }
-    }
+    let readers = readers(plan);
     // The layer that overwrites tensor `t` in place and is all that sees it.
     let sole_reader = |t: usize| -> Option<usize> {
         match readers[t].as_slice() {
@@ -72,10 +67,7 @@ pub fn fusions(plan: &Plan, memory: &MemoryPlan) -> Fusions {
             | Op::Dense { activation, .. } => activation == Activation::Linear,
             // A sum written over one of its operands (a residual
             // connection) runs the activation after it in the same pass.
-            Op::Add => layer
-                .inputs
-                .iter()
-                .any(|o| memory.tensors[o.tensor] == memory.tensors[i + 1]),
+            Op::Add => memory.overwritten_operand(i, layer).is_some(),
             _ => false,
         };
         if !runs_activation || fusions.absorbed[i] {
@@ -109,34 +101,41 @@ pub fn fusions(plan: &Plan, memory: &MemoryPlan) -> Fusions {
     fusions
 }
 
-/// Per layer, whether it is a ZeroPadding2D that the convolution reading
-/// its output takes over as padding of its own: the convolution then reads
-/// the unpadded tensor, its windows leave out the zeros (no padded copy is
-/// written, a whole pass over memory saved: Keras' ResNets and MobileNetV2
-/// pad this way before their strided convolutions). Only where nothing
-/// else reads the padded tensor, and where every side's padding stays
-/// smaller than the window (as TensorFlow's `same` padding is), so that
-/// every window keeps a real input.
-pub fn folded_paddings(plan: &Plan) -> Vec<bool> {
-    let n = plan.layers.len();
-    let mut readers: Vec<Vec<usize>> = vec![Vec::new(); n + 1];
+/// Per layer, for a ZeroPadding2D that the convolution reading its output
+/// takes over as padding of its own, that convolution's operation with the
+/// padding added: the convolution then reads the unpadded tensor, its
+/// windows leave out the zeros (no padded copy is written, a whole pass over
+/// memory saved: Keras' ResNets and MobileNetV2 pad this way before their
+/// strided convolutions). Only where nothing else reads the padded tensor,
+/// and where every side's padding stays smaller than the window (as
+/// TensorFlow's `same` padding is), so that every window keeps a real input.
+pub fn folded_paddings(plan: &Plan) -> Vec<Option<Op>> {
+    let readers = readers(plan);
+    (0..plan.layers.len())
+        .map(|i| {
+            let Op::ZeroPadding2D(extra) = plan.layers[i].op else {
+                return None;
+            };
+            let (&[j], false) = (readers[i + 1].as_slice(), plan.outputs.contains(&(i + 1))) else {
+                return None;
+            };
+            if plan.layers[j].inputs.len() != 1 {
+                return None;
+            }
+            padded_convolution(&plan.layers[j].op, extra)
+        })
+        .collect()
+}
+
+/// Per tensor, the layers that read it, in order.
+fn readers(plan: &Plan) -> Vec<Vec<usize>> {
+    let mut readers = vec![Vec::new(); plan.layers.len() + 1];
     for (i, layer) in plan.layers.iter().enumerate() {
         for operand in &layer.inputs {
             readers[operand.tensor].push(i);
         }
     }
-    (0..n)
-        .map(|i| {
-            let Op::ZeroPadding2D(extra) = plan.layers[i].op else {
-                return false;
-            };
-            let (&[j], false) = (readers[i + 1].as_slice(), plan.outputs.contains(&(i + 1))) else {
-                return false;
-            };
-            plan.layers[j].inputs.len() == 1
-                && padded_convolution(&plan.layers[j].op, extra).is_some()
-        })
-        .collect()
+    readers
 }
 
 /// A convolution's operation with `extra` padding added to its own, if it
@@ -194,10 +193,12 @@ mod tests {
         .expect("compiles");
         // Padding 3 is not smaller than a 3x3 window, and pooling is not a
         // convolution: both keep their padding layers.
+        let folded = folded_paddings(&plan);
         assert_eq!(
-            folded_paddings(&plan),
+            folded.iter().map(Option::is_some).collect::<Vec<_>>(),
             [true, false, true, false, false, false, false, false]
         );
+        assert_eq!(folded[2], Some(fuse_pad(&plan, 2, 3)));
         let Op::DepthwiseConv2D { pad, .. } = fuse_pad(&plan, 2, 3) else {
             panic!("a depthwise convolution");
         };

@@ -48,6 +48,19 @@ impl MemoryPlan {
             Location::Input => None,
         }
     }
+
+    /// For layer `i`, an `Add` whose sum the plan writes over one of its two
+    /// operands ([`summed_in_place`]), that operand's index.
+    pub fn overwritten_operand(&self, i: usize, layer: &PlannedLayer) -> Option<usize> {
+        if layer.op != Op::Add || layer.inputs.len() != 2 {
+            return None;
+        }
+        let out = self.tensors[i + 1];
+        layer
+            .inputs
+            .iter()
+            .position(|o| matches!(out, Location::Arena(_)) && self.tensors[o.tensor] == out)
+    }
 }
 
 /// Places every tensor of `plan`, layer by layer in order: each at the
@@ -83,7 +96,7 @@ pub fn plan_memory(plan: &Plan) -> MemoryPlan {
             activations += layer.output.len();
             continue;
         }
-        let memory = if folded[i] {
+        let memory = if folded[i].is_some() {
             OpMemory::Alias
         } else {
             layer.op.memory()

@@ -190,7 +190,10 @@ fn memory_plans_never_overwrite_live_tensors() {
             }
             // A view (a flatten, or a padding the convolution after it takes
             // over) is read where its readers read it.
-            let folded = cnn_compiler::fuse::folded_paddings(&plan);
+            let folded: Vec<bool> = cnn_compiler::fuse::folded_paddings(&plan)
+                .iter()
+                .map(Option::is_some)
+                .collect();
             let view = |i: usize| folded[i] || plan.layers[i].op.memory() == OpMemory::Alias;
             for (i, layer) in plan.layers.iter().enumerate().rev() {
                 if view(i) {

@@ -101,13 +101,13 @@ fn conv2d_by_taps<L: Lanes<N>, const N: usize, A: Activation>(
     output: &mut [f32],
 ) {
     let (ci, co) = (g.c_in, g.c_out);
-    let pixels = g.out_h * g.out_w;
-    for p in 0..pixels {
-        for col in (0..co).step_by(N) {
-            let start = epilogue.start_lanes::<L, N, 1>(l, col);
-            if let Some(dst) = lane_blocks_mut::<N, 1>(output, p * co + col) {
-                l.store(start[0], &mut dst[0]);
-            }
+    // Every vector of the output, with its first channel (`co` is a
+    // multiple of `N`).
+    let vectors = (0..g.output_len()).step_by(N).map(|at| (at, at % co));
+    for (at, col) in vectors.clone() {
+        let start = epilogue.start_lanes::<L, N, 1>(l, col);
+        if let Some(dst) = lane_blocks_mut::<N, 1>(output, at) {
+            l.store(start[0], &mut dst[0]);
         }
     }
     let mut panel = [0.0f32; PANEL];
@@ -157,15 +157,13 @@ fn conv2d_by_taps<L: Lanes<N>, const N: usize, A: Activation>(
             }
         }
     }
-    for p in 0..pixels {
-        for col in (0..co).step_by(N) {
-            let Some(dst) = lane_blocks_mut::<N, 1>(output, p * co + col) else {
-                continue;
-            };
-            let mut sum = [[l.load(&dst[0])]];
-            epilogue.finish_lanes::<L, N, 1, 1>(l, col, &mut sum);
-            l.store(activate::<L, N, A>(l, sum[0][0]), &mut dst[0]);
-        }
+    for (at, col) in vectors {
+        let Some(dst) = lane_blocks_mut::<N, 1>(output, at) else {
+            continue;
+        };
+        let mut sum = [[l.load(&dst[0])]];
+        epilogue.finish_lanes::<L, N, 1, 1>(l, col, &mut sum);
+        l.store(activate::<L, N, A>(l, sum[0][0]), &mut dst[0]);
     }
     if A::IN_REGISTERS == InRegisters::No {
         if let Some(all) = output.get_mut(..g.output_len()) {
